@@ -1,0 +1,218 @@
+/**
+ * Hardware profiles: a versioned JSON format describing a device and, per model, the measured
+ * distributions the simulator samples from. Validated on load; every number the simulator uses
+ * about hardware comes from here (or from the experiment config, which may override a few).
+ *
+ * Format (version 1), durations in milliseconds:
+ * {
+ *   "format": "servesim-hw-profile", "version": 1,
+ *   "device": { "name", "kind": "gpu"|"cpu", "memory"?, "weightsMemory", "pageSize",
+ *               "pcie": { "bandwidth", "latency" }, "interference": { "speedup": [1, 1.25], "extraCv": 0.05 } },
+ *   "provenance": { "source", "tool"?, "versions"?, "date", "machine"?, "citation"?, "notes"? },
+ *   "models": { "<name>": { "weightsBytes", "inputBytes", "outputBytes", "batchSizes": [1,2,4,8,16],
+ *       "exec": { "<batch>": Distribution }, "load": Distribution, "provenance"?: {...} } }
+ * }
+ * Distribution = { "percentiles": { "<p in 0..100>": ms, ... }, "samples"?: [ms, ...] }
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { Empirical } from '../sim/random.js';
+import { MS, type Nanos } from '../sim/time.js';
+import { UserError } from '../util/errors.js';
+import { parseOrThrow } from '../util/zod-errors.js';
+import { zBandwidth, zDuration, zSize } from '../util/units-zod.js';
+
+export const PROFILE_FORMAT = 'servesim-hw-profile';
+export const PROFILE_VERSION = 1;
+
+const percentileKey = z.string().regex(/^(100|[1-9]?[0-9])(\.[0-9]+)?$/, 'expected a percentile key between "0" and "100"');
+
+export const DistributionSchema = z
+  .strictObject({
+    percentiles: z.record(percentileKey, z.number().positive()).optional(),
+    samples: z.array(z.number().positive()).max(100_000).optional(),
+  })
+  .refine((d) => (d.percentiles && Object.keys(d.percentiles).length > 0) || (d.samples && d.samples.length > 0), {
+    message: 'expected "percentiles" and/or "samples"',
+  })
+  .refine(
+    (d) => {
+      if (!d.percentiles) return true;
+      const pts = Object.entries(d.percentiles)
+        .map(([p, v]) => [Number(p), v] as const)
+        .sort((a, b) => a[0] - b[0]);
+      return pts.every((p, i) => i === 0 || p[1] >= pts[i - 1][1]);
+    },
+    { message: 'expected percentile values that do not decrease as the percentile grows' },
+  );
+export type DistributionJson = z.input<typeof DistributionSchema>;
+
+export const ProvenanceSchema = z.looseObject({
+  source: z.string(),
+  tool: z.string().optional(),
+  versions: z.record(z.string(), z.string()).optional(),
+  date: z.string().optional(),
+  machine: z.string().optional(),
+  citation: z.string().optional(),
+  notes: z.string().optional(),
+});
+
+export const InterferenceSchema = z.strictObject({
+  /** speedup[k-1]: aggregate throughput of k overlapping executions relative to one; the last value repeats. */
+  speedup: z.array(z.number().positive()).min(1),
+  /** Extra coefficient of variation applied to each execution that overlaps another. */
+  extraCv: z.number().min(0).default(0),
+});
+
+export const ModelProfileSchema = z
+  .strictObject({
+    weightsBytes: z.number().int().positive(),
+    inputBytes: z.number().int().nonnegative(),
+    outputBytes: z.number().int().nonnegative(),
+    batchSizes: z.array(z.number().int().positive()).min(1),
+    exec: z.record(z.string().regex(/^[1-9][0-9]*$/, 'expected a batch size key'), DistributionSchema),
+    load: DistributionSchema,
+    /** Device memory a loaded instance takes beyond its weights (e.g. a CUDA session's workspace), bytes. */
+    extraMemoryBytes: z.number().int().nonnegative().optional(),
+    provenance: ProvenanceSchema.optional(),
+    notes: z.string().optional(),
+  })
+  .superRefine((m, ctx) => {
+    const sizes = [...m.batchSizes].sort((a, b) => a - b);
+    if (sizes.some((b, i) => i > 0 && b === sizes[i - 1])) {
+      ctx.addIssue({ code: 'custom', path: ['batchSizes'], message: 'expected distinct batch sizes' });
+    }
+    for (const b of sizes) {
+      if (!m.exec[String(b)]) ctx.addIssue({ code: 'custom', path: ['exec', String(b)], message: `expected a distribution for batch size ${b}` });
+    }
+    for (const k of Object.keys(m.exec)) {
+      if (!sizes.includes(Number(k))) ctx.addIssue({ code: 'custom', path: ['exec', k], message: `batch size ${k} is not listed in batchSizes` });
+    }
+  });
+export type ModelProfileJson = z.input<typeof ModelProfileSchema>;
+
+export const DeviceSchema = z.strictObject({
+  name: z.string().min(1),
+  kind: z.enum(['gpu', 'cpu']),
+  memory: zSize().optional(),
+  weightsMemory: zSize(),
+  pageSize: zSize(),
+  pcie: z.strictObject({ bandwidth: zBandwidth(), latency: zDuration({ allowZero: true }) }),
+  interference: InterferenceSchema.default({ speedup: [1], extraCv: 0 }),
+  /** Free-form facts about the device (cores, driver, cpu model...). */
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+export const ProfileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  format: z.literal(PROFILE_FORMAT),
+  version: z.literal(PROFILE_VERSION),
+  device: DeviceSchema,
+  provenance: ProvenanceSchema,
+  models: z.record(z.string().min(1), ModelProfileSchema),
+});
+export type ProfileJson = z.input<typeof ProfileSchema>;
+
+/** A model's resolved profile: durations in integer nanoseconds. */
+export interface ModelProfile {
+  readonly name: string;
+  readonly weightsBytes: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+  /** Ascending. */
+  readonly batchSizes: readonly number[];
+  /** exec.get(b) samples a batch-b execution duration (ns). */
+  readonly exec: ReadonlyMap<number, Empirical>;
+  readonly load: Empirical;
+  readonly extraMemoryBytes: number;
+}
+
+export interface DeviceProfile {
+  readonly name: string;
+  readonly kind: 'gpu' | 'cpu';
+  readonly weightsMemoryBytes: number;
+  readonly pageSizeBytes: number;
+  readonly pcieBandwidth: number;
+  readonly pcieLatency: Nanos;
+  readonly interference: { readonly speedup: readonly number[]; readonly extraCv: number };
+}
+
+export interface HardwareProfile {
+  readonly path: string;
+  /** sha256 of the file's bytes. */
+  readonly hash: string;
+  readonly device: DeviceProfile;
+  readonly models: ReadonlyMap<string, ModelProfile>;
+  readonly raw: z.output<typeof ProfileSchema>;
+}
+
+function toEmpirical(d: z.output<typeof DistributionSchema>): Empirical {
+  const pts = Object.entries(d.percentiles ?? {}).map(([p, v]) => [Number(p), v * MS] as [number, number]);
+  return new Empirical(pts, d.samples?.map((s) => s * MS));
+}
+
+export function resolveProfile(json: unknown, path: string, hash = ''): HardwareProfile {
+  const p = parseOrThrow(ProfileSchema, json, path);
+  const models = new Map<string, ModelProfile>();
+  for (const [name, m] of Object.entries(p.models)) {
+    const batchSizes = [...m.batchSizes].sort((a, b) => a - b);
+    models.set(name, {
+      name,
+      weightsBytes: m.weightsBytes,
+      inputBytes: m.inputBytes,
+      outputBytes: m.outputBytes,
+      batchSizes,
+      exec: new Map(batchSizes.map((b) => [b, toEmpirical(m.exec[String(b)])])),
+      load: toEmpirical(m.load),
+      extraMemoryBytes: m.extraMemoryBytes ?? 0,
+    });
+  }
+  const d = p.device;
+  return {
+    path,
+    hash,
+    raw: p,
+    models,
+    device: {
+      name: d.name,
+      kind: d.kind,
+      weightsMemoryBytes: d.weightsMemory,
+      pageSizeBytes: d.pageSize,
+      pcieBandwidth: d.pcie.bandwidth,
+      pcieLatency: d.pcie.latency,
+      interference: { speedup: d.interference.speedup, extraCv: d.interference.extraCv },
+    },
+  };
+}
+
+const cache = new Map<string, HardwareProfile>();
+
+/** Load and validate a profile file (cached by path and content hash). */
+export function loadProfile(path: string): HardwareProfile {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: cannot read hardware profile (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+  }
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const key = `${path}\0${hash}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const prof = resolveProfile(json, path, hash);
+  cache.set(key, prof);
+  return prof;
+}
+
+/** JSON Schema of the profile format, for editors. */
+export function profileJsonSchema(): unknown {
+  return z.toJSONSchema(ProfileSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,36 @@
+/**
+ * The scheduler registry: every policy is a named entry with a strict zod schema for its options
+ * (defaults documented there) and a factory. `servesim list` and the config validator read it.
+ */
+import { z } from 'zod';
+import type { HardwareProfile } from '../models/profile.js';
+import type { Scheduler } from '../sim/types.js';
+
+export interface SchedulerEnv {
+  readonly profile: HardwareProfile;
+}
+
+export interface SchedulerType<S extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly description: string;
+  /** Strict object schema of the options (without `type`), with defaults. */
+  readonly options: S;
+  create(options: z.output<S>, env: SchedulerEnv): Scheduler;
+  /** How many executions the engine lets overlap on one GPU under this policy (default 1). */
+  execConcurrency?(options: z.output<S>): number;
+}
+
+const registry = new Map<string, SchedulerType>();
+
+export function registerScheduler<S extends z.ZodObject>(t: SchedulerType<S>): void {
+  if (registry.has(t.name)) throw new Error(`scheduler ${t.name} registered twice`);
+  registry.set(t.name, t as unknown as SchedulerType);
+}
+
+export function getScheduler(name: string): SchedulerType | undefined {
+  return registry.get(name);
+}
+
+export function schedulerNames(): string[] {
+  return [...registry.keys()].sort();
+}

@@ -1,0 +1,43 @@
+/**
+ * The workload registry: each workload type has a strict zod schema for its own options and a
+ * factory. Common fields (type, name, slo, sloFactor, models) are handled by the experiment config.
+ */
+import { z } from 'zod';
+import type { HardwareProfile } from '../models/profile.js';
+import type { ModelInstance } from '../sim/types.js';
+import type { Workload } from './types.js';
+
+export interface WorkloadEnv {
+  /** Directory of the experiment config file: relative trace paths resolve against it first, then cwd. */
+  readonly configDir: string;
+  readonly models: readonly ModelInstance[];
+  readonly profile: HardwareProfile;
+  /** The experiment's duration (ns). */
+  readonly duration: number;
+  /** Number of GPUs in the cluster (some traces scale with it). */
+  readonly gpus: number;
+  readonly workers: number;
+}
+
+export interface WorkloadType<S extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly description: string;
+  /** Strict object schema of the type's own options (without the common fields), with defaults. */
+  readonly options: S;
+  create(options: z.output<S>, env: WorkloadEnv): Workload;
+}
+
+const registry = new Map<string, WorkloadType>();
+
+export function registerWorkload<S extends z.ZodObject>(t: WorkloadType<S>): void {
+  if (registry.has(t.name)) throw new Error(`workload ${t.name} registered twice`);
+  registry.set(t.name, t as unknown as WorkloadType);
+}
+
+export function getWorkload(name: string): WorkloadType | undefined {
+  return registry.get(name);
+}
+
+export function workloadNames(): string[] {
+  return [...registry.keys()].sort();
+}
