@@ -16,8 +16,15 @@ export interface SchedulerType<S extends z.ZodObject = z.ZodObject> {
   /** Strict object schema of the options (without `type`), with defaults. */
   readonly options: S;
   create(options: z.output<S>, env: SchedulerEnv): Scheduler;
-  /** How many executions the engine lets overlap on one GPU under this policy (default 1). */
-  execConcurrency?(options: z.output<S>): number;
+  /** What the policy asks of the engine (defaults: one execution at a time, unlimited sends). */
+  engine?(options: z.output<S>): EngineRequirements;
+}
+
+export interface EngineRequirements {
+  /** Executions that may overlap on one GPU (processor sharing with the profile's interference). */
+  execConcurrency?: number;
+  /** Controller-wide concurrent network sends to workers (0 = unlimited). */
+  sendConcurrency?: number;
 }
 
 const registry = new Map<string, SchedulerType>();

@@ -1,0 +1,435 @@
+/**
+ * Experiment configs: JSON validated against a zod schema (exported as JSON Schema for editors),
+ * then resolved against the hardware profile and the scheduler/workload registries.
+ * Every error names the file, the field path, what was expected and what was found.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { loadProfile, type HardwareProfile } from '../models/profile.js';
+import { getScheduler, schedulerNames } from '../schedulers/index.js';
+import type { SchedulerType } from '../schedulers/registry.js';
+import { formatDuration, parseDuration } from '../sim/time.js';
+import type { ModelId, ModelInstance } from '../sim/types.js';
+import { getWorkload, workloadNames } from '../traces/index.js';
+import type { WorkloadType } from '../traces/registry.js';
+import { describeValue, UserError } from '../util/errors.js';
+import { formatZodIssue, parseOrThrow } from '../util/zod-errors.js';
+import { zBandwidth, zDuration, zSize } from '../util/units-zod.js';
+
+/** The package's root directory (holds hw-profiles/ and experiments/). */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const NetworkSchema = z.strictObject({
+  /** One-way client <-> controller latency. */
+  clientLatency: zDuration({ allowZero: true }).default(50_000),
+  /** Client <-> controller bandwidth (inputs travel with requests). */
+  clientBandwidth: zBandwidth().default(1.25e9),
+  /** One-way controller <-> worker latency. */
+  workerLatency: zDuration({ allowZero: true }).default(50_000),
+  /** Controller <-> worker bandwidth (10 GbE by default). */
+  workerBandwidth: zBandwidth().default(1.25e9),
+});
+
+export const ClusterSchema = z.strictObject({
+  /** Hardware profile path: relative to the working directory, the config's directory, or the package. */
+  profile: z.string().min(1),
+  workers: z.number().int().positive().default(1),
+  gpusPerWorker: z.number().int().positive().default(1),
+  /** Override the profile's page size. */
+  pageSize: zSize().optional(),
+  /** Override the profile's weight-cache size per GPU. */
+  weightsMemory: zSize().optional(),
+  network: NetworkSchema.default(NetworkSchema.parse({})),
+  /** How far before its window an INFER's input copy may start (clockwork.md: 5 ms). */
+  inputLead: zDuration({ allowZero: true }).default(5_000_000),
+});
+
+export const ModelEntrySchema = z.strictObject({
+  /** A model name of the hardware profile, or "*" for every model in it. */
+  profile: z.string().min(1),
+  copies: z.number().int().positive().default(1),
+  /** Instance name prefix (default: the profile model's name). */
+  name: z.string().min(1).optional(),
+});
+
+/** Fields every workload has; the rest are the type's own options. */
+export const WorkloadCommonSchema = z.object({
+  type: z.string(),
+  /** Group label in results (default: the type, or type#index when several). */
+  name: z.string().min(1).optional(),
+  slo: zDuration().default(100_000_000),
+  /** SLO as a multiple of the model's batch-1 execution time (overrides slo). */
+  sloFactor: z.number().positive().optional(),
+  /** Instances this workload sends to: names, profile model names, or globs with "*". Default: all. */
+  models: z.array(z.string().min(1)).min(1).optional(),
+});
+const COMMON_WORKLOAD_KEYS = ['type', 'name', 'slo', 'sloFactor', 'models'];
+
+export const OutputSchema = z.strictObject({
+  /** Output directory (relative to the working directory). Default: results/<name>. */
+  dir: z.string().min(1).optional(),
+});
+
+export const ExperimentSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a name of letters, digits, ".", "_" and "-"'),
+  description: z.string().optional(),
+  seed: z.number().int().nonnegative().default(1),
+  /** Simulated time during which workloads send requests. */
+  duration: zDuration(),
+  /** Requests sent before this are excluded from the results. */
+  warmup: zDuration({ allowZero: true }).default(0),
+  /** Extra simulated time after `duration` for outstanding requests to finish. */
+  drain: zDuration({ allowZero: true }).default(10_000_000_000),
+  cluster: ClusterSchema,
+  models: z.array(ModelEntrySchema).min(1),
+  workload: z.union([z.looseObject({ type: z.string() }), z.array(z.looseObject({ type: z.string() })).min(1)]),
+  scheduler: z.looseObject({ type: z.string() }),
+  output: OutputSchema.default({}),
+  /** Grid: dotted config path -> values; `servesim run` runs every combination. */
+  sweep: z.record(z.string().min(1), z.array(z.unknown()).min(1)).optional(),
+});
+export type ExperimentInput = z.input<typeof ExperimentSchema>;
+export type Experiment = z.output<typeof ExperimentSchema>;
+
+export interface ResolvedWorkload {
+  type: WorkloadType;
+  options: Record<string, unknown>;
+  group: number;
+  name: string;
+  slo: number;
+  sloFactor?: number;
+  targets: ModelId[];
+}
+
+export interface ResolvedExperiment {
+  file: string;
+  /** The effective input config (after overrides and sweep point), as JSON. */
+  input: Record<string, unknown>;
+  config: Experiment;
+  profile: HardwareProfile;
+  /** The profile path as written in the config (kept relative for reproducible outputs). */
+  profileRef: string;
+  pagesPerGpu: number;
+  pageSize: number;
+  models: ModelInstance[];
+  scheduler: { type: SchedulerType; options: Record<string, unknown> };
+  workloads: ResolvedWorkload[];
+}
+
+// ------------------------------------------------------------------ reading and overriding
+
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot read experiment config (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    let where = '';
+    if (pos) {
+      const before = text.slice(0, Number(pos[1]));
+      const line = before.split('\n').length;
+      const col = Number(pos[1]) - before.lastIndexOf('\n');
+      where = ` at line ${line}, column ${col}`;
+    }
+    throw new UserError(`${file}: not valid JSON${where} (${msg.replace(/ in JSON at position \d+.*$/, '')})`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new UserError(`${file}: expected a JSON object at the top level, found ${describeValue(json)}`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/** Split "workload.slo", "workload[1].slo" or "models.0.copies" into keys. */
+export function splitPath(path: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
+    if (part === '') throw new UserError(`bad config path "${path}"`);
+    out.push(/^\d+$/.test(part) ? Number(part) : part);
+  }
+  return out;
+}
+
+/** Set a dotted path in a JSON value (copy-on-write), creating objects as needed. */
+export function setPath(root: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const keys = splitPath(path);
+  const copy = structuredClone(root);
+  let cur: any = copy;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const k = keys[i];
+    if (cur[k] === undefined || cur[k] === null || typeof cur[k] !== 'object') {
+      if (Array.isArray(cur) && typeof k !== 'number') throw new UserError(`config path "${path}": "${k}" is not an index of a list`);
+      cur[k] = typeof keys[i + 1] === 'number' ? [] : {};
+    }
+    cur = cur[k];
+  }
+  cur[keys[keys.length - 1]] = value;
+  return copy;
+}
+
+/** "--set path=value": the value is parsed as JSON when it can be ("8", "true", "[1,2]"), else taken as a string. */
+export function parseSetArg(arg: string): [string, unknown] {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new UserError(`--set expects path=value, found "${arg}"`);
+  const path = arg.slice(0, eq).trim();
+  const raw = arg.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  return [path, value];
+}
+
+// ------------------------------------------------------------------ sweeps
+
+export interface SweepPoint {
+  /** Directory name of the point, e.g. "workload.slo=10ms,scheduler.type=fifo". */
+  id: string;
+  params: Record<string, unknown>;
+  input: Record<string, unknown>;
+}
+
+function slug(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** Every combination of a config's sweep (in key order, last key fastest); one point if none. */
+export function expandSweep(input: Record<string, unknown>): SweepPoint[] {
+  const sweep = input.sweep as Record<string, unknown[]> | undefined;
+  const base = { ...input };
+  delete base.sweep;
+  if (!sweep || Object.keys(sweep).length === 0) return [{ id: '', params: {}, input: base }];
+  const keys = Object.keys(sweep);
+  let points: SweepPoint[] = [{ id: '', params: {}, input: base }];
+  for (const k of keys) {
+    const next: SweepPoint[] = [];
+    for (const p of points) {
+      for (const v of sweep[k]) {
+        next.push({
+          id: p.id ? `${p.id},${k}=${slug(v)}` : `${k}=${slug(v)}`,
+          params: { ...p.params, [k]: v },
+          input: setPath(p.input, k, v),
+        });
+      }
+    }
+    points = next;
+  }
+  return points;
+}
+
+// ------------------------------------------------------------------ resolving
+
+function findFile(ref: string, configDir: string): string | undefined {
+  if (isAbsolute(ref)) return existsSync(ref) ? ref : undefined;
+  for (const base of [process.cwd(), configDir, PACKAGE_ROOT]) {
+    const p = join(base, ref);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function globToRegex(glob: string): RegExp {
+  return new RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+}
+
+/** Validate and resolve a config (one sweep point) into everything a run needs. */
+export function resolveExperiment(input: Record<string, unknown>, file: string): ResolvedExperiment {
+  if (input.sweep !== undefined) {
+    const s = input.sweep;
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) {
+      throw new UserError(`${file}: sweep: expected an object of path -> list of values, found ${describeValue(s)}`);
+    }
+  }
+  const config = parseOrThrow(ExperimentSchema, input, file);
+  if (config.warmup >= config.duration) {
+    throw new UserError(
+      `${file}: warmup: expected less than duration (${formatDuration(config.duration)}), found ${formatDuration(config.warmup)}`,
+    );
+  }
+  const configDir = dirname(resolve(file));
+
+  // Hardware profile
+  const profilePath = findFile(config.cluster.profile, configDir);
+  if (!profilePath) {
+    throw new UserError(`${file}: cluster.profile: no hardware profile at "${config.cluster.profile}" (looked in the working directory, ${configDir} and ${PACKAGE_ROOT})`);
+  }
+  const profile = loadProfile(profilePath);
+  const pageSize = config.cluster.pageSize ?? profile.device.pageSizeBytes;
+  const weightsMemory = config.cluster.weightsMemory ?? profile.device.weightsMemoryBytes;
+  const pagesPerGpu = Math.floor(weightsMemory / pageSize);
+  if (pagesPerGpu < 1) {
+    throw new UserError(`${file}: cluster.weightsMemory: expected room for at least one page of ${pageSize} bytes, found ${weightsMemory} bytes`);
+  }
+
+  // Model instances
+  const models: ModelInstance[] = [];
+  const seen = new Set<string>();
+  config.models.forEach((entry, i) => {
+    const names = entry.profile === '*' ? [...profile.models.keys()].sort() : [entry.profile];
+    for (const pname of names) {
+      const mp = profile.models.get(pname);
+      if (!mp) {
+        const known = [...profile.models.keys()].sort();
+        const hint = known.filter((k) => k.includes(pname.split('_')[0])).slice(0, 5);
+        throw new UserError(
+          `${file}: models[${i}].profile: expected a model of ${config.cluster.profile} (${known.length} models${hint.length ? `, e.g. ${hint.join(', ')}` : ''}), found "${pname}"`,
+        );
+      }
+      const pages = Math.ceil((mp.weightsBytes + mp.extraMemoryBytes) / pageSize);
+      if (pages > pagesPerGpu) {
+        throw new UserError(
+          `${file}: models[${i}].profile: model "${pname}" needs ${pages} pages of weights but a GPU holds ${pagesPerGpu} (cluster.weightsMemory ${weightsMemory} bytes)`,
+        );
+      }
+      const prefix = entry.profile === '*' ? pname : (entry.name ?? pname);
+      for (let c = 0; c < entry.copies; c++) {
+        const name = entry.copies === 1 ? prefix : `${prefix}#${c}`;
+        if (seen.has(name)) throw new UserError(`${file}: models[${i}]: instance name "${name}" is used twice (give the entry a distinct "name")`);
+        seen.add(name);
+        models.push({ id: models.length, name, profile: mp, pages });
+      }
+    }
+  });
+
+  // Scheduler
+  const sIn = config.scheduler as Record<string, unknown>;
+  const stype = getScheduler(String(sIn.type));
+  if (!stype) {
+    throw new UserError(`${file}: scheduler.type: expected one of ${schedulerNames().join(', ')}, found ${describeValue(sIn.type)}`);
+  }
+  const flat: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(sIn)) {
+    if (k === 'type') continue;
+    const other = getScheduler(k);
+    if (other && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      // Per-type option blocks: validated for their own type, used when that type is selected.
+      parseSection(other.options, v, file, ['scheduler', k]);
+      continue;
+    }
+    flat[k] = v;
+  }
+  const perType = sIn[stype.name];
+  const merged = { ...(perType && typeof perType === 'object' ? (perType as object) : {}), ...flat };
+  const schedulerOptions = parseSection(stype.options, merged, file, ['scheduler']);
+
+  // Workloads
+  const wIn = Array.isArray(config.workload) ? config.workload : [config.workload];
+  const wPath = (i: number): Array<string | number> => (Array.isArray(config.workload) ? ['workload', i] : ['workload']);
+  const workloads: ResolvedWorkload[] = wIn.map((w, i) => {
+    const wtype = getWorkload(String(w.type));
+    if (!wtype) {
+      throw new UserError(`${file}: ${pathStr(wPath(i))}.type: expected one of ${workloadNames().join(', ')}, found ${describeValue(w.type)}`);
+    }
+    const common = parseSection(WorkloadCommonSchema, pick(w, COMMON_WORKLOAD_KEYS), file, wPath(i));
+    const own = parseSection(wtype.options, omit(w, COMMON_WORKLOAD_KEYS), file, wPath(i));
+    let targets: ModelId[] = models.map((m) => m.id);
+    if (common.models) {
+      const set = new Set<ModelId>();
+      common.models.forEach((sel, j) => {
+        const re = globToRegex(sel);
+        const hit = models.filter((m) => m.name === sel || m.profile.name === sel || re.test(m.name));
+        if (hit.length === 0) {
+          throw new UserError(`${file}: ${pathStr([...wPath(i), 'models', j])}: expected a model instance name, profile model name or glob matching this experiment's models, found "${sel}"`);
+        }
+        for (const m of hit) set.add(m.id);
+      });
+      targets = [...set].sort((a, b) => a - b);
+    }
+    const name = common.name ?? (wIn.length > 1 ? `${wtype.name}#${i}` : wtype.name);
+    return { type: wtype, options: own, group: i, name, slo: common.slo, sloFactor: common.sloFactor, targets };
+  });
+  const names = new Set<string>();
+  workloads.forEach((w, i) => {
+    if (names.has(w.name)) throw new UserError(`${file}: ${pathStr([...wPath(i), 'name'])}: expected a name no other workload has, found "${w.name}"`);
+    names.add(w.name);
+  });
+
+  return {
+    file,
+    input,
+    config,
+    profile,
+    profileRef: config.cluster.profile,
+    pagesPerGpu,
+    pageSize,
+    models,
+    scheduler: { type: stype, options: schedulerOptions },
+    workloads,
+  };
+}
+
+function pathStr(p: ReadonlyArray<string | number>): string {
+  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+}
+
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
+}
+function omit(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+}
+
+/** Parse a section of the config with a schema, reporting paths relative to the whole file. */
+function parseSection<S extends z.ZodType>(schema: S, value: unknown, file: string, prefix: Array<string | number>): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((iss) => ({ ...iss, path: [...prefix, ...iss.path] }));
+  let root: unknown = value;
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const k = prefix[i];
+    root = typeof k === 'number' ? Object.assign([], { [k]: root }) : { [k]: root };
+  }
+  throw new UserError(issues.slice(0, 5).map((iss) => formatZodIssue(file, root, iss as z.core.$ZodIssue)).join('\n'));
+}
+
+/** Load, override and expand a config file; validates every sweep point. */
+export function loadExperiment(
+  file: string,
+  opts: { sets?: Array<[string, unknown]>; seed?: number } = {},
+): { input: Record<string, unknown>; points: Array<SweepPoint & { resolved: ResolvedExperiment }> } {
+  let input = readConfigFile(file);
+  for (const [p, v] of opts.sets ?? []) input = setPath(input, p, v);
+  if (opts.seed !== undefined) input = { ...input, seed: opts.seed };
+  if (input.sweep !== undefined && (input.sweep === null || typeof input.sweep !== 'object' || Array.isArray(input.sweep))) {
+    throw new UserError(`${file}: sweep: expected an object of path -> list of values, found ${describeValue(input.sweep)}`);
+  }
+  for (const [k, v] of Object.entries((input.sweep as Record<string, unknown>) ?? {})) {
+    if (!Array.isArray(v) || v.length === 0) throw new UserError(`${file}: sweep.${k}: expected a non-empty list of values, found ${describeValue(v)}`);
+  }
+  const points = expandSweep(input).map((p) => {
+    try {
+      return { ...p, resolved: resolveExperiment(p.input, file) };
+    } catch (e) {
+      if (e instanceof UserError && p.id) throw new UserError(`${e.message}\n(in sweep point ${p.id})`);
+      throw e;
+    }
+  });
+  return { input, points };
+}
+
+/** JSON Schema of experiment configs, for editors (scheduler and workload options listed per type). */
+export function experimentJsonSchema(): unknown {
+  const base = z.toJSONSchema(ExperimentSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
+  const schedulers: Record<string, unknown> = {};
+  for (const n of schedulerNames()) schedulers[n] = z.toJSONSchema(getScheduler(n)!.options, { io: 'input', unrepresentable: 'any' });
+  const workloads: Record<string, unknown> = {};
+  for (const n of workloadNames()) workloads[n] = z.toJSONSchema(getWorkload(n)!.options, { io: 'input', unrepresentable: 'any' });
+  base.$defs = { ...(base.$defs ?? {}), schedulerOptions: schedulers, workloadOptions: workloads };
+  return base;
+}
+
+/** Re-export for the CLI's `validate` summary. */
+export { formatDuration, parseDuration };

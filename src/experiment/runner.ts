@@ -1,0 +1,220 @@
+/**
+ * Runs experiments: one config point -> one simulation -> an output directory holding
+ * summary.json, config.json (the effective input), config.resolved.json, manifest.json (all a
+ * function of config and seed alone: byte-identical on rerun) and run.json (wall-clock facts).
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { MetricsCollector } from '../metrics/collector.js';
+import { Simulation } from '../sim/simulation.js';
+import { SEC, formatDuration } from '../sim/time.js';
+import { VERSION } from '../version.js';
+import type { ResolvedExperiment, SweepPoint } from './config.js';
+import { commitDir, jsonText, prepareOutputDir, writeFileAtomic } from './output.js';
+
+export interface RunOptions {
+  /** Print progress lines to stderr (default: when stderr is a terminal or the run is long). */
+  progress?: boolean;
+  /** Label for progress lines. */
+  label?: string;
+}
+
+export interface RunOutcome {
+  summary: Record<string, unknown>;
+  resolvedConfig: Record<string, unknown>;
+  manifest: Record<string, unknown>;
+  run: Record<string, unknown>;
+  sim: Simulation;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Build the simulation of a resolved experiment (async: workloads may read trace files first). */
+export async function buildSimulation(r: ResolvedExperiment): Promise<Simulation> {
+  const c = r.config;
+  const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
+  const env = { profile: r.profile };
+  const scheduler = r.scheduler.type.create(r.scheduler.options, env);
+  const req = r.scheduler.type.engine?.(r.scheduler.options) ?? {};
+  const metrics = new MetricsCollector(c.warmup, c.duration, r.workloads.length, gpus);
+  const workloads = [];
+  for (const w of r.workloads) {
+    const workload = w.type.create(w.options, {
+      configDir: join(r.file, '..'),
+      models: r.models,
+      profile: r.profile,
+      duration: c.duration,
+      gpus,
+      workers: c.cluster.workers,
+    });
+    if (workload.prepare) await workload.prepare();
+    workloads.push({ workload, group: w.group, name: w.name, targets: w.targets, slo: w.slo, sloFactor: w.sloFactor });
+  }
+  return new Simulation(
+    {
+      seed: c.seed,
+      duration: c.duration,
+      warmup: c.warmup,
+      drain: c.drain,
+      profile: r.profile,
+      models: r.models,
+      workers: c.cluster.workers,
+      gpusPerWorker: c.cluster.gpusPerWorker,
+      pagesPerGpu: r.pagesPerGpu,
+      network: c.cluster.network,
+      inputLead: c.cluster.inputLead,
+      execConcurrency: req.execConcurrency ?? 1,
+      sendConcurrency: req.sendConcurrency ?? 0,
+    },
+    scheduler,
+    workloads,
+    metrics,
+  );
+}
+
+/** Run one resolved experiment in memory. */
+export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}): Promise<RunOutcome> {
+  const sim = await buildSimulation(r);
+  const c = r.config;
+  const wallStart = process.hrtime.bigint();
+  let lastPrint = Date.now();
+  let peakRss = process.memoryUsage().rss;
+  const total = c.duration + c.drain;
+  const progress = (t: number): void => {
+    const rss = process.memoryUsage.rss();
+    if (rss > peakRss) peakRss = rss;
+    if (!opts.progress) return;
+    const nowWall = Date.now();
+    if (nowWall - lastPrint < 2000) return;
+    lastPrint = nowWall;
+    const wall = Number(process.hrtime.bigint() - wallStart) / 1e9;
+    process.stderr.write(
+      `${opts.label ?? c.name}: simulated ${formatDuration(t)} of ${formatDuration(c.duration)} (${Math.min(100, (100 * t) / c.duration).toFixed(0)}%), ` +
+        `${sim.metrics.overall.counts.total.toLocaleString('en-US')} requests measured, ${(sim.loop.eventsProcessed / wall / 1e6).toFixed(2)}M events/s, ${(t / SEC / wall).toFixed(1)}x real time\n`,
+    );
+  };
+  sim.run(progress, Math.min(SEC, Math.max(total / 1000, 1e6)));
+  const wallS = Number(process.hrtime.bigint() - wallStart) / 1e9;
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+
+  const names = r.workloads.map((w) => w.name);
+  const metrics = sim.metrics.summary(names);
+  const summary: Record<string, unknown> = {
+    name: c.name,
+    scheduler: r.scheduler.type.name,
+    seed: c.seed,
+    durationSeconds: c.duration / SEC,
+    warmupSeconds: c.warmup / SEC,
+    gpus: sim.gpus.length,
+    models: r.models.length,
+    ...metrics,
+  };
+  const sched = sim.scheduler.summary?.();
+  if (sched) summary.schedulerStats = sched;
+  const described = sim.workloads.map((w, i) => ({ name: names[i], ...(w.workload.describe?.() ?? {}) }));
+
+  const inputText = jsonText(r.input);
+  const resolvedConfig: Record<string, unknown> = {
+    units: { durations: 'ns', sizes: 'bytes', rates: 'per second', bandwidths: 'bytes per second' },
+    ...r.config,
+    derived: {
+      profile: r.profileRef,
+      device: r.profile.device.name,
+      pageSize: r.pageSize,
+      pagesPerGpu: r.pagesPerGpu,
+      gpus: sim.gpus.length,
+      modelInstances: r.models.length,
+      schedulerOptions: r.scheduler.options,
+      workloads: r.workloads.map((w, i) => ({
+        name: w.name,
+        type: w.type.name,
+        slo: w.slo,
+        sloFactor: w.sloFactor ?? null,
+        targets: w.targets.length,
+        options: w.options,
+        resolved: described[i],
+      })),
+    },
+  };
+  const manifest = {
+    servesim: VERSION,
+    name: c.name,
+    seed: c.seed,
+    configHash: sha256(inputText),
+    profile: r.profileRef,
+    profileHash: r.profile.hash,
+  };
+  const simulatedRequests = sim.metrics.overall.counts.total;
+  const run = {
+    wallSeconds: Number(wallS.toFixed(3)),
+    peakRssMB: Number((peakRss / 2 ** 20).toFixed(1)),
+    events: sim.loop.eventsProcessed,
+    eventsPerSecond: Math.round(sim.loop.eventsProcessed / wallS),
+    simulatedSeconds: sim.loop.now() / SEC,
+    speedupOverRealTime: Number((sim.loop.now() / SEC / wallS).toFixed(2)),
+    measuredRequests: simulatedRequests,
+    simulatedRequestsPerWallSecond: Math.round(simulatedRequests / wallS),
+    node: process.version,
+  };
+  return { summary, resolvedConfig, manifest, run, sim };
+}
+
+/** Run one point and write its output directory atomically. */
+export async function runToDirectory(r: ResolvedExperiment, dir: string, force: boolean, opts: RunOptions = {}): Promise<RunOutcome> {
+  const tmp = prepareOutputDir(dir, force);
+  const out = await runExperiment(r, opts);
+  writeFileAtomic(join(tmp, 'summary.json'), jsonText(out.summary));
+  writeFileAtomic(join(tmp, 'config.json'), jsonText(r.input));
+  writeFileAtomic(join(tmp, 'config.resolved.json'), jsonText(out.resolvedConfig));
+  writeFileAtomic(join(tmp, 'manifest.json'), jsonText(out.manifest));
+  writeFileAtomic(join(tmp, 'run.json'), jsonText(out.run));
+  commitDir(tmp, dir);
+  return out;
+}
+
+/** Key metrics of a summary for index files and tables. */
+export function keyMetrics(s: Record<string, any>): Record<string, number | string | null> {
+  return {
+    scheduler: s.scheduler,
+    requests: s.requests?.total ?? null,
+    ok: s.requests?.ok ?? null,
+    late: s.requests?.late ?? null,
+    timeout: s.requests?.timeout ?? null,
+    rejected: s.requests?.rejected ?? null,
+    failed: s.requests?.failed ?? null,
+    goodput: s.goodput ?? null,
+    throughput: s.throughput ?? null,
+    offeredLoad: s.offeredLoad ?? null,
+    sloAttainment: s.sloAttainment ?? null,
+    p50Ms: s.latencyMs?.p50 ?? null,
+    p99Ms: s.latencyMs?.p99 ?? null,
+    p9999Ms: s.latencyMs?.p9999 ?? null,
+    maxMs: s.latencyMs?.max ?? null,
+    coldStarts: s.coldStarts ?? null,
+  };
+}
+
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(rows: Array<Record<string, unknown>>): string {
+  if (rows.length === 0) return '';
+  const cols: string[] = [];
+  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+}
+
+/** Write the sweep index (CSV and JSON) atomically. */
+export function writeIndex(dir: string, rows: Array<{ point: SweepPoint; summary: Record<string, unknown> }>): void {
+  const flat = rows.map(({ point, summary }) => ({ point: point.id, ...point.params, ...keyMetrics(summary) }));
+  writeFileAtomic(join(dir, 'index.csv'), toCsv(flat));
+  writeFileAtomic(
+    join(dir, 'index.json'),
+    jsonText(rows.map(({ point, summary }) => ({ point: point.id, dir: point.id, params: point.params, metrics: keyMetrics(summary) }))),
+  );
+}

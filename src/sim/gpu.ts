@@ -1,0 +1,281 @@
+/**
+ * One simulated GPU, exactly the emulated worker of clockwork.md: a weights lane (LOAD, EVICT),
+ * an input-copy lane, the execution engine and an output-copy lane, plus a page-cached weight
+ * memory. It executes what it is told as soon as its window allows, never deciding anything.
+ *
+ * Execution: by default one at a time. With `maxConcurrentExec` k > 1, overlapping executions share
+ * the GPU (processor sharing) with the profile's aggregate speed-up g(n) for n running, each
+ * progressing at g(n)/n of its standalone speed, and an execution that starts while others run has
+ * its work multiplied by a lognormal factor of mean 1 and CV `interference.extraCv`.
+ */
+import type { DeviceProfile } from '../models/profile.js';
+import { EventLoop, Priority } from './event-loop.js';
+import { Lane } from './lane.js';
+import type { Rng } from './random.js';
+import type { Nanos } from './time.js';
+import type { Action, ActionError, GpuInfo, InferAction, ModelInstance } from './types.js';
+
+export const enum Residency {
+  NONE = 0,
+  LOADING = 1,
+  LOADED = 2,
+}
+
+/** What the GPU reports to the simulation. */
+export interface GpuListener {
+  /** The action finished on the worker (successfully or not); `start`/`end` of its main task. */
+  actionDone(gpu: Gpu, action: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number): void;
+  /** Busy-time accounting: lane `kind` on this GPU went busy (true) or idle (false) at now. */
+  laneBusy?(gpu: Gpu, kind: 'exec' | 'pcie', busy: boolean): void;
+}
+
+interface Task {
+  readyAt: Nanos;
+  seq: number;
+  action: Action;
+  /** INFER: padded batch and sampled standalone exec work. */
+  padded: number;
+  /** Processor sharing: remaining standalone work (ns) and when the running set last changed. */
+  remaining: number;
+  execStart: Nanos;
+  execEnd: Nanos;
+}
+
+export interface GpuConfig {
+  /** How far before `earliest` an INFER's input copy may start (clockwork.md: 5 ms). */
+  inputLead: Nanos;
+  maxConcurrentExec: number;
+}
+
+export class Gpu implements GpuInfo {
+  readonly totalPages: number;
+  freePages: number;
+  /** Residency per model id. */
+  readonly residency: Uint8Array;
+  readonly maxConcurrentExec: number;
+
+  private readonly weights: Lane<Task>;
+  private readonly input: Lane<Task>;
+  private readonly exec: Lane<Task>;
+  private readonly output: Lane<Task>;
+  private seq = 0;
+
+  /** Running executions (processor sharing when more than one). */
+  private readonly running: Task[] = [];
+  private psLast = 0;
+  private psHandle = -1;
+  /** Pages held by each resident model. */
+  private readonly pagesHeld: Uint16Array;
+
+  constructor(
+    readonly id: number,
+    readonly worker: number,
+    readonly local: number,
+    private readonly loop: EventLoop,
+    private readonly device: DeviceProfile,
+    private readonly models: readonly ModelInstance[],
+    pages: number,
+    private readonly cfg: GpuConfig,
+    private readonly rng: { exec: Rng; load: Rng; interference: Rng },
+    private readonly listener: GpuListener,
+  ) {
+    this.totalPages = pages;
+    this.freePages = pages;
+    this.residency = new Uint8Array(models.length);
+    this.pagesHeld = new Uint16Array(models.length);
+    this.maxConcurrentExec = cfg.maxConcurrentExec;
+    this.weights = new Lane(loop, 1, (t) => this.startWeights(t));
+    this.input = new Lane(loop, 1, (t) => this.startInput(t));
+    this.exec = new Lane(loop, cfg.maxConcurrentExec, (t) => this.startExec(t));
+    this.output = new Lane(loop, 1, (t) => this.startOutput(t));
+  }
+
+  /** An action arrived at this GPU's worker. */
+  submit(action: Action): void {
+    const t: Task = { readyAt: action.earliest, seq: this.seq++, action, padded: 0, remaining: 0, execStart: 0, execEnd: 0 };
+    if (action.type === 'INFER') {
+      t.readyAt = action.earliest - this.cfg.inputLead;
+      this.input.enqueue(t);
+    } else {
+      this.weights.enqueue(t);
+    }
+  }
+
+  /** Executions currently running. */
+  get runningExecs(): number {
+    return this.running.length;
+  }
+
+  // ---- weights lane ----
+
+  private startWeights(t: Task): boolean {
+    const now = this.loop.now();
+    const a = t.action;
+    const m = a.model;
+    if (now > a.latest) return this.fail(t, 'too-late');
+    if (a.type === 'EVICT') {
+      const r = this.residency[m];
+      if (r === Residency.NONE) return this.fail(t, 'not-loaded');
+      if (r === Residency.LOADING) return this.fail(t, 'busy');
+      this.residency[m] = Residency.NONE;
+      this.freePages += this.pagesHeld[m];
+      this.pagesHeld[m] = 0;
+      this.listener.actionDone(this, a, null, now, now, 0);
+      return false;
+    }
+    // LOAD
+    if (this.residency[m] !== Residency.NONE) return this.fail(t, 'already-loaded');
+    const need = this.models[m].pages;
+    if (need > this.freePages) return this.fail(t, 'no-pages');
+    this.freePages -= need;
+    this.pagesHeld[m] = need;
+    this.residency[m] = Residency.LOADING;
+    const dur = Math.max(1, Math.round(this.models[m].profile.load.sample(this.rng.load)));
+    this.listener.laneBusy?.(this, 'pcie', true);
+    this.loop.schedule(now + dur, Priority.HARDWARE, this.onLoadEnd, t);
+    t.execStart = now;
+    return true;
+  }
+
+  private readonly onLoadEnd = (t: Task): void => {
+    const m = t.action.model;
+    this.residency[m] = Residency.LOADED;
+    this.listener.laneBusy?.(this, 'pcie', false);
+    this.listener.actionDone(this, t.action, null, t.execStart, this.loop.now(), 0);
+    this.weights.release();
+  };
+
+  private fail(t: Task, error: ActionError): false {
+    const now = this.loop.now();
+    this.listener.actionDone(this, t.action, error, now, now, t.padded);
+    return false;
+  }
+
+  // ---- INFER: input copy -> exec -> output copy ----
+
+  private copyTime(bytes: number): Nanos {
+    return this.device.pcieLatency + Math.round((bytes / this.device.pcieBandwidth) * 1e9);
+  }
+
+  private startInput(t: Task): boolean {
+    const a = t.action as InferAction;
+    const now = this.loop.now();
+    if (now > a.latest) return this.fail(t, 'too-late');
+    const sizes = this.models[a.model].profile.batchSizes;
+    const n = a.requests.length;
+    let padded = 0;
+    for (const b of sizes) {
+      if (b >= n) {
+        padded = b;
+        break;
+      }
+    }
+    if (padded === 0 || n === 0) return this.fail(t, 'bad-batch');
+    t.padded = padded;
+    this.loop.schedule(now + this.copyTime(n * this.models[a.model].profile.inputBytes), Priority.HARDWARE, this.onInputEnd, t);
+    return true;
+  }
+
+  private readonly onInputEnd = (t: Task): void => {
+    t.readyAt = t.action.earliest;
+    this.input.release();
+    this.exec.enqueue(t);
+  };
+
+  private startExec(t: Task): boolean {
+    const a = t.action as InferAction;
+    const now = this.loop.now();
+    if (now > a.latest) return this.fail(t, 'too-late');
+    if (this.residency[a.model] !== Residency.LOADED) return this.fail(t, 'not-loaded');
+    let work = this.models[a.model].profile.exec.get(t.padded)!.sample(this.rng.exec);
+    t.execStart = now;
+    if (this.cfg.maxConcurrentExec === 1) {
+      const dur = Math.max(1, Math.round(work));
+      this.running.push(t);
+      this.listener.laneBusy?.(this, 'exec', true);
+      this.loop.schedule(now + dur, Priority.HARDWARE, this.onExecEndSingle, t);
+      return true;
+    }
+    if (this.running.length > 0 && this.device.interference.extraCv > 0) {
+      work *= this.rng.interference.lognormal(1, this.device.interference.extraCv);
+    }
+    this.psAdvance(now);
+    if (this.running.length === 0) this.listener.laneBusy?.(this, 'exec', true);
+    t.remaining = Math.max(1, work);
+    this.running.push(t);
+    this.psReschedule(now);
+    return true;
+  }
+
+  private readonly onExecEndSingle = (t: Task): void => {
+    this.running.pop();
+    this.listener.laneBusy?.(this, 'exec', false);
+    this.execFinished(t);
+  };
+
+  private execFinished(t: Task): void {
+    t.execEnd = this.loop.now();
+    this.exec.release();
+    this.output.enqueue(t);
+  }
+
+  /** Aggregate speed-up for n overlapping executions. */
+  private speedup(n: number): number {
+    const s = this.device.interference.speedup;
+    return s[Math.min(n, s.length) - 1];
+  }
+
+  /** Charge elapsed time since the last change to every running execution. */
+  private psAdvance(now: Nanos): void {
+    const n = this.running.length;
+    if (n > 0) {
+      const rate = this.speedup(n) / n;
+      const done = (now - this.psLast) * rate;
+      for (const r of this.running) r.remaining -= done;
+    }
+    this.psLast = now;
+  }
+
+  private psReschedule(now: Nanos): void {
+    if (this.psHandle >= 0) this.loop.cancel(this.psHandle);
+    this.psHandle = -1;
+    const n = this.running.length;
+    if (n === 0) return;
+    const rate = this.speedup(n) / n;
+    let min = Infinity;
+    for (const r of this.running) if (r.remaining < min) min = r.remaining;
+    const at = now + Math.max(0, Math.ceil(min / rate));
+    this.psHandle = this.loop.schedule(at, Priority.HARDWARE, this.onPsEnd);
+  }
+
+  private readonly onPsEnd = (): void => {
+    const now = this.loop.now();
+    this.psHandle = -1;
+    this.psAdvance(now);
+    // Finish every execution whose work is done (allowing for rounding to whole ns).
+    const done: Task[] = [];
+    for (let i = 0; i < this.running.length; ) {
+      if (this.running[i].remaining <= 0.5) {
+        done.push(this.running[i]);
+        this.running.splice(i, 1);
+      } else i++;
+    }
+    if (this.running.length === 0) this.listener.laneBusy?.(this, 'exec', false);
+    this.psReschedule(now);
+    done.sort((a, b) => a.seq - b.seq);
+    for (const t of done) this.execFinished(t);
+  };
+
+  private startOutput(t: Task): boolean {
+    const a = t.action as InferAction;
+    const now = this.loop.now();
+    const dur = this.copyTime(a.requests.length * this.models[a.model].profile.outputBytes);
+    this.loop.schedule(now + dur, Priority.HARDWARE, this.onOutputEnd, t);
+    return true;
+  }
+
+  private readonly onOutputEnd = (t: Task): void => {
+    this.output.release();
+    this.listener.actionDone(this, t.action, null, t.execStart, t.execEnd, t.padded);
+  };
+}

@@ -1,0 +1,386 @@
+/**
+ * The simulation: clients, network, controller (running a scheduler) and workers with GPUs.
+ *
+ * Request life: a workload submits at `sentAt` -> it reaches the controller after the client link
+ * (latency + input bytes / bandwidth) -> the scheduler sees it -> an INFER carrying it is sent to a
+ * worker (controller send slots, latency + inputs / bandwidth) -> input copy, exec, output copy on
+ * the GPU -> the result returns to the controller (latency + outputs / bandwidth) -> the engine
+ * answers the batch's requests -> each response reaches its client after the client link. A request
+ * is ok when its response reaches the client by sentAt + slo, late otherwise.
+ */
+import type { HardwareProfile } from '../models/profile.js';
+import type { MetricsCollector } from '../metrics/collector.js';
+import type { ArrivalSource, SubmitOptions, Workload, WorkloadContext } from '../traces/types.js';
+import { EventLoop, Priority } from './event-loop.js';
+import { Gpu, Residency, type GpuListener } from './gpu.js';
+import { RandomStreams, type Rng } from './random.js';
+import type { Nanos } from './time.js';
+import type {
+  Action,
+  ActionError,
+  ActionResult,
+  ModelId,
+  ModelInstance,
+  Outcome,
+  Request,
+  Scheduler,
+  SchedulerContext,
+  TimerHandle,
+} from './types.js';
+
+export interface NetworkConfig {
+  /** Client <-> controller one-way latency and bandwidth (bytes/s). */
+  clientLatency: Nanos;
+  clientBandwidth: number;
+  /** Controller <-> worker one-way latency and bandwidth (bytes/s). */
+  workerLatency: Nanos;
+  workerBandwidth: number;
+}
+
+export interface SimulationSetup {
+  seed: number | string;
+  /** Workloads send requests in [0, duration). */
+  duration: Nanos;
+  /** Requests sent before this are not measured. */
+  warmup: Nanos;
+  /** After `duration`, keep simulating up to this long for outstanding requests to be answered. */
+  drain: Nanos;
+  profile: HardwareProfile;
+  models: readonly ModelInstance[];
+  workers: number;
+  gpusPerWorker: number;
+  pagesPerGpu: number;
+  network: NetworkConfig;
+  /** How far before `earliest` an INFER's input copy may start. */
+  inputLead: Nanos;
+  execConcurrency: number;
+  /** Controller-wide concurrent sends (0 = unlimited). */
+  sendConcurrency: number;
+}
+
+export interface WorkloadSpec {
+  workload: Workload;
+  group: number;
+  name: string;
+  targets: readonly ModelId[];
+  slo: Nanos;
+  sloFactor?: number;
+}
+
+/** Optional observers of everything that happens (time series, request logs, trace events). */
+export interface SimObserver {
+  onSubmit?(r: Request): void;
+  onResponse?(r: Request, outcome: Outcome, at: Nanos): void;
+  onColdStart?(r: Request): void;
+  onActionSent?(a: Action, at: Nanos): void;
+  /** An action ended on its worker: main task [start, end]; error if it failed. */
+  onActionDone?(gpu: number, a: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number): void;
+  onLaneBusy?(gpu: number, kind: 'exec' | 'pcie', busy: boolean, at: Nanos): void;
+  onPrediction?(kind: 'INFER' | 'LOAD', predicted: Nanos, actual: Nanos): void;
+}
+
+export class Simulation {
+  readonly loop = new EventLoop();
+  readonly streams: RandomStreams;
+  readonly gpus: Gpu[] = [];
+  private readonly outstanding = new Map<number, Request>();
+  private nextRequestId = 0;
+  private nextActionId = 0;
+  private controllerFreeAt = 0;
+  private readonly sendSlots: Float64Array;
+  private readonly schedulerRngs = new Map<string, Rng>();
+  private readonly batch1: Float64Array;
+  private readonly observers: SimObserver[] = [];
+  private started = false;
+  readonly schedulerContext: SchedulerContext;
+
+  constructor(
+    readonly setup: SimulationSetup,
+    readonly scheduler: Scheduler,
+    readonly workloads: readonly WorkloadSpec[],
+    readonly metrics: MetricsCollector,
+  ) {
+    this.streams = new RandomStreams(setup.seed);
+    this.sendSlots = new Float64Array(Math.max(0, setup.sendConcurrency));
+    this.batch1 = Float64Array.from(setup.models, (m) => m.profile.exec.get(m.profile.batchSizes[0])!.median());
+    const listener: GpuListener = {
+      actionDone: (gpu, action, error, start, end, padded) => this.onActionDone(gpu, action, error, start, end, padded),
+      laneBusy: (gpu, kind, busy) => {
+        const now = this.loop.now();
+        this.metrics.laneBusy(gpu.id, kind, busy, now);
+        for (const o of this.observers) o.onLaneBusy?.(gpu.id, kind, busy, now);
+      },
+    };
+    let id = 0;
+    for (let w = 0; w < setup.workers; w++) {
+      for (let l = 0; l < setup.gpusPerWorker; l++, id++) {
+        this.gpus.push(
+          new Gpu(
+            id,
+            w,
+            l,
+            this.loop,
+            setup.profile.device,
+            setup.models,
+            setup.pagesPerGpu,
+            { inputLead: setup.inputLead, maxConcurrentExec: setup.execConcurrency },
+            {
+              exec: this.streams.stream(`gpu${id}/exec`),
+              load: this.streams.stream(`gpu${id}/load`),
+              interference: this.streams.stream(`gpu${id}/interference`),
+            },
+            listener,
+          ),
+        );
+      }
+    }
+    this.schedulerContext = this.makeSchedulerContext();
+  }
+
+  addObserver(o: SimObserver): void {
+    this.observers.push(o);
+  }
+
+  now(): Nanos {
+    return this.loop.now();
+  }
+
+  /** Requests not yet answered. */
+  get outstandingRequests(): number {
+    return this.outstanding.size;
+  }
+
+  // ---------------------------------------------------------------- controller side
+
+  /** Run `fn(arg)` on the controller: now, or when its CPU is free (see SchedulerContext.spend). */
+  private onController(fn: (arg: any) => void, arg: unknown): void {
+    if (this.loop.now() < this.controllerFreeAt) {
+      this.loop.schedule(this.controllerFreeAt, Priority.NETWORK, this.deferred, [fn, arg]);
+    } else fn(arg);
+  }
+
+  private readonly deferred = (p: [(arg: any) => void, unknown]): void => this.onController(p[0], p[1]);
+
+  private makeSchedulerContext(): SchedulerContext {
+    return {
+    now: () => this.loop.now(),
+    models: this.setup.models,
+    gpus: this.gpus,
+    send: (a) => this.send(a),
+    respond: (r, outcome) => this.respond(r, outcome, this.loop.now(), 0),
+    setTimer: (at, token) => {
+      const h = { id: this.loop.schedule(Math.max(Math.round(at), this.loop.now()), Priority.TIMER, this.onTimer, token) };
+      return h;
+    },
+    cancelTimer: (h: TimerHandle) => {
+      this.loop.cancel(h.id);
+    },
+    rng: (name = 'main') => {
+      let r = this.schedulerRngs.get(name);
+      if (!r) {
+        r = this.streams.stream(`scheduler/${name}`);
+        this.schedulerRngs.set(name, r);
+      }
+      return r;
+    },
+    recordPrediction: (kind, predicted, actual) => {
+      this.metrics.onPrediction(kind, predicted, actual);
+      for (const o of this.observers) o.onPrediction?.(kind, predicted, actual);
+    },
+    spend: (d) => {
+      if (d > 0) this.controllerFreeAt = Math.max(this.controllerFreeAt, this.loop.now()) + Math.round(d);
+    },
+    };
+  }
+
+  private readonly onTimer = (token: unknown): void => this.onController(this.timerToScheduler, token);
+  private readonly timerToScheduler = (token: unknown): void => this.scheduler.onTimer?.(token);
+
+  private send(action: Action): number {
+    const id = this.nextActionId++;
+    action.id = id;
+    const gpu = this.gpus[action.gpu];
+    if (!gpu) throw new Error(`scheduler ${this.scheduler.name} sent ${action.type} to GPU ${action.gpu}, which does not exist`);
+    if (action.model < 0 || action.model >= this.setup.models.length) {
+      throw new Error(`scheduler ${this.scheduler.name} sent ${action.type} for unknown model ${action.model}`);
+    }
+    let bytes = 0;
+    if (action.type === 'INFER') {
+      for (const r of action.requests) {
+        if (!this.outstanding.has(r.id)) {
+          throw new Error(`scheduler ${this.scheduler.name} sent INFER with request ${r.id}, which was already answered`);
+        }
+        if (r.model !== action.model) throw new Error(`scheduler ${this.scheduler.name} batched request ${r.id} of model ${r.model} into an INFER of model ${action.model}`);
+      }
+      bytes = action.requests.length * this.setup.models[action.model].profile.inputBytes;
+    }
+    const now = this.loop.now();
+    const depart = Math.max(now, this.controllerFreeAt);
+    const wire = Math.round((bytes / this.setup.network.workerBandwidth) * 1e9);
+    let start = depart;
+    if (this.sendSlots.length > 0) {
+      let s = 0;
+      for (let i = 1; i < this.sendSlots.length; i++) if (this.sendSlots[i] < this.sendSlots[s]) s = i;
+      start = Math.max(depart, this.sendSlots[s]);
+      if (action.sendBy !== undefined && start > action.sendBy) {
+        this.loop.schedule(depart, Priority.NETWORK, this.onLocalFailure, action);
+        return id;
+      }
+      this.sendSlots[s] = start + wire;
+    } else if (action.sendBy !== undefined && start > action.sendBy) {
+      this.loop.schedule(depart, Priority.NETWORK, this.onLocalFailure, action);
+      return id;
+    }
+    for (const o of this.observers) o.onActionSent?.(action, start);
+    this.loop.schedule(start + wire + this.setup.network.workerLatency, Priority.NETWORK, this.deliverToWorker, action);
+    return id;
+  }
+
+  private readonly deliverToWorker = (a: Action): void => this.gpus[a.gpu].submit(a);
+
+  private readonly onLocalFailure = (a: Action): void => {
+    const now = this.loop.now();
+    this.metrics.onActionDone(a, 'network-too-late', now);
+    for (const o of this.observers) o.onActionDone?.(a.gpu, a, 'network-too-late', now, now, 0);
+    this.onController(this.resultToScheduler, { action: a, ok: false, error: 'network-too-late', receivedAt: now } satisfies ActionResult);
+  };
+
+  // ---------------------------------------------------------------- worker side
+
+  private onActionDone(gpu: Gpu, action: Action, error: ActionError | null, start: Nanos, end: Nanos, padded: number): void {
+    const now = this.loop.now();
+    this.metrics.onActionDone(action, error, now);
+    for (const o of this.observers) o.onActionDone?.(gpu.id, action, error, start, end, padded);
+    const bytes = action.type === 'INFER' && !error ? action.requests.length * this.setup.models[action.model].profile.outputBytes : 0;
+    const at = now + this.setup.network.workerLatency + Math.round((bytes / this.setup.network.workerBandwidth) * 1e9);
+    const result: ActionResult = error
+      ? { action, ok: false, error, start, end, receivedAt: at }
+      : { action, ok: true, start, end, duration: end - start, paddedBatch: padded || undefined, receivedAt: at };
+    this.loop.schedule(at, Priority.NETWORK, this.resultArrives, result);
+  }
+
+  private readonly resultArrives = (r: ActionResult): void => this.onController(this.resultToScheduler, r);
+
+  private readonly resultToScheduler = (r: ActionResult): void => {
+    const a = r.action;
+    if (r.ok && a.type === 'INFER') {
+      const out = this.setup.models[a.model].profile.outputBytes;
+      const now = this.loop.now();
+      for (const req of a.requests) this.respond(req, 'ok', now, out);
+    }
+    this.scheduler.onResult(r);
+  };
+
+  // ---------------------------------------------------------------- clients
+
+  private respond(r: Request, outcome: 'ok' | 'timeout' | 'rejected' | 'failed', now: Nanos, bytes: number): void {
+    if (!this.outstanding.delete(r.id)) {
+      throw new Error(`scheduler ${this.scheduler.name} answered request ${r.id} twice`);
+    }
+    const at = Math.max(now, this.controllerFreeAt) + this.setup.network.clientLatency + Math.round((bytes / this.setup.network.clientBandwidth) * 1e9);
+    const final: Outcome = outcome === 'ok' && at > r.deadline ? 'late' : outcome;
+    this.metrics.onResponse(r, final, at);
+    for (const o of this.observers) o.onResponse?.(r, final, at);
+    const spec = this.workloads[r.group];
+    if (spec.workload.onResponse) this.loop.schedule(at, Priority.NETWORK, this.clientReceives, [r, final]);
+  }
+
+  private readonly clientReceives = (p: [Request, Outcome]): void => {
+    this.workloads[p[0].group].workload.onResponse!(p[0], p[1]);
+  };
+
+  private submit(spec: WorkloadSpec, model: ModelId, opts?: SubmitOptions): number {
+    const now = this.loop.now();
+    if (now >= this.setup.duration) return -1;
+    const factor = opts?.sloFactor ?? (opts?.slo === undefined ? spec.sloFactor : undefined);
+    const slo = factor !== undefined ? Math.max(1, Math.round(factor * this.batch1[model])) : (opts?.slo ?? spec.slo);
+    const p = this.setup.models[model].profile;
+    const arrival = now + this.setup.network.clientLatency + Math.round((p.inputBytes / this.setup.network.clientBandwidth) * 1e9);
+    const r: Request = { id: this.nextRequestId++, model, group: spec.group, sentAt: now, arrival, slo, deadline: now + slo, sloFactor: factor };
+    this.outstanding.set(r.id, r);
+    this.metrics.onSubmit(r);
+    for (const o of this.observers) o.onSubmit?.(r);
+    this.loop.schedule(arrival, Priority.NETWORK, this.requestArrives, r);
+    return r.id;
+  }
+
+  private readonly requestArrives = (r: Request): void => {
+    let warm = false;
+    for (const g of this.gpus) {
+      if (g.residency[r.model] === Residency.LOADED) {
+        warm = true;
+        break;
+      }
+    }
+    if (!warm) {
+      this.metrics.onColdStart(r);
+      for (const o of this.observers) o.onColdStart?.(r);
+    }
+    this.onController(this.requestToScheduler, r);
+  };
+
+  private readonly requestToScheduler = (r: Request): void => this.scheduler.onRequest(r);
+
+  private workloadContext(spec: WorkloadSpec): WorkloadContext {
+    const rngs = new Map<string, Rng>();
+    return {
+      now: () => this.loop.now(),
+      models: this.setup.models,
+      targets: spec.targets,
+      group: spec.group,
+      end: this.setup.duration,
+      submit: (model, opts) => this.submit(spec, model, opts),
+      at: (time, handler, arg) => {
+        this.loop.schedule(Math.round(time), Priority.ARRIVAL, handler, arg);
+      },
+      rng: (name = 'arrivals') => {
+        let r = rngs.get(name);
+        if (!r) {
+          r = this.streams.stream(`workload${spec.group}/${name}`);
+          rngs.set(name, r);
+        }
+        return r;
+      },
+      batch1Estimate: (model) => this.batch1[model],
+    };
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Start the scheduler and workloads (once). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.scheduler.start(this.schedulerContext);
+    for (const spec of this.workloads) spec.workload.start(this.workloadContext(spec));
+  }
+
+  /**
+   * Run to the end (duration + drain, or until nothing is left to do). `onProgress` is called after
+   * each `step` of simulated time.
+   */
+  run(onProgress?: (simTime: Nanos) => void, step: Nanos = 1e9): void {
+    this.start();
+    const end = this.setup.duration + this.setup.drain;
+    let t = this.loop.now();
+    while (this.loop.pending > 0 && t < end) {
+      t = Math.min(end, t + step);
+      this.loop.run(t);
+      // After the last request could be sent, stop as soon as every request is answered.
+      if (this.loop.now() >= this.setup.duration && this.outstanding.size === 0) break;
+      onProgress?.(this.loop.now());
+    }
+    const now = Math.max(this.loop.now(), Math.min(end, t));
+    for (const r of this.outstanding.values()) this.metrics.onUnfinished(r);
+    this.metrics.finish(now);
+  }
+}
+
+/** Drive an ArrivalSource lazily: one pending event at a time, submitting each arrival. */
+export function driveArrivals(ctx: WorkloadContext, source: ArrivalSource, opts?: (model: ModelId) => SubmitOptions | undefined): void {
+  const fire = (): void => {
+    ctx.submit(source.model, opts?.(source.model));
+    if (source.advance() && source.time < ctx.end) ctx.at(source.time, fire);
+  };
+  if (source.advance() && source.time < ctx.end) ctx.at(source.time, fire);
+}
