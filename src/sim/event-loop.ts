@@ -1,10 +1,11 @@
 /**
  * The event loop. Events are ordered by (time, priority, insertion sequence): earlier time first;
  * at equal time, lower priority value first; at equal time and priority, the one scheduled first.
- * This rule is implemented once, in `before()`, and tested.
+ * The rule is written once: the tie-break key `priority * 2^36 + seq` and the (time, key)
+ * comparison in `insert()`, which keeps every bucket sorted; tests pin it.
  *
- * Storage is a binary heap over typed arrays holding (time, priority, seq, slot); the slot indexes
- * pooled handler/argument arrays, so scheduling an event allocates nothing once the pool has grown.
+ * Storage is a calendar queue over typed arrays (see EventLoop); its nodes are the slots of pooled
+ * handler/argument arrays, so scheduling an event allocates nothing once the pool has grown.
  * A handler is a function taking one argument; hot paths pass pre-bound methods and data.
  */
 import type { Nanos } from './time.js';
@@ -25,12 +26,37 @@ export const Priority = {
   LOW: 100,
 } as const;
 
+/** seq occupies the low 36 bits of the tie-break key, priority the bits above (exact in a double). */
+const SEQ_BITS = 2 ** 36;
+const MIN_BUCKETS = 16;
+/** Re-estimate the bucket width when scans or list walks average more than this many steps. */
+const MAX_STEPS = 16;
+const CHECK_EVERY = 4096;
+
+/**
+ * A calendar queue (R. Brown, CACM 1988): events hash into `nb` buckets by floor(time / width);
+ * each bucket is a linked list sorted by (time, key); a dequeue scans buckets in time order one
+ * "year" (nb * width) at a time. With the width near a few mean gaps between events, insert and
+ * dequeue take expected O(1). The bucket count follows the number of pending events, and the width
+ * is re-estimated from the gaps of the earliest events whenever scans or list walks grow long.
+ * Nodes are the handler pool's slots, so an event costs no allocation once the pool has grown.
+ * Every decision depends only on event times and keys, so it is deterministic.
+ */
 export class EventLoop {
   private time = new Float64Array(1024);
-  private prio = new Int32Array(1024);
-  private seq = new Float64Array(1024);
-  private slot = new Int32Array(1024);
+  /** priority * 2^36 + seq: at equal time, lower priority first, then insertion order. */
+  private key = new Float64Array(1024);
+  private next = new Int32Array(1024);
+  private head = new Int32Array(MIN_BUCKETS).fill(-1);
+  private nb = MIN_BUCKETS;
+  private mask = MIN_BUCKETS - 1;
+  private width = 1000;
+  /** Scan position: bucket index and the exclusive end time of that bucket in the current year. */
+  private cur = 0;
+  private top = 1000;
   private size = 0;
+  private steps = 0;
+  private ops = 0;
 
   private handlers: Array<Handler | null> = [];
   private args: unknown[] = [];
@@ -57,29 +83,26 @@ export class EventLoop {
   }
 
   /**
-   * Schedule `handler(arg)` at `time` (an integer >= now). Returns a handle for `cancel`:
-   * slot * 2^21 + generation (fits exactly in a double).
+   * Schedule `handler(arg)` at `time` (an integer >= now) with a priority in 0..65535 (lower runs
+   * first at equal time). Returns a handle for `cancel`: slot * 2^21 + generation.
    */
   schedule(time: Nanos, priority: number, handler: Handler, arg?: unknown): number {
-    if (!(time >= this.current)) {
-      throw new Error(`event scheduled in the past: ${time} < now ${this.current}`);
+    if (!(time >= this.current) || Math.floor(time) !== time) {
+      if (!(time >= this.current)) throw new Error(`event scheduled in the past: ${time} < now ${this.current}`);
+      throw new Error(`event time must be an integer number of ns, got ${time}`);
     }
-    if (!Number.isInteger(time)) throw new Error(`event time must be an integer number of ns, got ${time}`);
     let s: number;
     if (this.freeSlots.length > 0) s = this.freeSlots.pop()!;
     else {
       s = this.handlers.length;
       this.handlers.push(null);
       this.args.push(undefined);
-      if (s >= this.gen.length) {
-        const g = new Int32Array(this.gen.length * 2);
-        g.set(this.gen);
-        this.gen = g;
-      }
+      if (s >= this.time.length) this.growNodes();
     }
     this.handlers[s] = handler;
     this.args[s] = arg;
-    this.push(time, priority, this.nextSeq++, s);
+    this.insert(s, time, priority * SEQ_BITS + this.nextSeq++);
+    if (++this.size > 2 * this.nb) this.rebuild(this.nb * 2);
     return s * 2097152 + (this.gen[s] & 0x1fffff);
   }
 
@@ -88,7 +111,7 @@ export class EventLoop {
     const s = Math.floor(handle / 2097152);
     const g = handle - s * 2097152;
     if (s >= this.handlers.length || (this.gen[s] & 0x1fffff) !== g || this.handlers[s] === null) return false;
-    this.handlers[s] = null; // lazily dropped when popped
+    this.handlers[s] = null; // lazily dropped when reached
     this.args[s] = undefined;
     return true;
   }
@@ -96,25 +119,26 @@ export class EventLoop {
   /** Run events in order until none remain, `until` is passed (events at exactly `until` run), or stop(). */
   run(until: Nanos = Infinity): void {
     this.stopRequested = false;
-    while (this.size > 0 && !this.stopRequested) {
-      if (this.time[0] > until) break;
-      const t = this.time[0];
-      const s = this.slot[0];
-      this.popTop();
-      const h = this.handlers[s];
-      const a = this.args[s];
-      this.handlers[s] = null;
-      this.args[s] = undefined;
-      this.gen[s]++;
-      this.freeSlots.push(s);
+    const handlers = this.handlers;
+    const args = this.args;
+    while (!this.stopRequested && this.size > 0) {
+      const n = this.findNext();
+      const t = this.time[n];
+      if (t > until) break;
+      this.head[this.cur] = this.next[n];
+      if (--this.size < this.nb >> 2 && this.nb > MIN_BUCKETS) this.rebuild(this.nb >> 1);
+      const h = handlers[n];
+      const a = args[n];
+      handlers[n] = null;
+      args[n] = undefined;
+      this.gen[n]++;
+      this.freeSlots.push(n);
       if (h === null) continue; // cancelled
       this.current = t;
       this.processed++;
       h(a);
     }
-    if (!this.stopRequested && until !== Infinity && this.current < until && (this.size === 0 || this.time[0] > until)) {
-      this.current = until;
-    }
+    if (!this.stopRequested && until !== Infinity && this.current < until) this.current = until;
   }
 
   /** Stop the current run() after the event being processed. */
@@ -124,89 +148,131 @@ export class EventLoop {
 
   /** Time of the next pending event, or Infinity. */
   peekTime(): Nanos {
-    return this.size > 0 ? this.time[0] : Infinity;
+    return this.size > 0 ? this.time[this.findNext()] : Infinity;
   }
 
-  // ---- heap ----
+  // ---- calendar ----
 
-  /** The ordering rule: does entry (t1, p1, q1) run before (t2, p2, q2)? */
-  static before(t1: number, p1: number, q1: number, t2: number, p2: number, q2: number): boolean {
-    return t1 < t2 || (t1 === t2 && (p1 < p2 || (p1 === p2 && q1 < q2)));
+  /** Link node n into its bucket's sorted list. */
+  private insert(n: number, t: number, k: number): void {
+    const time = this.time;
+    const key = this.key;
+    const next = this.next;
+    time[n] = t;
+    key[n] = k;
+    const vb = Math.floor(t / this.width);
+    const b = vb & this.mask;
+    let prev = -1;
+    let c = this.head[b];
+    let walked = 0;
+    while (c !== -1 && (time[c] < t || (time[c] === t && key[c] < k))) {
+      prev = c;
+      c = next[c];
+      walked++;
+    }
+    next[n] = c;
+    if (prev === -1) this.head[b] = n;
+    else next[prev] = n;
+    // An event before the scan position's bucket (possible after run(until) stopped early): rewind.
+    if (t < this.top - this.width) {
+      this.cur = b;
+      this.top = (vb + 1) * this.width;
+    }
+    this.account(walked);
   }
 
-  private grow(): void {
+  /** Find the earliest node; leaves the scan position at its bucket (the node is that bucket's head). */
+  private findNext(): number {
+    const head = this.head;
+    const time = this.time;
+    const mask = this.mask;
+    const width = this.width;
+    let i = this.cur;
+    let top = this.top;
+    for (let n = 0; n <= mask; n++) {
+      const h = head[i];
+      if (h !== -1 && time[h] < top) {
+        this.cur = i;
+        this.top = top;
+        this.account(n);
+        return h;
+      }
+      i = (i + 1) & mask;
+      top += width;
+    }
+    // Nothing within a year: jump straight to the earliest head.
+    const key = this.key;
+    let best = -1;
+    for (let b = 0; b <= mask; b++) {
+      const h = head[b];
+      if (h !== -1 && (best === -1 || time[h] < time[best] || (time[h] === time[best] && key[h] < key[best]))) best = h;
+    }
+    const vb = Math.floor(time[best] / width);
+    this.cur = vb & mask;
+    this.top = (vb + 1) * width;
+    this.account(this.nb);
+    return best;
+  }
+
+  /** Track average scan/walk length; re-estimate the width when it grows. */
+  private account(steps: number): void {
+    this.steps += steps;
+    if (++this.ops >= CHECK_EVERY) {
+      if (this.steps > MAX_STEPS * this.ops) this.rebuild(this.nb);
+      this.steps = 0;
+      this.ops = 0;
+    }
+  }
+
+  private growNodes(): void {
     const n = this.time.length * 2;
     const t = new Float64Array(n);
     t.set(this.time);
     this.time = t;
-    const p = new Int32Array(n);
-    p.set(this.prio);
-    this.prio = p;
-    const q = new Float64Array(n);
-    q.set(this.seq);
-    this.seq = q;
-    const s = new Int32Array(n);
-    s.set(this.slot);
-    this.slot = s;
+    const k = new Float64Array(n);
+    k.set(this.key);
+    this.key = k;
+    const x = new Int32Array(n);
+    x.set(this.next);
+    this.next = x;
+    const g = new Int32Array(n);
+    g.set(this.gen);
+    this.gen = g;
   }
 
-  private push(t: number, p: number, q: number, s: number): void {
-    if (this.size === this.time.length) this.grow();
+  /** Re-bucket every pending event into `nb` buckets with a width from the earliest events' gaps. */
+  private rebuild(nb: number): void {
     const time = this.time;
-    const prio = this.prio;
-    const seq = this.seq;
-    const slot = this.slot;
-    let i = this.size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = time[parent];
-      if (t < pt || (t === pt && (p < prio[parent] || (p === prio[parent] && q < seq[parent])))) {
-        time[i] = pt;
-        prio[i] = prio[parent];
-        seq[i] = seq[parent];
-        slot[i] = slot[parent];
-        i = parent;
-      } else break;
-    }
-    time[i] = t;
-    prio[i] = p;
-    seq[i] = q;
-    slot[i] = s;
-  }
-
-  private popTop(): void {
-    const n = --this.size;
-    if (n === 0) return;
-    const time = this.time;
-    const prio = this.prio;
-    const seq = this.seq;
-    const slot = this.slot;
-    const t = time[n];
-    const p = prio[n];
-    const q = seq[n];
-    const s = slot[n];
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      const r = c + 1;
-      if (r < n) {
-        const ct = time[c];
-        const rt = time[r];
-        if (rt < ct || (rt === ct && (prio[r] < prio[c] || (prio[r] === prio[c] && seq[r] < seq[c])))) c = r;
+    const key = this.key;
+    const all: number[] = [];
+    for (let b = 0; b < this.nb; b++) for (let c = this.head[b]; c !== -1; c = this.next[c]) all.push(c);
+    all.sort((a, b) => time[a] - time[b] || key[a] - key[b]);
+    // Width: three times the mean gap between distinct times among the earliest events.
+    let gaps = 0;
+    let count = 0;
+    for (let j = 1; j < all.length && count < 64; j++) {
+      const g = time[all[j]] - time[all[j - 1]];
+      if (g > 0) {
+        gaps += g;
+        count++;
       }
-      const ct = time[c];
-      if (ct < t || (ct === t && (prio[c] < p || (prio[c] === p && seq[c] < q)))) {
-        time[i] = ct;
-        prio[i] = prio[c];
-        seq[i] = seq[c];
-        slot[i] = slot[c];
-        i = c;
-      } else break;
     }
-    time[i] = t;
-    prio[i] = p;
-    seq[i] = q;
-    slot[i] = s;
+    if (count > 0) this.width = Math.max(1, Math.ceil((3 * gaps) / count));
+    this.nb = nb;
+    this.mask = nb - 1;
+    this.head = new Int32Array(nb).fill(-1);
+    const first = all.length > 0 ? time[all[0]] : this.current;
+    const vb = Math.floor(first / this.width);
+    this.cur = vb & this.mask;
+    this.top = (vb + 1) * this.width;
+    // Push in reverse order to the list heads, so each bucket's list ends up sorted.
+    for (let j = all.length - 1; j >= 0; j--) {
+      const n = all[j];
+      const b = Math.floor(time[n] / this.width) & this.mask;
+      this.next[n] = this.head[b];
+      this.head[b] = n;
+    }
+    this.steps = 0;
+    this.ops = 0;
   }
 }

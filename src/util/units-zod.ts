@@ -2,13 +2,20 @@
 import { z } from 'zod';
 import { MS, parseBandwidth, parseDuration, parseRate, parseSize } from '../sim/time.js';
 
+const EXAMPLES: Record<string, string> = {
+  duration: 'a duration such as "5ms", "250us", "1.5s" or "15m" (units ns, us, ms, s, m, h, d; plain numbers are ms)',
+  size: 'a size such as "16MiB", "602kB" or a number of bytes',
+  rate: 'a rate such as 200 or "200/s" or "12/min"',
+  bandwidth: 'a bandwidth such as "12.3GB/s", "10Gbit/s" or a number of bytes per second',
+};
+
 function quantity(name: string, parse: (v: string | number) => number, opts: { allowZero?: boolean } = {}) {
-  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+  return z.union([z.string(), z.number()], { error: `expected ${EXAMPLES[name]}` }).transform((v, ctx) => {
     let n: number;
     try {
       n = parse(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/, found .*$/, '') });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `expected ${EXAMPLES[name]}` });
       return z.NEVER;
     }
     if (n < 0 || (!opts.allowZero && n === 0)) {

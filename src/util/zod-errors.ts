@@ -10,6 +10,10 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return v;
 }
 
+function article(t: string): string {
+  return /^(object|array|integer)$/.test(t) ? `an ${t}` : /^(string|number|boolean)$/.test(t) ? `a ${t}` : t;
+}
+
 /** One message per zod issue: "<file>: <path>: expected ..., found ...". */
 export function formatZodIssue(file: string, root: unknown, issue: z.core.$ZodIssue): string {
   const path = issue.path as PropertyKey[];
@@ -24,13 +28,22 @@ export function formatZodIssue(file: string, root: unknown, issue: z.core.$ZodIs
         .join(', ')}`;
     }
     case 'invalid_type':
-      what = `expected ${(issue as { expected: string }).expected}, found ${describeValue(found)}`;
+      what = issue.message.startsWith('expected ') && !issue.message.startsWith('expected ' + (issue as { expected: string }).expected)
+        ? `${issue.message}, found ${describeValue(found)}`
+        : `expected ${article((issue as { expected: string }).expected)}, found ${describeValue(found)}`;
       break;
     case 'invalid_value':
       what = `expected one of ${(issue as { values: unknown[] }).values.map((v) => JSON.stringify(v)).join(', ')}, found ${describeValue(found)}`;
       break;
     case 'too_small':
-    case 'too_big':
+    case 'too_big': {
+      const i = issue as unknown as { origin: string; minimum?: number; maximum?: number; inclusive?: boolean };
+      const bound = issue.code === 'too_small' ? i.minimum : i.maximum;
+      const op = issue.code === 'too_small' ? (i.inclusive ? '>=' : '>') : i.inclusive ? '<=' : '<';
+      const noun = i.origin === 'array' ? `a list with length ${op} ${bound}` : i.origin === 'string' ? `a string with length ${op} ${bound}` : `a number ${op} ${bound}`;
+      what = `expected ${noun}, found ${describeValue(found)}`;
+      break;
+    }
     case 'custom':
     default:
       what = `${issue.message}, found ${describeValue(found)}`;

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { EventLoop, Priority } from '../src/sim/event-loop.js';
+import { Rng } from '../src/sim/random.js';
+
+describe('EventLoop ordering: (time, priority, insertion sequence)', () => {
+  it('runs earlier times first, then lower priority, then insertion order', () => {
+    const loop = new EventLoop();
+    const seen: string[] = [];
+    const log = (s: string) => seen.push(`${s}@${loop.now()}`);
+    loop.schedule(20, Priority.TIMER, log, 'c');
+    loop.schedule(10, Priority.ARRIVAL, log, 'b2');
+    loop.schedule(10, Priority.HARDWARE, log, 'b1');
+    loop.schedule(10, Priority.ARRIVAL, log, 'b3');
+    loop.schedule(5, Priority.LOW, log, 'a');
+    loop.run();
+    expect(seen).toEqual(['a@5', 'b1@10', 'b2@10', 'b3@10', 'c@20']);
+  });
+
+  it('an event scheduled at the current time by a handler runs after existing same-key events', () => {
+    const loop = new EventLoop();
+    const seen: string[] = [];
+    loop.schedule(10, 0, () => {
+      seen.push('first');
+      loop.schedule(10, 0, () => seen.push('spawned'));
+    });
+    loop.schedule(10, 0, () => seen.push('second'));
+    loop.run();
+    expect(seen).toEqual(['first', 'second', 'spawned']);
+  });
+
+  it('matches a sort by (time, priority, seq) on 20,000 random events', () => {
+    const loop = new EventLoop();
+    const rng = new Rng('ordering');
+    const expected: Array<[number, number, number]> = [];
+    const got: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const t = rng.int(500);
+      const p = rng.int(3);
+      expected.push([t, p, i]);
+      loop.schedule(t, p, (k: number) => got.push(k), i);
+    }
+    expected.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    loop.run();
+    expect(got).toEqual(expected.map((e) => e[2]));
+  });
+
+  it('cancels events and ignores stale handles after a slot is reused', () => {
+    const loop = new EventLoop();
+    const seen: number[] = [];
+    const h1 = loop.schedule(5, 0, (x: number) => seen.push(x), 1);
+    loop.schedule(6, 0, (x: number) => seen.push(x), 2);
+    expect(loop.cancel(h1)).toBe(true);
+    expect(loop.cancel(h1)).toBe(false);
+    loop.run();
+    loop.schedule(7, 0, (x: number) => seen.push(x), 3); // reuses a freed slot
+    expect(loop.cancel(h1)).toBe(false);
+    loop.run();
+    expect(seen).toEqual([2, 3]);
+  });
+
+  it('run(until) stops after events at exactly `until` and advances the clock to it', () => {
+    const loop = new EventLoop();
+    const seen: number[] = [];
+    for (const t of [1, 5, 10, 11]) loop.schedule(t, 0, () => seen.push(t));
+    loop.run(10);
+    expect(seen).toEqual([1, 5, 10]);
+    expect(loop.now()).toBe(10);
+    expect(loop.pending).toBe(1);
+    loop.run(10.5 as number);
+    expect(loop.now()).toBe(10.5);
+    loop.run();
+    expect(seen).toEqual([1, 5, 10, 11]);
+  });
+
+  it('rejects events in the past and non-integer times', () => {
+    const loop = new EventLoop();
+    loop.schedule(10, 0, () => {
+      expect(() => loop.schedule(9, 0, () => {})).toThrow(/in the past/);
+      expect(() => loop.schedule(10.5, 0, () => {})).toThrow(/integer/);
+    });
+    loop.run();
+    expect(loop.eventsProcessed).toBe(1);
+  });
+});
+
+/** A naive reference loop: linear search for the smallest (time, priority, seq). */
+class ReferenceLoop {
+  private events: Array<{ t: number; p: number; q: number; h: (a: any) => void; a: unknown; dead: boolean }> = [];
+  private seq = 0;
+  private t = 0;
+  now() {
+    return this.t;
+  }
+  get pending() {
+    return this.events.length;
+  }
+  schedule(t: number, p: number, h: (a: any) => void, a?: unknown) {
+    const e = { t, p, q: this.seq++, h, a, dead: false };
+    this.events.push(e);
+    return e as unknown as number;
+  }
+  cancel(handle: number) {
+    const e = handle as unknown as { dead: boolean };
+    if (e.dead || !this.events.includes(e as never)) return false;
+    e.dead = true;
+    return true;
+  }
+  run(until = Infinity) {
+    for (;;) {
+      let best = -1;
+      this.events.forEach((e, i) => {
+        const b = this.events[best];
+        if (best < 0 || e.t < b.t || (e.t === b.t && (e.p < b.p || (e.p === b.p && e.q < b.q)))) best = i;
+      });
+      if (best < 0 || this.events[best].t > until) break;
+      const [e] = this.events.splice(best, 1);
+      if (e.dead) continue;
+      this.t = e.t;
+      e.h(e.a);
+    }
+    if (until !== Infinity && this.t < until) this.t = until;
+  }
+}
+
+type LoopLike = Pick<EventLoop, 'schedule' | 'cancel' | 'run' | 'now' | 'pending'>;
+
+/** A random process: handlers add events at scales from 1 ns to an hour, grow then drain, cancel some, run in slices. */
+function exercise(loop: LoopLike, total: number): string[] {
+  const rng = new Rng('calendar');
+  const trace: string[] = [];
+  const handles: number[] = [];
+  const done = new Set<number>();
+  const scales = [1, 1_000, 1e6, 1e9, 3.6e12];
+  let budget = total;
+  const add = (t: number) => {
+    const id = handles.length;
+    handles.push(loop.schedule(t, rng.int(3), onEvent, id));
+  };
+  function onEvent(id: number): void {
+    done.add(id);
+    trace.push(`${id}@${loop.now()}`);
+    const phase = Math.floor(done.size / (total / 4)) % 2;
+    const children = phase === 0 ? 2 : rng.next() < 0.4 ? 1 : 0;
+    for (let c = 0; c < children && budget > 0; c++, budget--) {
+      add(loop.now() + (rng.next() < 0.1 ? 0 : Math.floor(rng.exponential(scales[rng.int(scales.length)]))));
+    }
+    if (rng.next() < 0.02) {
+      const victim = rng.int(handles.length);
+      if (!done.has(victim) && victim !== id) trace.push(`cancel ${victim}: ${loop.cancel(handles[victim])}`);
+    }
+  }
+  for (let i = 0; i < 50; i++) add(Math.floor(rng.exponential(1e6)));
+  let until = 0;
+  while (loop.pending > 0) {
+    until += 5e8;
+    loop.run(until);
+    if (loop.pending > 0 && rng.next() < 0.5) add(loop.now());
+  }
+  return trace;
+}
+
+describe('EventLoop calendar queue under changing load', () => {
+  it('runs exactly the order of a naive reference loop: growth, drain, cancels, run(until) slices', () => {
+    const got = exercise(new EventLoop(), 6_000);
+    const want = exercise(new ReferenceLoop() as unknown as LoopLike, 6_000);
+    expect(got.length).toBeGreaterThan(5_000);
+    expect(got).toEqual(want);
+  });
+});

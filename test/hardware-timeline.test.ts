@@ -1,0 +1,207 @@
+/**
+ * Hand-computed nanosecond timelines on one GPU (fixture in helpers.ts):
+ * network: client 50 us + bytes/1e9, worker 100 us + bytes/1e9; PCIe 1 us + bytes/1e9;
+ * inputs 10,000 B, outputs 1,000 B; exec b1 1 ms, b2 1.5 ms, b4 2 ms; LOAD 5 ms; 4 pages.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Request } from '../src/sim/types.js';
+import { brief, makeSim, ScriptedScheduler, ScriptedWorkload } from './helpers.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const A = 0;
+const B = 1;
+const C = 2;
+
+describe('GPU worker timelines', () => {
+  it('LOAD, then an INFER of 3 requests padded to batch 4, with every network and PCIe delay', () => {
+    const held: Request[] = [];
+    const s = new ScriptedScheduler({
+      start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
+      request: (r) => held.push(r),
+      result: (res, ctx) => {
+        if (res.action.type === 'LOAD') ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: ctx.now(), latest: MAX, requests: held.splice(0) });
+      },
+    });
+    const w = new ScriptedWorkload([
+      [1_000_000, A],
+      [1_000_000, A],
+      [1_000_000, A],
+    ]);
+    const sim = makeSim(s, { workload: w });
+    sim.run();
+    // Requests reach the controller after 50 us + 10,000 B / 1e9 B/s = 60 us.
+    expect(s.requests.map((x) => x.at)).toEqual([1_060_000, 1_060_000, 1_060_000]);
+    expect(s.results.map(brief)).toEqual([
+      // LOAD: arrives at 100 us, 5 ms transfer, result back 100 us later.
+      { type: 'LOAD', model: A, ok: true, error: undefined, start: 100_000, end: 5_100_000, receivedAt: 5_200_000, paddedBatch: undefined },
+      // INFER sent at 5.2 ms: 30 us on the wire + 100 us -> 5.33 ms; input copy 1 us + 30 us -> exec 5.361 ms;
+      // batch 4 takes 2 ms -> 7.361 ms; output copy 1 us + 3 us -> 7.365 ms; result: 100 us + 3 us -> 7.468 ms.
+      { type: 'INFER', model: A, ok: true, error: undefined, start: 5_361_000, end: 7_361_000, receivedAt: 7_468_000, paddedBatch: 4 },
+    ]);
+    // Responses: 50 us + 1,000 B -> 7.519 ms at the clients; all within the 100 ms SLO.
+    expect(w.responses).toEqual([
+      { id: 0, outcome: 'ok', at: 7_519_000 },
+      { id: 1, outcome: 'ok', at: 7_519_000 },
+      { id: 2, outcome: 'ok', at: 7_519_000 },
+    ]);
+    const sum = sim.metrics.summary(['w']) as any;
+    expect(sum.requests).toMatchObject({ total: 3, ok: 3, late: 0 });
+    expect(sum.latencyMs.max).toBeCloseTo(6.519, 2);
+    expect(sum.loads).toBe(1);
+  });
+
+  it('pages: a LOAD that does not fit fails, EVICT frees pages, the weights lane serialises', () => {
+    const s = new ScriptedScheduler({
+      start: (ctx) => {
+        for (const [type, model] of [
+          ['LOAD', A],
+          ['LOAD', C],
+          ['LOAD', B],
+          ['EVICT', A],
+          ['LOAD', C],
+        ] as const) {
+          ctx.send({ type, gpu: 0, model, earliest: 0, latest: MAX });
+        }
+      },
+    });
+    const sim = makeSim(s);
+    sim.run();
+    expect(s.results.map((r) => [r.action.type, r.action.model, r.error ?? 'ok', r.start, r.end, r.receivedAt])).toEqual([
+      ['LOAD', A, 'ok', 100_000, 5_100_000, 5_200_000],
+      ['LOAD', C, 'no-pages', 5_100_000, 5_100_000, 5_200_000], // 3 of 4 pages taken, C needs 2
+      ['LOAD', B, 'ok', 5_100_000, 10_100_000, 10_200_000],
+      ['EVICT', A, 'ok', 10_100_000, 10_100_000, 10_200_000],
+      ['LOAD', C, 'ok', 10_100_000, 15_100_000, 15_200_000],
+    ]);
+    expect(sim.gpus[0].freePages).toBe(1);
+    expect(sim.metrics.summary(['w'])).toMatchObject({ loads: 3, loadsFailed: 1, evictions: 1 });
+  });
+
+  it('too late: at the input copy when the window has passed on arrival, and at exec after waiting', () => {
+    const s = new ScriptedScheduler({
+      start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
+      request: (r, ctx) => {
+        const now = ctx.now();
+        if (r.id === 0) ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: now, latest: now + 50_000, requests: [r] });
+        else if (r.id === 1) ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: now, latest: MAX, requests: [r] });
+        else ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: now, latest: now + 1_100_000, requests: [r] });
+      },
+      result: (res, ctx) => {
+        if (res.action.type === 'INFER' && !res.ok) for (const r of res.action.requests) ctx.respond(r, 'failed');
+      },
+    });
+    const w = new ScriptedWorkload([
+      [6_000_000, A],
+      [20_000_000, A],
+      [20_000_000, A],
+    ]);
+    const sim = makeSim(s, { workload: w });
+    sim.run();
+    const infers = s.results.filter((r) => r.action.type === 'INFER').map((r) => [r.error ?? 'ok', r.start, r.end, r.receivedAt]);
+    expect(infers).toEqual([
+      // sent 6.06 ms with latest 6.11 ms; reaches the worker at 6.17 ms: too late before the input copy.
+      ['too-late', 6_170_000, 6_170_000, 6_270_000],
+      // Second pair sent at 20.06 ms, both reach the worker at 20.17 ms; the first copies until 20.181 ms and
+      // runs 1 ms. The second's input copy ends 20.192 ms but exec is busy until 21.181 ms > latest 21.16 ms:
+      // it fails at once (result back at 21.281 ms), before the first's output copy (2 us) and result (101 us).
+      ['too-late', 21_181_000, 21_181_000, 21_281_000],
+      ['ok', 20_181_000, 21_181_000, 21_284_000],
+    ]);
+    expect(w.responses.map((r) => [r.id, r.outcome, r.at])).toEqual([
+      [0, 'failed', 6_320_000],
+      [2, 'failed', 21_331_000],
+      [1, 'ok', 21_335_000],
+    ]);
+  });
+
+  it('INFER fails when the model is not loaded or the batch exceeds the largest size', () => {
+    const s = new ScriptedScheduler({
+      request: (r, ctx) => {
+        if (r.model === B) ctx.send({ type: 'INFER', gpu: 0, model: B, earliest: ctx.now(), latest: MAX, requests: [r] });
+      },
+      result: (res, ctx) => {
+        if (res.action.type === 'INFER') for (const r of res.action.requests) ctx.respond(r, 'failed');
+      },
+    });
+    const held: Request[] = [];
+    const s2 = new ScriptedScheduler({
+      start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
+      request: (r, ctx) => {
+        held.push(r);
+        if (held.length === 5) ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: ctx.now(), latest: MAX, requests: held.splice(0) });
+      },
+      result: (res, ctx) => {
+        if (res.action.type === 'INFER') for (const r of res.action.requests) ctx.respond(r, 'failed');
+      },
+    });
+    makeSim(s, { workload: new ScriptedWorkload([[0, B]]) }).run();
+    expect(s.results.map((r) => r.error)).toEqual(['not-loaded']);
+    makeSim(s2, { workload: new ScriptedWorkload(Array.from({ length: 5 }, () => [10_000_000, A] as [number, number])) }).run();
+    expect(s2.results.map((r) => r.error ?? 'ok')).toEqual(['ok', 'bad-batch']);
+  });
+
+  it('k = 2 overlapping executions share the GPU with aggregate speed-up 1.25', () => {
+    const s = new ScriptedScheduler({
+      start: (ctx) => {
+        ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX });
+        ctx.send({ type: 'LOAD', gpu: 0, model: B, earliest: 0, latest: MAX });
+      },
+      request: (r, ctx) => ctx.send({ type: 'INFER', gpu: 0, model: r.model, earliest: ctx.now(), latest: MAX, requests: [r] }),
+    });
+    const w = new ScriptedWorkload([
+      [11_000_000, A],
+      [11_500_000, B],
+    ]);
+    makeSim(s, { workload: w, setup: { execConcurrency: 2 } }).run();
+    const ex = s.results.filter((r) => r.action.type === 'INFER').map((r) => [r.action.model, r.start, r.end]);
+    // A runs alone from 11.181 ms for 0.5 ms (0.5 ms of work left); B joins at 11.681 ms; both then progress
+    // at 1.25 / 2 = 0.625: A's 0.5 ms takes 0.8 ms -> 12.481 ms; B then has 0.5 ms left alone -> 12.981 ms.
+    expect(ex).toEqual([
+      [A, 11_181_000, 12_481_000],
+      [B, 11_681_000, 12_981_000],
+    ]);
+  });
+
+  it('controller send slots: a send that would start after sendBy fails as network-too-late', () => {
+    const s = new ScriptedScheduler({
+      start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
+      request: (r, ctx) => {
+        const now = ctx.now();
+        ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: now, latest: MAX, requests: [r], sendBy: now + 5_000 });
+      },
+      result: (res, ctx) => {
+        if (!res.ok && res.action.type === 'INFER') for (const r of res.action.requests) ctx.respond(r, 'failed');
+      },
+    });
+    const w = new ScriptedWorkload([
+      [10_000_000, A],
+      [10_000_000, A],
+    ]);
+    makeSim(s, { workload: w, setup: { sendConcurrency: 1 } }).run();
+    const infers = s.results.filter((r) => r.action.type === 'INFER').map((r) => [r.error ?? 'ok', r.receivedAt]);
+    // Both arrive at 10.06 ms; the first holds the only slot for 10 us (10,000 B), the second's deadline is 5 us.
+    expect(infers).toEqual([
+      ['network-too-late', 10_060_000],
+      ['ok', 10_060_000 + 10_000 + 100_000 + 11_000 + 1_000_000 + 2_000 + 100_000 + 1_000],
+    ]);
+  });
+
+  it('controller decision cost (spend) delays sends and later events', () => {
+    const s = new ScriptedScheduler({
+      start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
+      request: (r, ctx) => {
+        ctx.spend(1_000_000);
+        ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: ctx.now(), latest: MAX, requests: [r] });
+      },
+    });
+    const w = new ScriptedWorkload([
+      [6_000_000, A],
+      [6_500_000, A],
+    ]);
+    makeSim(s, { workload: w }).run();
+    // The second request reaches the controller at 6.56 ms but waits until the first decision ends at 7.06 ms.
+    expect(s.requests.map((x) => x.at)).toEqual([6_060_000, 7_060_000]);
+    // First INFER leaves at 7.06 ms: worker at 7.17 ms, exec from 7.181 ms. Second leaves at 8.06 ms: exec 8.181 ms.
+    expect(s.results.filter((r) => r.action.type === 'INFER').map((r) => r.start)).toEqual([7_181_000, 8_181_000]);
+  });
+});
