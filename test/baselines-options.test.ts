@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveExperiment } from '../src/experiment/config.js';
+import { loadExperiment, resolveExperiment } from '../src/experiment/config.js';
 import { getScheduler } from '../src/schedulers/index.js';
 import { MS } from '../src/sim/time.js';
 import { UserError } from '../src/util/errors.js';
@@ -108,5 +108,20 @@ describe('baselines: determinism', () => {
     expect(a.summary.requests).toEqual(b.summary.requests);
     expect(a.responses).toEqual(b.responses);
     expect(a.responses.length).toBeGreaterThan(100);
+  });
+});
+
+describe('experiments/fig5.json', () => {
+  // The sweep includes clockwork, which lives in its own module: validate once it is registered.
+  it.skipIf(!getScheduler('clockwork'))('is the paper\'s fig5 grid: 6 SLOs x 5 schedulers, each point valid', () => {
+    const { points } = loadExperiment('experiments/fig5.json');
+    expect(points).toHaveLength(30);
+    const cells = points.map((p) => `${p.resolved.workloads[0].slo / MS}ms/${p.resolved.scheduler.type.name}`);
+    for (const slo of [10, 25, 50, 100, 250, 500]) for (const s of ['clockwork', 'clipper', 'infaas', 'triton', 'fifo']) expect(cells).toContain(`${slo}ms/${s}`);
+    const p = points[0].resolved;
+    expect(p.models).toHaveLength(15);
+    expect(p.config.cluster.workers * p.config.cluster.gpusPerWorker).toBe(1);
+    const cw = points.find((x) => x.resolved.scheduler.type.name === 'clockwork')!.resolved.scheduler.options;
+    expect(cw).toMatchObject({ scheduleAhead: 5 * MS, maxBatch: 8 });
   });
 });
