@@ -163,9 +163,10 @@ export class Gpu implements GpuInfo {
     if (now > a.latest) return this.fail(t, 'too-late');
     const sizes = this.models[a.model].profile.batchSizes;
     const n = a.requests.length;
+    const want = Math.max(n, a.padTo ?? 0);
     let padded = 0;
     for (const b of sizes) {
-      if (b >= n) {
+      if (b >= want) {
         padded = b;
         break;
       }

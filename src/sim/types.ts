@@ -73,6 +73,11 @@ export interface EvictAction extends ActionBase {
 export interface InferAction extends ActionBase {
   readonly type: 'INFER';
   readonly requests: readonly Request[];
+  /**
+   * Optional: execute at the cost of at least this batch size (the smallest supported size >=
+   * max(requests, padTo)), as a server padding to its own allowed batch sizes does.
+   */
+  readonly padTo?: number;
 }
 export type Action = LoadAction | EvictAction | InferAction;
 
