@@ -18,7 +18,7 @@ export const clockworkOptions = z.strictObject({
   /** Measurements in each estimator's sliding window. */
   window: z.number().int('expected a whole number of measurements').min(1, 'expected a window of at least 1 measurement').default(10),
   /** Percentile of the window used as the estimate (0..1). */
-  percentile: z.number().min(0, percentileMsg).max(1, percentileMsg).default(0.99),
+  percentile: z.number().refine((p) => p >= 0 && p <= 1, percentileMsg).default(0.99),
   /** An outstanding action overdue by more than this is assumed to have started at now - lag - estimate. */
   lag: zDuration({ allowZero: true }).default(10_000_000),
   /** Batch sizes whose estimate exceeds this are not used. */
