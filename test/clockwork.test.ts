@@ -339,8 +339,11 @@ describe('clockwork options', () => {
   });
 
   it('rejects bad options with a clear message', () => {
-    expect(err({ scheduleAhead: '-5ms' })).toBe('exp.json: scheduler.scheduleAhead: expected a positive duration, found "-5ms"');
-    expect(err({ lag: '-1ms' })).toBe('exp.json: scheduler.lag: expected a non-negative duration, found "-1ms"');
+    // Negative duration strings get the project-wide duration message (test/config.test.ts pins it).
+    const DUR = 'expected a duration such as "5ms", "250us", "1.5s" or "15m" (units ns, us, ms, s, m, h, d; plain numbers are ms)';
+    expect(err({ scheduleAhead: '-5ms' })).toBe(`exp.json: scheduler.scheduleAhead: ${DUR}, found "-5ms"`);
+    expect(err({ lag: '-1ms' })).toBe(`exp.json: scheduler.lag: ${DUR}, found "-1ms"`);
+    expect(err({ lag: -1 })).toBe('exp.json: scheduler.lag: expected a non-negative duration, found -1');
     expect(err({ scheduleAhead: -5 })).toBe('exp.json: scheduler.scheduleAhead: expected a positive duration, found -5');
     expect(err({ percentile: 1.5 })).toBe('exp.json: scheduler.percentile: expected a percentile between 0 and 1 (e.g. 0.99), found 1.5');
     expect(err({ percentile: -0.1 })).toBe('exp.json: scheduler.percentile: expected a percentile between 0 and 1 (e.g. 0.99), found -0.1');

@@ -15,9 +15,7 @@ function quantity(name: string, parse: (v: string | number) => number, opts: { a
     try {
       n = parse(v);
     } catch {
-      // "-5ms": a negative quantity, not an unknown format.
-      const negative = typeof v === 'string' && /^\s*-\s*[0-9.]/.test(v);
-      ctx.addIssue({ code: 'custom', message: negative ? `expected a ${opts.allowZero ? 'non-negative' : 'positive'} ${name}` : `expected ${EXAMPLES[name]}` });
+      ctx.addIssue({ code: 'custom', message: `expected ${EXAMPLES[name]}` });
       return z.NEVER;
     }
     if (n < 0 || (!opts.allowZero && n === 0)) {
