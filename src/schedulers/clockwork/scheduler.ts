@@ -372,7 +372,10 @@ export class ClockworkScheduler implements Scheduler {
     this.pushStrategies(m);
     this.reallocate(m);
     m.loadVersion++;
-    if (m.loadDemand > 0) this.loadCandidates.push({ demand: m.loadDemand, last: m.lastArrival, model: m.id, version: m.loadVersion });
+    const heap = this.loadCandidates;
+    if (m.loadDemand > 0) heap.push({ demand: m.loadDemand, last: m.lastArrival, model: m.id, version: m.loadVersion });
+    // At most one entry per model is current: drop stale ones when they dominate.
+    if (heap.size > 2 * this.models.length + 1024) heap.filter((e) => e.version === this.models[e.model].loadVersion);
   }
 
   /** Flush changed models, fill the GPUs that got new strategies, check loads, arm timers. */
