@@ -3,5 +3,6 @@ import './fifo.js';
 import './clipper.js';
 import './infaas.js';
 import './triton.js';
+import './clockwork/index.js';
 
 export { getScheduler, schedulerNames } from './registry.js';

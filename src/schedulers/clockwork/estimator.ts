@@ -1,0 +1,43 @@
+/**
+ * Clockwork's duration estimate: the interpolated `percentile` of a sliding window of the last
+ * `window` measurements. The window starts with one seed value taken from the hardware profile
+ * (the profile distribution's value at the same percentile); after `window` real measurements the
+ * seed has rotated out and the estimate depends on measurements alone.
+ */
+export class WindowEstimator {
+  private readonly ring: Float64Array;
+  private readonly sorted: Float64Array<ArrayBuffer>;
+  private next = 0;
+  private count = 0;
+  /** Current estimate (ns, rounded to an integer). */
+  value: number;
+
+  constructor(
+    window: number,
+    private readonly percentile: number,
+    seed: number,
+  ) {
+    this.ring = new Float64Array(window);
+    this.sorted = new Float64Array(window);
+    this.value = 0;
+    this.add(seed);
+  }
+
+  /** Record a measured duration (ns) and recompute the estimate. */
+  add(x: number): void {
+    this.ring[this.next] = x;
+    this.next = (this.next + 1) % this.ring.length;
+    if (this.count < this.ring.length) this.count++;
+    this.value = Math.round(interpolatedPercentile(this.ring, this.count, this.percentile, this.sorted));
+  }
+}
+
+/** The p-quantile (p in 0..1) of the first n values, interpolating linearly between order statistics. */
+export function interpolatedPercentile(values: ArrayLike<number>, n: number, p: number, scratch: Float64Array<ArrayBuffer> = new Float64Array(n)): number {
+  for (let i = 0; i < n; i++) scratch[i] = values[i];
+  const s = scratch.subarray(0, n).sort();
+  const pos = p * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}

@@ -1,0 +1,43 @@
+/**
+ * Options of the `clockwork` scheduler. Every constant of the controller (clockwork.md) is here,
+ * with the released source's default. Durations accept "5ms", "250us" or plain milliseconds.
+ */
+import { z } from 'zod';
+import { zDuration } from '../../util/units-zod.js';
+
+/** Batch sizes Clockwork supports (inputs are padded to the next one). */
+export const SUPPORTED_BATCH_SIZES = [1, 2, 4, 8, 16] as const;
+
+const percentileMsg = 'expected a percentile between 0 and 1 (e.g. 0.99)';
+
+export const clockworkOptions = z.strictObject({
+  /** How far ahead of a GPU becoming free the controller dispatches work (source: 10 ms; most paper runs 5 ms). */
+  scheduleAhead: zDuration().default(10_000_000),
+  /** Safety buffer between the SLO and the internal deadline: exec_slo = max(slo - buffer, scheduleAhead + buffer). */
+  buffer: zDuration({ allowZero: true }).default(5_000_000),
+  /** Measurements in each estimator's sliding window. */
+  window: z.number().int('expected a whole number of measurements').min(1, 'expected a window of at least 1 measurement').default(10),
+  /** Percentile of the window used as the estimate (0..1). */
+  percentile: z.number().refine((p) => p >= 0 && p <= 1, percentileMsg).default(0.99),
+  /** An outstanding action overdue by more than this is assumed to have started at now - lag - estimate. */
+  lag: zDuration({ allowZero: true }).default(10_000_000),
+  /** Batch sizes whose estimate exceeds this are not used. */
+  maxExec: zDuration().default(250_000_000),
+  /** Largest batch size used (one of 1, 2, 4, 8, 16; the paper's later experiments use 8). */
+  maxBatch: z.literal([...SUPPORTED_BATCH_SIZES]).default(16),
+  /** Upper bound of weights_slo, how long a request's demand counts towards loading its model. */
+  maxLoadSlo: zDuration().default(25_000_000),
+  /** Concurrent controller->worker sends (0 = unlimited). */
+  sendConcurrency: z.number().int().min(0, 'expected 0 (unlimited) or more concurrent sends').default(2),
+  /** An action whose send would start after latest - networkSlack fails as "network too late". */
+  networkSlack: zDuration({ allowZero: true }).default(5_000_000),
+  /** The timelines never predict work starting before now + startDelay; also latest >= now + startDelay + scheduleAhead. */
+  startDelay: zDuration({ allowZero: true }).default(1_000_000),
+  /** SLO for requests that carry none, and the reference of the demand formula (estimate x defaultSlo / exec_slo). */
+  defaultSlo: zDuration().default(100_000_000),
+  /** Simulated controller CPU time charged per scheduling decision (each INFER or LOAD dispatched). */
+  decisionLatency: zDuration({ allowZero: true }).default(0),
+});
+
+export type ClockworkOptions = z.output<typeof clockworkOptions>;
+export type ClockworkOptionsInput = z.input<typeof clockworkOptions>;

@@ -1,0 +1,812 @@
+/**
+ * The Clockwork controller (scheduler "INFER5" of the released source), rule by rule as
+ * docs/clockwork.md states it. Summary of the moving parts:
+ *
+ * - Requests: each gets an internal deadline arrival + exec_slo, exec_slo = max(slo - buffer,
+ *   scheduleAhead + buffer), and joins one FIFO per batch size of its model. A request still queued
+ *   at its internal deadline is cancelled (timeout); one that cannot finish even alone is cancelled
+ *   as soon as the controller sees it (at arrival, or when a strategy of its model is tried). Once
+ *   dispatched, a request is never cancelled.
+ * - Predictions: one sliding-window percentile estimator per (model, batch size) and per model for
+ *   LOAD, seeded with the profile distribution's value at the same percentile (the p99 by default)
+ *   and updated from every successful result; per GPU a Timeline for execution and one for the
+ *   PCIe weights lane.
+ * - INFER: per GPU a lazy priority queue of strategies (model, batch) keyed by latest start time,
+ *   then batch, then model id; the fill loop runs while free_at < now + scheduleAhead.
+ * - LOAD/EVICT: demand per model kept incrementally, shared among the GPUs holding the model in
+ *   proportion to their spare capacity; a lane about to idle loads the model with the largest
+ *   uncovered load demand, evicting idle LRU models first, then LRU ones.
+ *
+ * Cost per event is O(log n) in the number of queued requests and strategies plus the models
+ * touched; nothing scans all models.
+ */
+import type { ActionResult, InferAction, ModelInstance, Request, Scheduler, SchedulerContext, TimerHandle } from '../../sim/types.js';
+import { WindowEstimator } from './estimator.js';
+import { Heap } from './heap.js';
+import type { ClockworkOptions } from './options.js';
+import { Timeline } from './timeline.js';
+
+const QUEUED = 0;
+const DISPATCHED = 1;
+const CANCELLED = 2;
+
+const NONE = 0;
+const LOADING = 1;
+const LOADED = 2;
+
+/** "Never too late" for EVICT actions. */
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+interface QReq {
+  readonly r: Request;
+  /** Internal deadline: arrival + exec_slo. */
+  readonly deadline: number;
+  /** Execution demand this request adds while queued (integer ns, so sums stay exact). */
+  readonly demand: number;
+  /** Its demand counts towards loading the model until then (arrival + weights_slo). */
+  readonly loadUntil: number;
+  state: number;
+  loadCounted: boolean;
+}
+
+interface Strategy {
+  /** Latest start time: deadline of the queue's front - estimate(model, batch). */
+  readonly prio: number;
+  /** Index into the model's batch sizes. */
+  readonly k: number;
+  readonly b: number;
+  readonly model: number;
+  readonly version: number;
+}
+
+interface LoadEntry {
+  readonly demand: number;
+  readonly last: number;
+  readonly model: number;
+  readonly version: number;
+}
+
+interface InferTag {
+  readonly predictedEnd: number;
+  readonly k: number;
+}
+interface LoadTag {
+  readonly predictedEnd: number;
+}
+
+class ModelState {
+  /** Queue entries in arrival order; absolute index i lives at q[i - off]. */
+  q: QReq[] = [];
+  off = 0;
+  /** Per batch size: absolute index of the queue's front (items before it are not in that queue). */
+  readonly heads: number[];
+  live = 0;
+  /** Execution demand of queued requests. */
+  demand = 0;
+  /** Load demand: of queued requests whose arrival + weights_slo has not passed. */
+  loadDemand = 0;
+  version = 0;
+  loadVersion = 0;
+  readonly exec: WindowEstimator[];
+  readonly load: WindowEstimator;
+  /** GPUs holding the model (loading or loaded) and the demand allocated to each. */
+  readonly holders: number[] = [];
+  readonly allocs: number[] = [];
+  /** GPUs whose LOAD result has come back (ascending). */
+  readonly loaded: number[] = [];
+  lastArrival = -1;
+  dirty = false;
+
+  constructor(
+    readonly id: number,
+    readonly inst: ModelInstance,
+    /** Batch sizes with queues: the model's supported sizes up to maxBatch (ascending). */
+    readonly sizes: number[],
+    o: ClockworkOptions,
+  ) {
+    this.heads = sizes.map(() => 0);
+    this.exec = sizes.map((b) => new WindowEstimator(o.window, o.percentile, inst.profile.exec.get(b)!.quantile(o.percentile)));
+    this.load = new WindowEstimator(o.window, o.percentile, inst.profile.load.quantile(o.percentile));
+  }
+
+  get end(): number {
+    return this.off + this.q.length;
+  }
+  at(i: number): QReq {
+    return this.q[i - this.off];
+  }
+  /** The front request of queue k (skipping entries dispatched or cancelled meanwhile). */
+  front(k: number): QReq | undefined {
+    let h = this.heads[k];
+    const end = this.end;
+    while (h < end && this.q[h - this.off].state !== QUEUED) h++;
+    this.heads[k] = h;
+    return h < end ? this.q[h - this.off] : undefined;
+  }
+  /** Queued requests in queue k, counting no further than `need`. */
+  count(k: number, need: number): number {
+    let c = 0;
+    const end = this.end;
+    for (let i = this.heads[k]; i < end && c < need; i++) if (this.q[i - this.off].state === QUEUED) c++;
+    return c;
+  }
+  /** Drop entries that are in no queue any more. */
+  compact(): void {
+    let min = Infinity;
+    for (let k = 0; k < this.heads.length; k++) {
+      this.front(k);
+      if (this.heads[k] < min) min = this.heads[k];
+    }
+    const n = min - this.off;
+    if (n > 32 && n * 2 > this.q.length) {
+      this.q = this.q.slice(n);
+      this.off = min;
+    }
+  }
+}
+
+class GpuState {
+  freePages: number;
+  readonly state: Uint8Array;
+  /** INFERs sent and not yet answered, per model. */
+  readonly inflight: Uint16Array;
+  readonly exec: Timeline;
+  readonly pcie: Timeline;
+  readonly strategies: Heap<Strategy>;
+  compactAt = 1024;
+  /** Execution demand allocated to this GPU. */
+  load = 0;
+  /** LRU list of loaded models (doubly linked; sentinel = models.length). */
+  readonly prev: Int32Array;
+  readonly next: Int32Array;
+  execWake: { at: number; h: TimerHandle } | null = null;
+  pcieWake: { at: number; h: TimerHandle } | null = null;
+  readonly execToken: { kind: 'exec'; gpu: number };
+  readonly pcieToken: { kind: 'pcie'; gpu: number };
+
+  constructor(
+    readonly id: number,
+    readonly totalPages: number,
+    models: number,
+    o: ClockworkOptions,
+  ) {
+    this.freePages = totalPages;
+    this.state = new Uint8Array(models);
+    this.inflight = new Uint16Array(models);
+    this.exec = new Timeline(o.startDelay, o.lag);
+    this.pcie = new Timeline(o.startDelay, o.lag);
+    this.strategies = new Heap<Strategy>(
+      (a, b) => a.prio < b.prio || (a.prio === b.prio && (a.b < b.b || (a.b === b.b && a.model < b.model))),
+    );
+    this.prev = new Int32Array(models + 1).fill(-1);
+    this.next = new Int32Array(models + 1).fill(-1);
+    this.prev[models] = models;
+    this.next[models] = models;
+    this.execToken = { kind: 'exec', gpu: id };
+    this.pcieToken = { kind: 'pcie', gpu: id };
+  }
+
+  get sentinel(): number {
+    return this.prev.length - 1;
+  }
+  lruAppend(m: number): void {
+    const s = this.sentinel;
+    const last = this.prev[s];
+    this.next[last] = m;
+    this.prev[m] = last;
+    this.next[m] = s;
+    this.prev[s] = m;
+  }
+  lruRemove(m: number): void {
+    if (this.prev[m] < 0) return;
+    this.next[this.prev[m]] = this.next[m];
+    this.prev[this.next[m]] = this.prev[m];
+    this.prev[m] = -1;
+    this.next[m] = -1;
+  }
+  lruTouch(m: number): void {
+    this.lruRemove(m);
+    this.lruAppend(m);
+  }
+}
+
+type Token = { kind: 'deadline' } | { kind: 'exec'; gpu: number } | { kind: 'pcie'; gpu: number };
+
+export class ClockworkScheduler implements Scheduler {
+  readonly name = 'clockwork';
+  private ctx!: SchedulerContext;
+  private models: ModelState[] = [];
+  private gpus: GpuState[] = [];
+  /** Capacity of a GPU to absorb execution demand: a default SLO's worth of execution. */
+  private capacity = 0;
+  private readonly deadlines = new Heap<QReq>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.r.id < b.r.id));
+  private readonly loadExpiry = new Heap<QReq>((a, b) => a.loadUntil < b.loadUntil || (a.loadUntil === b.loadUntil && a.r.id < b.r.id));
+  /** Load candidates: largest load demand first, then most recently requested, then model id. */
+  private readonly loadCandidates = new Heap<LoadEntry>(
+    (a, b) => a.demand > b.demand || (a.demand === b.demand && (a.last > b.last || (a.last === b.last && a.model < b.model))),
+  );
+  private deadlineWake: { at: number; h: TimerHandle } | null = null;
+  private readonly deadlineToken: Token = { kind: 'deadline' };
+  private dirty: ModelState[] = [];
+  private touched: number[] = [];
+  private touchedFlag: Uint8Array = new Uint8Array(0);
+  private filling = -1;
+  private cpuFree = 0;
+  private evictMark: Uint8Array = new Uint8Array(0);
+
+  readonly stats = {
+    requests: 0,
+    dispatchedRequests: 0,
+    timeouts: { deadline: 0, cannotFinish: 0, cannotFinishAtArrival: 0 },
+    failedRequests: 0,
+    infers: 0,
+    inferFailures: {} as Record<string, number>,
+    batchSizes: {} as Record<string, number>,
+    strategiesTried: 0,
+    strategiesFailed: 0,
+    loads: 0,
+    loadFailures: {} as Record<string, number>,
+    evictions: 0,
+    decisions: 0,
+  };
+
+  constructor(private readonly o: ClockworkOptions) {}
+
+  start(ctx: SchedulerContext): void {
+    this.ctx = ctx;
+    const o = this.o;
+    this.capacity = o.defaultSlo;
+    this.models = ctx.models.map((m) => {
+      const sizes = m.profile.batchSizes.filter((b) => b <= o.maxBatch);
+      return new ModelState(m.id, m, sizes.length > 0 ? sizes : [m.profile.batchSizes[0]], o);
+    });
+    this.gpus = ctx.gpus.map((g) => new GpuState(g.id, g.totalPages, ctx.models.length, o));
+    this.touchedFlag = new Uint8Array(ctx.gpus.length);
+    this.evictMark = new Uint8Array(ctx.models.length);
+  }
+
+  // ------------------------------------------------------------------ time and cost
+
+  /** Now, as seen by a controller that has spent CPU time on decisions in this handler. */
+  private clock(): number {
+    return Math.max(this.ctx.now(), this.cpuFree);
+  }
+
+  private decided(): void {
+    this.stats.decisions++;
+    const d = this.o.decisionLatency;
+    if (d > 0) {
+      this.cpuFree = this.clock() + d;
+      this.ctx.spend(d);
+    }
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  onRequest(r: Request): void {
+    this.advance();
+    const o = this.o;
+    const m = this.models[r.model];
+    this.stats.requests++;
+    const est1 = m.exec[0].value;
+    const slo = r.sloFactor !== undefined ? r.sloFactor * est1 : r.slo > 0 ? r.slo : o.defaultSlo;
+    const execSlo = Math.max(slo - o.buffer, o.scheduleAhead + o.buffer);
+    const weightsSlo = Math.min(Math.max(slo - (m.load.value + est1 + o.buffer + o.scheduleAhead), o.scheduleAhead + o.buffer), o.maxLoadSlo);
+    const now = this.clock();
+    const q: QReq = {
+      r,
+      deadline: Math.round(r.arrival + execSlo),
+      demand: Math.round((est1 * o.defaultSlo) / execSlo),
+      loadUntil: Math.round(r.arrival + weightsSlo),
+      state: QUEUED,
+      loadCounted: false,
+    };
+    m.lastArrival = now;
+    if (q.deadline < now + o.startDelay + est1) {
+      // It cannot finish in time even alone on an idle GPU.
+      this.stats.timeouts.cannotFinishAtArrival++;
+      this.ctx.respond(r, 'timeout');
+      this.runPending();
+      return;
+    }
+    m.q.push(q);
+    m.live++;
+    m.demand += q.demand;
+    if (q.loadUntil > now) {
+      q.loadCounted = true;
+      m.loadDemand += q.demand;
+      this.loadExpiry.push(q);
+    }
+    this.deadlines.push(q);
+    this.markDirty(m);
+    this.runPending();
+  }
+
+  private cancel(q: QReq, reason: 'deadline' | 'cannotFinish'): void {
+    const m = this.models[q.r.model];
+    q.state = CANCELLED;
+    this.unqueue(m, q);
+    this.stats.timeouts[reason]++;
+    this.ctx.respond(q.r, 'timeout');
+    this.markDirty(m);
+  }
+
+  private unqueue(m: ModelState, q: QReq): void {
+    m.live--;
+    m.demand -= q.demand;
+    if (q.loadCounted) {
+      q.loadCounted = false;
+      m.loadDemand -= q.demand;
+    }
+  }
+
+  /** Time out queued requests whose internal deadline has come, expire load demand. */
+  private advance(): void {
+    const now = this.clock();
+    for (let q = this.deadlines.peek(); q && q.deadline <= now; q = this.deadlines.peek()) {
+      this.deadlines.pop();
+      if (q.state === QUEUED) this.cancel(q, 'deadline');
+    }
+    for (let q = this.loadExpiry.peek(); q && q.loadUntil <= now; q = this.loadExpiry.peek()) {
+      this.loadExpiry.pop();
+      if (q.loadCounted) {
+        const m = this.models[q.r.model];
+        q.loadCounted = false;
+        m.loadDemand -= q.demand;
+        this.markDirty(m);
+      }
+    }
+  }
+
+  private markDirty(m: ModelState): void {
+    if (!m.dirty) {
+      m.dirty = true;
+      this.dirty.push(m);
+    }
+  }
+
+  /** Bring a model's strategies, demand allocation and load candidacy up to date. */
+  private refresh(m: ModelState): void {
+    m.dirty = false;
+    m.compact();
+    this.pushStrategies(m);
+    this.reallocate(m);
+    m.loadVersion++;
+    const heap = this.loadCandidates;
+    if (m.loadDemand > 0) heap.push({ demand: m.loadDemand, last: m.lastArrival, model: m.id, version: m.loadVersion });
+    // At most one entry per model is current: drop stale ones when they dominate.
+    if (heap.size > 2 * this.models.length + 1024) heap.filter((e) => e.version === this.models[e.model].loadVersion);
+  }
+
+  /** Flush changed models, fill the GPUs that got new strategies, check loads, arm timers. */
+  private runPending(): void {
+    for (;;) {
+      if (this.dirty.length > 0) {
+        const d = this.dirty;
+        this.dirty = [];
+        for (const m of d) if (m.dirty) this.refresh(m);
+        continue;
+      }
+      if (this.touched.length > 0) {
+        const t = this.touched.sort((a, b) => a - b);
+        this.touched = [];
+        for (const g of t) this.touchedFlag[g] = 0;
+        for (const g of t) this.fill(this.gpus[g]);
+        continue;
+      }
+      for (const g of this.gpus) this.tryLoad(g);
+      if (this.dirty.length === 0 && this.touched.length === 0) break;
+    }
+    this.armDeadline();
+  }
+
+  private touch(g: number): void {
+    if (g !== this.filling && !this.touchedFlag[g]) {
+      this.touchedFlag[g] = 1;
+      this.touched.push(g);
+    }
+  }
+
+  // ------------------------------------------------------------------ INFER scheduling
+
+  private allowed(m: ModelState, k: number): boolean {
+    return m.exec[k].value <= this.o.maxExec;
+  }
+
+  private pushStrategies(m: ModelState): void {
+    m.version++;
+    if (m.loaded.length === 0 || m.live === 0) return;
+    for (const g of m.loaded) this.pushStrategiesOn(this.gpus[g], m);
+  }
+
+  private pushStrategiesOn(g: GpuState, m: ModelState): void {
+    let any = false;
+    for (let k = 0; k < m.sizes.length; k++) {
+      if (!this.allowed(m, k)) continue;
+      const f = m.front(k);
+      if (!f) continue;
+      g.strategies.push({ prio: f.deadline - m.exec[k].value, k, b: m.sizes[k], model: m.id, version: m.version });
+      any = true;
+    }
+    if (any) this.touch(g.id);
+  }
+
+  private valid(g: GpuState, s: Strategy): boolean {
+    return s.version === this.models[s.model].version && g.state[s.model] === LOADED;
+  }
+
+  /** Fill a GPU while free_at < now + scheduleAhead (clockwork.md, INFER scheduling). */
+  private fill(g: GpuState): void {
+    const o = this.o;
+    this.filling = g.id;
+    const retry: Strategy[] = [];
+    let full = false;
+    for (;;) {
+      const now = this.clock();
+      const t = g.exec.freeAt(now);
+      if (t >= now + o.scheduleAhead) {
+        full = true;
+        break;
+      }
+      const s = g.strategies.pop();
+      if (!s) break;
+      if (!this.valid(g, s)) continue;
+      this.stats.strategiesTried++;
+      const m = this.models[s.model];
+      // 1. In every queue, drop from the front what cannot finish by its deadline if started at t.
+      const dropped = this.dropHopeless(m, t);
+      // 2. The largest batch size whose queue still holds enough requests.
+      const k = this.chooseBatch(m);
+      if (k < 0 || m.sizes[k] < s.b) {
+        // 3. The strategy fails; the model stays on offer with its smaller batch sizes (their
+        //    strategies are in the heap already, re-pushed with fresh priorities if step 1 changed
+        //    a queue front).
+        if (k >= 0) this.stats.strategiesFailed++;
+        if (dropped) this.refresh(m);
+        else retry.push(s);
+        continue;
+      }
+      // 4. Dispatch the k oldest requests of queue k.
+      this.dispatch(g, m, k, t);
+    }
+    this.filling = -1;
+    for (const s of retry) if (this.valid(g, s)) g.strategies.push(s);
+    if (g.strategies.size > g.compactAt) {
+      g.strategies.filter((s) => this.valid(g, s));
+      g.compactAt = Math.max(1024, 2 * g.strategies.size);
+    }
+    if (full && g.strategies.size > 0) {
+      const now = this.clock();
+      this.armGpu(g, 'exec', g.exec.freeAt(now) - o.scheduleAhead + 1);
+    }
+  }
+
+  /** Step 1; cancels requests dropped from the batch-1 queue. Returns whether any front changed. */
+  private dropHopeless(m: ModelState, t: number): boolean {
+    let dropped = false;
+    for (let k = 0; k < m.sizes.length; k++) {
+      const est = m.exec[k].value;
+      for (let f = m.front(k); f && f.deadline < t + est; f = m.front(k)) {
+        if (k === 0) this.cancel(f, 'cannotFinish');
+        m.heads[k]++;
+        dropped = true;
+      }
+    }
+    return dropped;
+  }
+
+  /** Step 2: walk up from the smallest size while the next size's queue holds enough requests. */
+  private chooseBatch(m: ModelState): number {
+    if (!this.allowed(m, 0) || m.count(0, 1) < 1) return -1;
+    let k = 0;
+    while (k + 1 < m.sizes.length && this.allowed(m, k + 1) && m.count(k + 1, m.sizes[k + 1]) >= m.sizes[k + 1]) k++;
+    return k;
+  }
+
+  private dispatch(g: GpuState, m: ModelState, k: number, t: number): void {
+    const o = this.o;
+    const b = m.sizes[k];
+    const requests: Request[] = [];
+    const end = m.end;
+    for (let i = m.heads[k]; i < end && requests.length < b; i++) {
+      const q = m.at(i);
+      if (q.state !== QUEUED) continue;
+      q.state = DISPATCHED;
+      this.unqueue(m, q);
+      requests.push(q.r);
+    }
+    const est = m.exec[k].value;
+    const now = this.clock();
+    const latest = Math.max(now + o.startDelay + o.scheduleAhead, t + o.scheduleAhead);
+    const tag: InferTag = { predictedEnd: t + est, k };
+    const action: InferAction = {
+      type: 'INFER',
+      gpu: g.id,
+      model: m.id,
+      earliest: now,
+      latest,
+      sendBy: latest - o.networkSlack,
+      requests,
+      tag,
+    };
+    const id = this.ctx.send(action);
+    g.exec.add(id, est, now);
+    g.inflight[m.id]++;
+    g.lruTouch(m.id);
+    this.stats.infers++;
+    this.stats.dispatchedRequests += requests.length;
+    this.stats.batchSizes[b] = (this.stats.batchSizes[b] ?? 0) + 1;
+    this.decided();
+    this.refresh(m);
+  }
+
+  // ------------------------------------------------------------------ results
+
+  onResult(res: ActionResult): void {
+    this.advance();
+    const a = res.action;
+    const g = this.gpus[a.gpu];
+    const m = this.models[a.model];
+    if (a.type === 'INFER') {
+      g.exec.complete(a.id!, res.ok ? res.end : undefined);
+      g.inflight[m.id]--;
+      if (res.ok) {
+        const tag = a.tag as InferTag;
+        const k = m.sizes.indexOf(res.paddedBatch ?? m.sizes[tag.k]);
+        m.exec[k >= 0 ? k : tag.k].add(res.duration!);
+        this.ctx.recordPrediction('INFER', tag.predictedEnd, res.end!);
+        this.markDirty(m);
+      } else {
+        const e = res.error ?? 'unknown';
+        this.stats.inferFailures[e] = (this.stats.inferFailures[e] ?? 0) + 1;
+        // A dispatched request is never re-queued; if its action fails it is answered as failed.
+        for (const r of a.requests) this.ctx.respond(r, 'failed');
+        this.stats.failedRequests += a.requests.length;
+      }
+      this.touch(g.id);
+    } else if (a.type === 'LOAD') {
+      g.pcie.complete(a.id!, res.ok ? res.end : undefined);
+      if (res.ok) {
+        g.state[m.id] = LOADED;
+        insertSorted(m.loaded, g.id);
+        g.lruAppend(m.id);
+        m.load.add(res.duration!);
+        this.ctx.recordPrediction('LOAD', (a.tag as LoadTag).predictedEnd, res.end!);
+        this.markDirty(m);
+      } else {
+        const e = res.error ?? 'unknown';
+        this.stats.loadFailures[e] = (this.stats.loadFailures[e] ?? 0) + 1;
+        g.state[m.id] = NONE;
+        g.freePages += m.inst.pages;
+        this.removeHolder(m, g.id);
+        this.markDirty(m);
+      }
+    }
+    this.runPending();
+  }
+
+  onTimer(token: unknown): void {
+    const t = token as Token;
+    if (t.kind === 'deadline') this.deadlineWake = null;
+    else if (t.kind === 'exec') {
+      this.gpus[t.gpu].execWake = null;
+      this.touch(t.gpu);
+    } else this.gpus[t.gpu].pcieWake = null;
+    this.advance();
+    this.runPending();
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  private armGpu(g: GpuState, lane: 'exec' | 'pcie', at: number): void {
+    const cur = lane === 'exec' ? g.execWake : g.pcieWake;
+    if (cur && cur.at <= at) return;
+    if (cur) this.ctx.cancelTimer(cur.h);
+    const w = { at, h: this.ctx.setTimer(at, lane === 'exec' ? g.execToken : g.pcieToken) };
+    if (lane === 'exec') g.execWake = w;
+    else g.pcieWake = w;
+  }
+
+  private armDeadline(): void {
+    let q = this.deadlines.peek();
+    while (q && q.state !== QUEUED) {
+      this.deadlines.pop();
+      q = this.deadlines.peek();
+    }
+    if (!q) return;
+    const cur = this.deadlineWake;
+    if (cur && cur.at <= q.deadline) return;
+    if (cur) this.ctx.cancelTimer(cur.h);
+    this.deadlineWake = { at: q.deadline, h: this.ctx.setTimer(q.deadline, this.deadlineToken) };
+  }
+
+  // ------------------------------------------------------------------ demand, LOAD and EVICT
+
+  /** Share the model's execution demand among its holders in proportion to their spare capacity. */
+  private reallocate(m: ModelState): void {
+    const n = m.holders.length;
+    if (n === 0) return;
+    let spareSum = 0;
+    for (let i = 0; i < n; i++) {
+      const g = this.gpus[m.holders[i]];
+      g.load -= m.allocs[i];
+      m.allocs[i] = Math.max(0, this.capacity - g.load);
+      spareSum += m.allocs[i];
+    }
+    for (let i = 0; i < n; i++) {
+      const a = spareSum > 0 ? (m.demand * m.allocs[i]) / spareSum : m.demand / n;
+      m.allocs[i] = a;
+      this.gpus[m.holders[i]].load += a;
+    }
+  }
+
+  /** Demand of the model that the GPUs holding it can absorb (their spare capacity, excluding it). */
+  private coverage(m: ModelState): number {
+    let c = 0;
+    for (let i = 0; i < m.holders.length; i++) c += Math.max(0, this.capacity - (this.gpus[m.holders[i]].load - m.allocs[i]));
+    return c;
+  }
+
+  private removeHolder(m: ModelState, g: number): void {
+    const i = m.holders.indexOf(g);
+    if (i < 0) return;
+    this.gpus[g].load -= m.allocs[i];
+    m.holders.splice(i, 1);
+    m.allocs.splice(i, 1);
+    this.reallocate(m);
+  }
+
+  /**
+   * The model to load on GPU g: the largest positive load priority (load demand not covered by
+   * the GPUs holding the model), ties to the most recently requested. The candidates heap is
+   * ordered by load demand, an upper bound of the priority, so the scan stops early.
+   *
+   * Not reproduced from the released source (clockwork.md): comparing a pointer instead of the
+   * priority (which loaded any model with demand, even when covered), and load demand that never
+   * expires in INFER5. Here a model is loaded only if its priority is positive, and a request's
+   * load demand ends at arrival + weights_slo (or when it leaves the queue).
+   */
+  private bestCandidate(g: GpuState): ModelState | undefined {
+    const heap = this.loadCandidates;
+    const popped: LoadEntry[] = [];
+    let best: LoadEntry | undefined;
+    let bestP = 0;
+    for (let e = heap.peek(); e; e = heap.peek()) {
+      const m = this.models[e.model];
+      if (e.version !== m.loadVersion) {
+        heap.pop();
+        continue;
+      }
+      if (best && e.demand < bestP) break;
+      heap.pop();
+      popped.push(e);
+      if (g.state[m.id] !== NONE || m.inst.pages > g.totalPages) continue;
+      const p = e.demand - this.coverage(m);
+      if (p <= 0) continue;
+      if (!best || p > bestP || (p === bestP && (e.last > best.last || (e.last === best.last && e.model < best.model)))) {
+        best = e;
+        bestP = p;
+      }
+    }
+    for (const e of popped) heap.push(e);
+    return best ? this.models[best.model] : undefined;
+  }
+
+  private hasLoadDemand(): boolean {
+    const heap = this.loadCandidates;
+    for (let e = heap.peek(); e; e = heap.peek()) {
+      if (e.version === this.models[e.model].loadVersion) return true;
+      heap.pop();
+    }
+    return false;
+  }
+
+  /** Load on GPU g while its weights lane would go idle within scheduleAhead. */
+  private tryLoad(g: GpuState): void {
+    const o = this.o;
+    for (;;) {
+      const now = this.clock();
+      const t = g.pcie.freeAt(now);
+      if (t >= now + o.scheduleAhead) {
+        if (this.hasLoadDemand()) this.armGpu(g, 'pcie', t - o.scheduleAhead + 1);
+        return;
+      }
+      if (!this.hasLoadDemand()) return;
+      const m = this.bestCandidate(g);
+      if (!m || !this.makeRoom(g, m.inst.pages)) return;
+      const est = m.load.value;
+      const latest = Math.max(now + o.startDelay + o.scheduleAhead, t + o.scheduleAhead);
+      const tag: LoadTag = { predictedEnd: t + est };
+      const id = this.ctx.send({ type: 'LOAD', gpu: g.id, model: m.id, earliest: now, latest, sendBy: latest - o.networkSlack, tag });
+      g.pcie.add(id, est, now);
+      g.state[m.id] = LOADING;
+      g.freePages -= m.inst.pages;
+      m.holders.push(g.id);
+      m.allocs.push(0);
+      this.reallocate(m);
+      this.stats.loads++;
+      this.decided();
+    }
+  }
+
+  /**
+   * Free pages for a load by evicting: least-recently-used models without queued requests first,
+   * then least-recently-used loaded models. Models loading or executing are never evicted. Evicts
+   * nothing and returns false if even that would not free enough.
+   */
+  private makeRoom(g: GpuState, need: number): boolean {
+    if (g.freePages >= need) return true;
+    const s = g.sentinel;
+    const victims: number[] = [];
+    let free = g.freePages;
+    for (let pass = 0; pass < 2 && free < need; pass++) {
+      for (let x = g.next[s]; x !== s && free < need; x = g.next[x]) {
+        if (this.evictMark[x] || g.inflight[x] > 0) continue;
+        if (pass === 0 && this.models[x].live > 0) continue;
+        this.evictMark[x] = 1;
+        victims.push(x);
+        free += this.models[x].inst.pages;
+      }
+    }
+    for (const x of victims) this.evictMark[x] = 0;
+    if (free < need) return false;
+    const now = this.clock();
+    for (const x of victims) {
+      const m = this.models[x];
+      g.state[x] = NONE;
+      g.lruRemove(x);
+      g.freePages += m.inst.pages;
+      const i = m.loaded.indexOf(g.id);
+      if (i >= 0) m.loaded.splice(i, 1);
+      this.removeHolder(m, g.id);
+      this.ctx.send({ type: 'EVICT', gpu: g.id, model: x, earliest: now, latest: NEVER });
+      this.stats.evictions++;
+      this.markDirty(m);
+    }
+    return true;
+  }
+
+  /** Current execution estimate (ns) of `model` at batch size `batch` (for inspection and tests). */
+  estimate(model: number, batch: number): number | undefined {
+    const m = this.models[model];
+    const k = m.sizes.indexOf(batch);
+    return k >= 0 ? m.exec[k].value : undefined;
+  }
+
+  /** Current LOAD estimate (ns) of `model`. */
+  loadEstimate(model: number): number {
+    return this.models[model].load.value;
+  }
+
+  summary(): Record<string, unknown> {
+    const s = this.stats;
+    return {
+      requests: s.requests,
+      dispatchedRequests: s.dispatchedRequests,
+      timeouts: { ...s.timeouts, total: s.timeouts.deadline + s.timeouts.cannotFinish + s.timeouts.cannotFinishAtArrival },
+      failedRequests: s.failedRequests,
+      infers: s.infers,
+      inferFailures: sortKeys(s.inferFailures),
+      batchSizes: sortKeys(s.batchSizes, true),
+      strategiesTried: s.strategiesTried,
+      strategiesFailed: s.strategiesFailed,
+      loadsIssued: s.loads,
+      loadFailures: sortKeys(s.loadFailures),
+      evictionsIssued: s.evictions,
+      decisions: s.decisions,
+      controllerBusyMs: (s.decisions * this.o.decisionLatency) / 1e6,
+      estimator: { window: this.o.window, percentile: this.o.percentile, seed: `profile distribution at the ${this.o.percentile} quantile` },
+    };
+  }
+}
+
+function insertSorted(a: number[], x: number): void {
+  let i = a.length;
+  while (i > 0 && a[i - 1] > x) i--;
+  a.splice(i, 0, x);
+}
+
+function sortKeys(o: Record<string, number>, numeric = false): Record<string, number> {
+  const keys = Object.keys(o).sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
+  return Object.fromEntries(keys.map((k) => [k, o[k]]));
+}

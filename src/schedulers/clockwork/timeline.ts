@@ -1,0 +1,67 @@
+/**
+ * The controller's model of one executor of one GPU (clockwork.md, "predictions"):
+ *   free_at = max(work_begin + sum of estimates of outstanding actions, now + startDelay)
+ * On every result the action leaves the outstanding list and, if it succeeded, work_begin becomes
+ * its measured end. If the oldest outstanding action is overdue by more than `lag` (its expected end
+ * work_begin + estimate lies more than `lag` in the past), it is assumed to have started at
+ * now - lag - estimate. One timeline models GPU execution, another the PCIe weights lane.
+ */
+export class Timeline {
+  workBegin = 0;
+  /** Outstanding actions in send order: ids and estimates. */
+  private ids: number[] = [];
+  private ests: number[] = [];
+  private head = 0;
+  private sum = 0;
+
+  constructor(
+    private readonly startDelay: number,
+    private readonly lag: number,
+  ) {}
+
+  get outstanding(): number {
+    return this.ids.length - this.head;
+  }
+
+  freeAt(now: number): number {
+    let wb = this.workBegin;
+    if (this.head < this.ids.length) {
+      const e0 = this.ests[this.head];
+      if (now - (wb + e0) > this.lag) wb = now - this.lag - e0;
+    }
+    return Math.max(wb + this.sum, now + this.startDelay);
+  }
+
+  /**
+   * An action was sent at `now`, planned to start at freeAt(now). The plan is kept: if the floor
+   * (now + startDelay) or the lag rule set free_at, work_begin moves so that the formula above
+   * yields planned start + estimate afterwards (otherwise work sent to an idle GPU would vanish
+   * from the model until its result came back).
+   */
+  add(id: number, estimate: number, now: number): void {
+    this.workBegin = this.freeAt(now) - this.sum;
+    this.ids.push(id);
+    this.ests.push(estimate);
+    this.sum += estimate;
+  }
+
+  /** A result came back: drop the action; on success the executor is known to be free from `end`. */
+  complete(id: number, end: number | undefined): void {
+    let i = this.head;
+    while (i < this.ids.length && this.ids[i] !== id) i++;
+    if (i < this.ids.length) {
+      this.sum -= this.ests[i];
+      if (i === this.head) this.head++;
+      else {
+        this.ids.splice(i, 1);
+        this.ests.splice(i, 1);
+      }
+      if (this.head > 64 && this.head * 2 > this.ids.length) {
+        this.ids = this.ids.slice(this.head);
+        this.ests = this.ests.slice(this.head);
+        this.head = 0;
+      }
+    }
+    if (end !== undefined) this.workBegin = end;
+  }
+}
