@@ -13,7 +13,7 @@ import { zDuration } from '../util/units-zod.js';
 import { F64Vec, I32Vec, headerPreview, parseCount, readCsv, resolveTracePath } from './csv.js';
 import { mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
-import type { WorkloadEnv, WorkloadType } from './registry.js';
+import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { replay } from './replay.js';
 import type { Workload, WorkloadContext } from './types.js';
 
@@ -425,3 +425,5 @@ export const azure2019Type: WorkloadType<typeof Azure2019Options> = {
   options: Azure2019Options,
   create: (options, env) => new Azure2019Workload(options, env),
 };
+
+registerWorkload(azure2019Type);

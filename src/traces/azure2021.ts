@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.js';
 import { zDuration } from '../util/units-zod.js';
 import { F64Vec, I32Vec, headerPreview, readCsv, resolveTracePath } from './csv.js';
 import { mapRanks, MappingSchema, rankByTotal } from './mapping.js';
-import type { WorkloadEnv, WorkloadType } from './registry.js';
+import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { ArrayArrivalSource, replay } from './replay.js';
 import type { Workload, WorkloadContext } from './types.js';
 
@@ -188,3 +188,5 @@ export const azure2021Type: WorkloadType<typeof Azure2021Options> = {
   options: Azure2021Options,
   create: (options, env) => new Azure2021Workload(options, env),
 };
+
+registerWorkload(azure2021Type);

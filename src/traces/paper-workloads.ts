@@ -16,7 +16,7 @@ import type { ModelId } from '../sim/types.js';
 import { UserError } from '../util/errors.js';
 import { zDuration, zRate } from '../util/units-zod.js';
 import { rampAt } from './minute-arrivals.js';
-import type { WorkloadType } from './registry.js';
+import { registerWorkload, type WorkloadType } from './registry.js';
 import { MergedArrivalSource, replay } from './replay.js';
 import type { ArrivalSource, Workload, WorkloadContext } from './types.js';
 
@@ -172,3 +172,6 @@ export const sloRampType: WorkloadType<typeof SloRampOptions> = {
   options: SloRampOptions,
   create: (options) => new SloRampWorkload(options),
 };
+
+registerWorkload(burstyActivationType);
+registerWorkload(sloRampType);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { SEC } from '../sim/time.js';
 import { UserError } from '../util/errors.js';
 import { F64Vec, I32Vec, readCsv, resolveTracePath } from './csv.js';
-import type { WorkloadEnv, WorkloadType } from './registry.js';
+import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { ArrayArrivalSource, replay } from './replay.js';
 import { sortOrder } from './azure2021.js';
 import type { Workload, WorkloadContext } from './types.js';
@@ -226,3 +226,5 @@ export const timestampsType: WorkloadType<typeof TimestampsOptions> = {
   options: TimestampsOptions,
   create: (options, env) => new TimestampsWorkload(options, env),
 };
+
+registerWorkload(timestampsType);
