@@ -14,7 +14,7 @@ import { F64Vec, I32Vec, headerPreview, parseCount, readCsv, resolveTracePath } 
 import { mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
-import { replay } from './replay.js';
+import { driveArrivals } from '../sim/simulation.js';
 import type { Workload, WorkloadContext } from './types.js';
 
 export const MINUTES_PER_DAY = 1440;
@@ -371,7 +371,7 @@ export class Azure2019Workload implements Workload {
     this.info.functions = F;
     this.info.functionsUsed = used;
     this.info.modelsWithArrivals = Array.from({ length: M }, (_, m) => series.starts[m + 1] > series.starts[m]).filter(Boolean).length;
-    this.info.invocationsPerCycleWindow = replayed;
+    this.info.invocationsInWindow = replayed;
     const source = new MinuteArrivalSource({
       series,
       models: ctx.targets,
@@ -385,7 +385,7 @@ export class Azure2019Workload implements Workload {
       rng: ctx.rng('arrivals'),
       end: ctx.end,
     });
-    replay(ctx, source);
+    driveArrivals(ctx, source);
   }
 
   describe(): Record<string, unknown> {

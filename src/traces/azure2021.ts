@@ -12,7 +12,8 @@ import { zDuration } from '../util/units-zod.js';
 import { F64Vec, I32Vec, headerPreview, readCsv, resolveTracePath } from './csv.js';
 import { mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
-import { ArrayArrivalSource, replay } from './replay.js';
+import { driveArrivals } from '../sim/simulation.js';
+import { ArrayArrivalSource } from './replay.js';
 import type { Workload, WorkloadContext } from './types.js';
 
 export const AZURE2021_HEADER = ['app', 'func', 'end_timestamp', 'duration'] as const;
@@ -164,7 +165,7 @@ export class Azure2021Workload implements Workload {
     const t = times.toArray();
     const ms = models.toArray();
     this.info = { functions: F, functionsUsed: used, invocationsInWindow: t.length };
-    replay(ctx, new ArrayArrivalSource(t, (i) => ms[i]));
+    driveArrivals(ctx, new ArrayArrivalSource(t, (i) => ms[i]));
   }
   describe(): Record<string, unknown> {
     return {

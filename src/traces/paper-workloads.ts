@@ -17,7 +17,8 @@ import { UserError } from '../util/errors.js';
 import { zDuration, zRate } from '../util/units-zod.js';
 import { rampAt } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadType } from './registry.js';
-import { MergedArrivalSource, replay } from './replay.js';
+import { driveArrivals } from '../sim/simulation.js';
+import { MergedArrivalSource } from './replay.js';
 import type { ArrivalSource, Workload, WorkloadContext } from './types.js';
 
 /** A Poisson stream at `rate` per second from `from` (ns), each arrival's model chosen by `pick`. */
@@ -95,7 +96,7 @@ export class BurstyActivationWorkload implements Workload {
       const rng = ctx.rng('minor');
       sources.push(new PoissonPickSource(o.minorRate * minors.length, 0, rng, () => minors[rng.int(minors.length)]));
     }
-    replay(ctx, new MergedArrivalSource(sources));
+    driveArrivals(ctx, new MergedArrivalSource(sources));
   }
   describe(): Record<string, unknown> {
     const o = this.o;
@@ -153,7 +154,8 @@ export class SloRampWorkload implements Workload {
     const T = ctx.targets;
     const rng = ctx.rng('arrivals');
     const src = new PoissonPickSource(this.o.rate, 0, rng, () => T[rng.int(T.length)]);
-    replay(ctx, src, (t) => ({ sloFactor: sloFactorAt(this.o.ramp, t) }));
+    // At a firing, ctx.now() is the arrival's time.
+    driveArrivals(ctx, src, () => ({ sloFactor: sloFactorAt(this.o.ramp, ctx.now()) }));
   }
   describe(): Record<string, unknown> {
     const r = this.o.ramp;

@@ -1,29 +1,9 @@
 /**
- * Driving a lazy ArrivalSource through a WorkloadContext: exactly one pending event per source.
+ * Small ArrivalSources shared by the trace workloads (they are driven by the engine's
+ * `driveArrivals`, one pending event per source).
  */
 import type { ModelId } from '../sim/types.js';
-import type { ArrivalSource, SubmitOptions, WorkloadContext } from './types.js';
-
-/** Options per arrival (e.g. an SLO factor that depends on time); undefined for the defaults. */
-export type SubmitOptionsFn = (time: number, model: ModelId) => SubmitOptions | undefined;
-
-/**
- * Submit every arrival of `source` at its time, until the source ends or `ctx.end`. The next
- * arrival is pulled only when the previous one fires.
- */
-export function replay(ctx: WorkloadContext, source: ArrivalSource, options?: SubmitOptionsFn): void {
-  const fire = (): void => {
-    const model = source.model;
-    ctx.submit(model, options ? options(source.time, model) : undefined);
-    schedule();
-  };
-  const schedule = (): void => {
-    if (!source.advance()) return;
-    if (source.time >= ctx.end) return;
-    ctx.at(Math.max(source.time, ctx.now()), fire);
-  };
-  schedule();
-}
+import type { ArrivalSource } from './types.js';
 
 /** Arrivals from sorted times (ns) and the model of each. */
 export class ArrayArrivalSource implements ArrivalSource {

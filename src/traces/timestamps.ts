@@ -10,7 +10,8 @@ import { SEC } from '../sim/time.js';
 import { UserError } from '../util/errors.js';
 import { F64Vec, I32Vec, readCsv, resolveTracePath } from './csv.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
-import { ArrayArrivalSource, replay } from './replay.js';
+import { driveArrivals } from '../sim/simulation.js';
+import { ArrayArrivalSource } from './replay.js';
 import { sortOrder } from './azure2021.js';
 import type { Workload, WorkloadContext } from './types.js';
 
@@ -203,7 +204,7 @@ export class TimestampsWorkload implements Workload {
     const tc = this.o.timeCompression;
     const times = tc === 1 ? d.times : d.times.map((t) => Math.round(t / tc));
     this.data = null;
-    replay(ctx, new ArrayArrivalSource(times, (i) => models[i]));
+    driveArrivals(ctx, new ArrayArrivalSource(times, (i) => models[i]));
   }
   describe(): Record<string, unknown> {
     return {
