@@ -12,6 +12,7 @@ import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { fmt, pct, summaryTable, table } from './format.js';
 import { listProfiles } from './list.js';
+import { registerTraceCommands } from './trace.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -123,6 +124,8 @@ export function buildProgram(): Command {
       if (o.out) writeFileAtomic(o.out, text);
       else process.stdout.write(text);
     });
+
+  registerTraceCommands(program);
 
   return program;
 }

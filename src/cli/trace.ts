@@ -1,0 +1,68 @@
+/** `servesim trace ...`: synthetic Azure-format traces and statistics of trace files. */
+import type { Command } from 'commander';
+import { synthAzure } from '../traces/synth-azure.js';
+import { formatStats, traceStats } from '../traces/stats.js';
+import { UserError } from '../util/errors.js';
+
+function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      throw new UserError(`${name} expects an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, found "${v}"`);
+    }
+    return Number(v);
+  };
+}
+
+export function registerTraceCommands(program: Command): void {
+  const trace = program
+    .command('trace')
+    .description('Synthetic Azure Functions traces and statistics of trace files');
+
+  trace
+    .command('synth-azure')
+    .description(
+      'Write a synthetic trace in the exact Azure Functions 2019 format: per day, ' +
+        'invocations_per_function_md.anon.dNN.csv, function_durations_percentiles.anon.dNN.csv and ' +
+        '(days 1-12) app_memory_percentiles.anon.dNN.csv, calibrated to the published statistics ' +
+        '(see docs/traces.md). The same seed writes the same files.',
+    )
+    .requiredOption('--out <dir>', 'output directory (created if missing)')
+    .option('--functions <n>', 'number of functions (the real trace has ~46,000 per day)', intArg('--functions', 1), 46000)
+    .option('--days <n>', 'number of days, 1 to 14', intArg('--days', 1, 14), 1)
+    .option('--seed <s>', 'random seed', '1')
+    .option('-q, --quiet', 'no progress on stderr', false)
+    .addHelpText(
+      'after',
+      '\nExample:\n  servesim trace synth-azure --functions 46000 --days 1 --seed 1 --out traces/synth\n' +
+        '  servesim trace stats traces/synth/invocations_per_function_md.anon.d01.csv\n',
+    )
+    .action(async (o: { out: string; functions: number; days: number; seed: string; quiet: boolean }) => {
+      const progress = o.quiet ? undefined : (line: string) => process.stderr.write(`synth-azure: ${line}\n`);
+      const s = await synthAzure({ functions: o.functions, days: o.days, seed: o.seed, out: o.out, progress });
+      process.stdout.write(
+        `wrote ${s.files.length} files to ${o.out}: ${s.functions} functions in ${s.apps} apps of ${s.owners} owners, ` +
+          `${s.invocations.map((n) => n.toLocaleString('en-US')).join(' + ')} invocations\n`,
+      );
+    });
+
+  trace
+    .command('stats')
+    .description(
+      'Print the statistics of a trace file, real or synthetic, next to the published values where ' +
+        'there are some. Recognises Azure 2019 invocations/durations/memory files, the Azure 2021 ' +
+        'per-invocation trace (app,func,end_timestamp,duration) and any CSV of per-request timestamps.',
+    )
+    .argument('<file...>', 'trace files')
+    .option('--column <name|index>', 'timestamp column of a timestamps CSV (default: the first)')
+    .option('--json', 'print JSON instead of a table', false)
+    .action(async (files: string[], o: { column?: string; json: boolean }) => {
+      const column = o.column === undefined ? undefined : /^\d+$/.test(o.column) ? Number(o.column) : o.column;
+      const all = [];
+      for (const f of files) {
+        const s = await traceStats(f, { column });
+        if (o.json) all.push(s);
+        else process.stdout.write(formatStats(s));
+      }
+      if (o.json) process.stdout.write(JSON.stringify(all.length === 1 ? all[0] : all, null, 2) + '\n');
+    });
+}

@@ -1,0 +1,261 @@
+/**
+ * `servesim trace stats`: the statistics of a trace file, real or synthetic, streamed. The kind is
+ * recognised from the header: Azure 2019 invocations / durations / memory, Azure 2021
+ * per-invocation, or any CSV of per-request timestamps.
+ */
+import { F64Vec, readCsv } from './csv.js';
+import { MINUTES_PER_DAY, readInvocationRows } from './azure2019.js';
+import { readAzure2021 } from './azure2021.js';
+import { readTimestamps } from './timestamps.js';
+import { SYNTH_TARGETS, TRIGGER_TARGETS } from './synth-azure.js';
+import { UserError } from '../util/errors.js';
+
+export type TraceKind = 'azure2019-invocations' | 'azure2019-durations' | 'azure2019-memory' | 'azure2021' | 'timestamps';
+
+export interface StatLine {
+  name: string;
+  value: number | string;
+  /** The published value, where there is one. */
+  target?: number | string;
+}
+
+export interface TraceStats {
+  file: string;
+  kind: TraceKind;
+  lines: StatLine[];
+}
+
+/** Recognise a trace file's kind from its header. */
+export async function detectKind(file: string): Promise<TraceKind> {
+  for await (const { fields } of readCsv(file)) {
+    const h = fields.map((f) => f.trim());
+    if (h[0] === 'HashOwner' && h[1] === 'HashApp') {
+      if (h[2] === 'HashFunction' && h[3] === 'Trigger') return 'azure2019-invocations';
+      if (h[2] === 'HashFunction' && h[3] === 'Average') return 'azure2019-durations';
+      if (h[2] === 'SampleCount') return 'azure2019-memory';
+    }
+    if (h.join(',') === 'app,func,end_timestamp,duration') return 'azure2021';
+    return 'timestamps';
+  }
+  throw new UserError(`${file}: the file is empty`);
+}
+
+function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function cvOf(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  const mean = s / xs.length;
+  let v = 0;
+  for (let i = 0; i < xs.length; i++) v += (xs[i] - mean) ** 2;
+  return Math.sqrt(v / Math.max(1, xs.length - 1)) / mean;
+}
+
+const r3 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(4)) : x);
+
+/** Statistics of an invocations_per_function_md file (computed in one streaming pass). */
+export async function invocationStats(file: string): Promise<StatLine[]> {
+  const appTotals = new Map<string, number>();
+  const appFunctions = new Map<string, number>();
+  const owners = new Set<string>();
+  const fnTotals = new F64Vec();
+  const trigFns = new Map<string, number>();
+  const trigInv = new Map<string, number>();
+  const perMinute = new Float64Array(MINUTES_PER_DAY);
+  const diurnalMinute = new Float64Array(MINUTES_PER_DAY);
+  let timers = 0;
+  let periodicTimers = 0;
+  const burstiness: number[] = [];
+  for await (const r of readInvocationRows(file)) {
+    let total = 0;
+    for (let m = 0; m < MINUTES_PER_DAY; m++) {
+      total += r.counts[m];
+      perMinute[m] += r.counts[m];
+    }
+    const app = `${r.owner}:${r.app}`;
+    owners.add(r.owner);
+    appTotals.set(app, (appTotals.get(app) ?? 0) + total);
+    appFunctions.set(app, (appFunctions.get(app) ?? 0) + 1);
+    fnTotals.push(total);
+    const t = r.trigger.trim().toLowerCase();
+    trigFns.set(t, (trigFns.get(t) ?? 0) + 1);
+    trigInv.set(t, (trigInv.get(t) ?? 0) + total);
+    if (t === 'http' || t === 'event') for (let m = 0; m < MINUTES_PER_DAY; m++) diurnalMinute[m] += r.counts[m];
+    if (t === 'timer' && total > 0) {
+      timers++;
+      if (isPeriodic(r.counts)) periodicTimers++;
+    }
+    if ((t === 'http' || t === 'event') && total >= 1440) {
+      let max = 0;
+      for (let m = 0; m < MINUTES_PER_DAY; m++) if (r.counts[m] > max) max = r.counts[m];
+      burstiness.push(max / (total / MINUTES_PER_DAY));
+    }
+  }
+  const F = fnTotals.length;
+  if (F === 0) throw new UserError(`${file}: no function rows after the header`);
+  const totals = fnTotals.toArray().sort();
+  const invocations = totals.reduce((a, b) => a + b, 0);
+  const positive = totals.filter((x) => x > 0);
+  const apps = [...appTotals.values()].sort((a, b) => b - a);
+  const A = apps.length;
+  const top = Math.max(1, Math.round(SYNTH_TARGETS.topAppsFraction * A));
+  const topShare = apps.slice(0, top).reduce((a, b) => a + b, 0) / invocations;
+  const lowApps = apps.filter((x) => x <= MINUTES_PER_DAY).length / A;
+  const single = [...appFunctions.values()].filter((n) => n === 1).length / A;
+  const hours = Array.from({ length: 24 }, (_, h) => diurnalMinute.slice(h * 60, h * 60 + 60).reduce((a, b) => a + b, 0));
+  const lines: StatLine[] = [
+    { name: 'functions', value: F },
+    { name: 'apps', value: A },
+    { name: 'owners', value: owners.size },
+    { name: 'invocations', value: invocations },
+    { name: 'invocations per minute (mean)', value: r3(invocations / MINUTES_PER_DAY) },
+    { name: 'minute-to-minute CV of the total', value: r3(cvOf(perMinute)) },
+    { name: 'function daily invocations: min / median / max', value: `${totals[0]} / ${r3(quantile(totals, 0.5))} / ${totals[F - 1]}` },
+    {
+      name: 'orders of magnitude of function rates (max / min non-zero)',
+      value: positive.length ? r3(Math.log10(positive[positive.length - 1] / positive[0])) : 0,
+      target: `~${SYNTH_TARGETS.ordersOfMagnitude} (46k functions)`,
+    },
+    { name: `share of invocations from the top ${SYNTH_TARGETS.topAppsFraction * 100}% of apps`, value: r3(topShare), target: SYNTH_TARGETS.topAppsShare },
+    { name: 'apps invoked at most once per minute on average', value: r3(lowApps), target: SYNTH_TARGETS.appsAtMostOncePerMinute },
+    { name: 'apps with a single function', value: r3(single), target: SYNTH_TARGETS.singleFunctionApps },
+  ];
+  const trigs = [...new Set([...Object.keys(TRIGGER_TARGETS), ...trigFns.keys()])];
+  for (const t of trigs) {
+    const target = TRIGGER_TARGETS[t as keyof typeof TRIGGER_TARGETS];
+    lines.push({
+      name: `trigger ${t}: share of functions / of invocations`,
+      value: `${r3((trigFns.get(t) ?? 0) / F)} / ${r3((trigInv.get(t) ?? 0) / invocations)}`,
+      ...(target ? { target: `${target.functions} / ${target.invocations}` } : {}),
+    });
+  }
+  lines.push(
+    { name: 'timer functions with an exactly periodic minute pattern', value: timers ? r3(periodicTimers / timers) : 'no timers' },
+    {
+      name: 'diurnal: busiest / quietest hour of http+event invocations',
+      value: Math.min(...hours) > 0 ? r3(Math.max(...hours) / Math.min(...hours)) : 'n/a',
+    },
+    {
+      name: 'bursts: median peak-minute / mean-minute of http+event functions (>= 1/min)',
+      value: burstiness.length ? r3(quantile(burstiness.sort((a, b) => a - b), 0.5)) : 'n/a',
+    },
+  );
+  return lines;
+}
+
+/** Non-zero minutes at a constant interval with a constant count (a timer's signature). */
+export function isPeriodic(counts: ArrayLike<number>): boolean {
+  let first = -1;
+  let prev = -1;
+  let gap = -1;
+  let value = -1;
+  for (let m = 0; m < counts.length; m++) {
+    const c = counts[m];
+    if (c === 0) continue;
+    if (value < 0) value = c;
+    else if (c !== value) return false;
+    if (prev >= 0) {
+      const g = m - prev;
+      if (gap < 0) gap = g;
+      else if (g !== gap) return false;
+    } else first = m;
+    prev = m;
+  }
+  return first >= 0;
+}
+
+async function durationStats(file: string, kind: TraceKind): Promise<StatLine[]> {
+  const col = kind === 'azure2019-durations' ? 'Average' : 'AverageAllocatedMb';
+  const unit = kind === 'azure2019-durations' ? 'ms' : 'MB';
+  const vals = new F64Vec();
+  let idx = -1;
+  for await (const { fields, line } of readCsv(file)) {
+    if (idx < 0) {
+      idx = fields.findIndex((f) => f.trim() === col);
+      continue;
+    }
+    const v = Number(fields[idx]);
+    if (!Number.isFinite(v)) throw new UserError(`${file}: line ${line}, column ${col}: expected a number, found ${JSON.stringify(fields[idx] ?? '')}`);
+    vals.push(v);
+  }
+  const s = vals.toArray().sort();
+  return [
+    { name: 'rows', value: s.length },
+    { name: `${col} (${unit}): p25 / p50 / p75 / p90 / p99`, value: [0.25, 0.5, 0.75, 0.9, 0.99].map((q) => r3(quantile(s, q))).join(' / ') },
+    ...(kind === 'azure2019-durations'
+      ? [{ name: 'functions averaging under 1 s', value: r3(s.filter((x) => x < 1000).length / s.length), target: '~0.5' }]
+      : [{ name: 'apps averaging at most 400 MB', value: r3(s.filter((x) => x <= 400).length / s.length), target: '~0.9' }]),
+  ];
+}
+
+function arrivalLines(times: Float64Array /* seconds, sorted */): StatLine[] {
+  const n = times.length;
+  const span = n > 1 ? times[n - 1] - times[0] : 0;
+  const gaps = new Float64Array(Math.max(0, n - 1));
+  for (let i = 1; i < n; i++) gaps[i - 1] = times[i] - times[i - 1];
+  const perSecond = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const s = Math.floor(times[i] - times[0]);
+    perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+  }
+  return [
+    { name: 'requests', value: n },
+    { name: 'span (s)', value: r3(span) },
+    { name: 'mean rate (requests/s)', value: span > 0 ? r3((n - 1) / span) : 'n/a' },
+    { name: 'peak rate in one second', value: Math.max(0, ...perSecond.values()) },
+    { name: 'inter-arrival CV (1 = Poisson)', value: gaps.length > 1 ? r3(cvOf(gaps)) : 'n/a' },
+  ];
+}
+
+/** Statistics of any supported trace file. */
+export async function traceStats(file: string, opts: { column?: string | number } = {}): Promise<TraceStats> {
+  const kind = await detectKind(file);
+  let lines: StatLine[];
+  switch (kind) {
+    case 'azure2019-invocations':
+      lines = await invocationStats(file);
+      break;
+    case 'azure2019-durations':
+    case 'azure2019-memory':
+      lines = await durationStats(file, kind);
+      break;
+    case 'azure2021': {
+      const d = await readAzure2021(file, { durations: true });
+      const durs = Float64Array.from(d.durations!).sort();
+      const byFn = [...d.totals].sort((a, b) => b - a);
+      const apps = new Set(d.ids.map((id) => id.split(':')[0]));
+      lines = [
+        { name: 'apps', value: apps.size },
+        { name: 'functions', value: d.ids.length },
+        ...arrivalLines(d.arrivals),
+        { name: 'share of the busiest function', value: r3(byFn[0] / d.arrivals.length) },
+        { name: 'duration (s): mean / p50 / p99 / max', value: `${r3(durs.reduce((a, b) => a + b, 0) / durs.length)} / ${r3(quantile(durs, 0.5))} / ${r3(quantile(durs, 0.99))} / ${r3(durs[durs.length - 1])}` },
+      ];
+      break;
+    }
+    case 'timestamps': {
+      const t = await readTimestamps(file, { column: opts.column ?? 0, header: true, unit: 's', format: 'auto' });
+      lines = [
+        { name: 'timestamp column', value: `${t.columnName} (${t.format})` },
+        ...arrivalLines(t.times.map((x) => x / 1e9)),
+      ];
+      break;
+    }
+  }
+  return { file, kind, lines };
+}
+
+export function formatStats(s: TraceStats): string {
+  const width = Math.max(...s.lines.map((l) => l.name.length));
+  const out = [`${s.file}: ${s.kind}`];
+  for (const l of s.lines) {
+    out.push(`  ${l.name.padEnd(width)}  ${l.value}${l.target !== undefined ? `   (published: ${l.target})` : ''}`);
+  }
+  return out.join('\n') + '\n';
+}
