@@ -46,8 +46,31 @@ describe('GPU worker timelines', () => {
     ]);
     const sum = sim.metrics.summary(['w']) as any;
     expect(sum.requests).toMatchObject({ total: 3, ok: 3, late: 0 });
-    expect(sum.latencyMs.max).toBeCloseTo(6.519, 2);
+    // Latency counts from arrival at the controller (1.06 ms) to the response at the client.
+    expect(sum.latencyMs.max).toBeCloseTo(6.459, 2);
     expect(sum.loads).toBe(1);
+  });
+
+  it('ok means the response reaches the client by arrival + slo, to the nanosecond', () => {
+    const outcomes = (slo: number) => {
+      const held: Request[] = [];
+      const s = new ScriptedScheduler({
+        start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
+        request: (r) => held.push(r),
+        result: (res, ctx) => {
+          if (res.action.type === 'LOAD') ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: ctx.now(), latest: MAX, requests: held.splice(0) });
+        },
+      });
+      const w = new ScriptedWorkload([[1_000_000, A]]);
+      makeSim(s, { workload: w, slo }).run();
+      return w.responses.map((r) => r.outcome);
+    };
+    // One request: INFER sent at 5.2 ms, +10 us wire +100 us -> 5.31 ms; input copy 11 us -> exec at batch 1
+    // from 5.321 to 6.321 ms; output copy 2 us; result +101 us -> 6.424 ms; to the client +51 us -> 6.475 ms.
+    const arrival = 1_060_000;
+    const reply = 6_475_000;
+    expect(outcomes(reply - arrival)).toEqual(['ok']);
+    expect(outcomes(reply - arrival - 1)).toEqual(['late']);
   });
 
   it('pages: a LOAD that does not fit fails, EVICT frees pages, the weights lane serialises', () => {

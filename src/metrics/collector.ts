@@ -108,7 +108,7 @@ export class MetricsCollector {
     this.overall.counts[outcome]++;
     g.counts[outcome]++;
     if (outcome === 'ok' || outcome === 'late') {
-      const lat = at - r.sentAt;
+      const lat = at - r.arrival;
       this.overall.latency.record(lat);
       g.latency.record(lat);
     }

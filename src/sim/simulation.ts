@@ -5,8 +5,10 @@
  * (latency + input bytes / bandwidth) -> the scheduler sees it -> an INFER carrying it is sent to a
  * worker (controller send slots, latency + inputs / bandwidth) -> input copy, exec, output copy on
  * the GPU -> the result returns to the controller (latency + outputs / bandwidth) -> the engine
- * answers the batch's requests -> each response reaches its client after the client link. A request
- * is ok when its response reaches the client by sentAt + slo, late otherwise.
+ * answers the batch's requests -> each response reaches its client after the client link. As in
+ * Clockwork, deadlines count from the request's arrival at the controller: a request is ok when its
+ * response reaches the client by arrival + slo, late otherwise; its latency is the time from its
+ * arrival to its response reaching the client.
  */
 import type { HardwareProfile } from '../models/profile.js';
 import type { MetricsCollector } from '../metrics/collector.js';
@@ -296,7 +298,7 @@ export class Simulation {
     const slo = factor !== undefined ? Math.max(1, Math.round(factor * this.batch1[model])) : (opts?.slo ?? spec.slo);
     const p = this.setup.models[model].profile;
     const arrival = now + this.setup.network.clientLatency + Math.round((p.inputBytes / this.setup.network.clientBandwidth) * 1e9);
-    const r: Request = { id: this.nextRequestId++, model, group: spec.group, sentAt: now, arrival, slo, deadline: now + slo, sloFactor: factor };
+    const r: Request = { id: this.nextRequestId++, model, group: spec.group, sentAt: now, arrival, slo, deadline: arrival + slo, sloFactor: factor };
     this.outstanding.set(r.id, r);
     this.metrics.onSubmit(r);
     for (const o of this.observers) o.onSubmit?.(r);

@@ -38,12 +38,12 @@ export interface Request {
   readonly model: ModelId;
   /** Workload group index (several workloads may share one experiment). */
   readonly group: number;
-  /** When the client sent it. Deadlines count from here. */
+  /** When the client sent it (the measured window is defined on this). */
   readonly sentAt: Nanos;
-  /** When it reached the controller. */
+  /** When it reached the controller. Deadlines and latency count from here, as in Clockwork. */
   readonly arrival: Nanos;
   readonly slo: Nanos;
-  /** sentAt + slo: the response must reach the client by then to be good. */
+  /** arrival + slo: the response must reach the client by then to be good. */
   readonly deadline: Nanos;
   /** Request-specified SLO factor (slo = factor x batch-1 estimate), when the workload uses one. */
   readonly sloFactor?: number;
