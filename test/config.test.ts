@@ -133,5 +133,14 @@ describe('overrides and sweeps', () => {
     c.workload = { type: 'poisson', rate: 1 };
     writeFileSync(f, JSON.stringify(c));
     expect(loadExperiment(f).points[0].resolved.models.length).toBe(64);
+    c.models = [{ profile: '*', copies: 66, exclude: ['cifar_*'] }];
+    writeFileSync(f, JSON.stringify(c));
+    const many = loadExperiment(f).points[0].resolved.models;
+    expect(many.length).toBe(4026);
+    expect(many.some((m) => m.name.startsWith('cifar'))).toBe(false);
+    expect(many[0].name).toBe('densenet121#0');
+    c.models = [{ profile: '*', exclude: ['nothing*'] }];
+    writeFileSync(f, JSON.stringify(c));
+    expect(() => loadExperiment(f)).toThrow(`${f}: models[0].exclude[0]: expected a model name or glob of hw-profiles/v100-clockwork.json, found "nothing*"`);
   });
 });

@@ -52,6 +52,8 @@ export const ModelEntrySchema = z.strictObject({
   copies: z.number().int().positive().default(1),
   /** Instance name prefix (default: the profile model's name). */
   name: z.string().min(1).optional(),
+  /** With "*": profile model names or globs to leave out. */
+  exclude: z.array(z.string().min(1)).min(1).optional(),
 });
 
 /** Fields every workload has; the rest are the type's own options. */
@@ -278,7 +280,18 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
   const models: ModelInstance[] = [];
   const seen = new Set<string>();
   config.models.forEach((entry, i) => {
-    const names = entry.profile === '*' ? [...profile.models.keys()].sort() : [entry.profile];
+    if (entry.exclude && entry.profile !== '*') {
+      throw new UserError(`${file}: models[${i}].exclude: only allowed with "profile": "*", found it with "${entry.profile}"`);
+    }
+    const excluded = (entry.exclude ?? []).map((g, j) => {
+      const re = globToRegex(g);
+      if (![...profile.models.keys()].some((k) => re.test(k))) {
+        throw new UserError(`${file}: models[${i}].exclude[${j}]: expected a model name or glob of ${config.cluster.profile}, found "${g}"`);
+      }
+      return re;
+    });
+    const names =
+      entry.profile === '*' ? [...profile.models.keys()].sort().filter((k) => !excluded.some((re) => re.test(k))) : [entry.profile];
     for (const pname of names) {
       const mp = profile.models.get(pname);
       if (!mp) {
