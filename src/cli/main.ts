@@ -59,7 +59,7 @@ export function buildProgram(): Command {
       const outDir: string = o.out ?? first.output.dir ?? join('results', first.name);
       const progress = !o.quiet;
       const traceEvents = o.traceEvents ? parseTraceWindow(o.traceEvents) : undefined;
-      const isSweep = !(points.length === 1 && !input.sweep);
+      const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
       if (!isSweep && (o.shard || o.resume)) {
         throw new UserError(`${config}: --shard and --resume apply to sweeps; this config has no "sweep"`);
       }
