@@ -70,8 +70,8 @@ export interface CollectorOptions {
 
 class GroupStats {
   readonly counts = emptyCounts();
-  /** Latency of completed (ok + late) requests, ns. */
-  readonly latency = new Histogram();
+  /** Latency of completed (ok + late) requests, ns (shared with the overall one when there is one group). */
+  constructor(readonly latency = new Histogram()) {}
 }
 
 export class MetricsCollector {
@@ -111,7 +111,8 @@ export class MetricsCollector {
     readonly gpus: number,
     opts: CollectorOptions = {},
   ) {
-    this.groups = Array.from({ length: groups }, () => new GroupStats());
+    // One group: its latency histogram is the overall one (recorded once).
+    this.groups = groups === 1 ? [new GroupStats(this.overall.latency)] : Array.from({ length: groups }, () => new GroupStats());
     this.timeseries = new TimeSeries(opts.window ?? SEC, gpus, opts.groupNames ?? []);
     this.modelNames = opts.modelNames ?? [];
     const m = this.modelNames.length;
@@ -154,7 +155,7 @@ export class MetricsCollector {
     const served = outcome === 'ok' || outcome === 'late';
     if (served) {
       this.overall.latency.record(lat);
-      g.latency.record(lat);
+      if (g.latency !== this.overall.latency) g.latency.record(lat);
     }
     if (r.model < this.modelLatency.length) {
       this.modelCounts[r.model * PER_MODEL + OUTCOME_INDEX[outcome]]++;

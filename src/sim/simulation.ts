@@ -97,6 +97,7 @@ export class Simulation {
   private readonly schedulerRngs = new Map<string, Rng>();
   private readonly batch1: Float64Array;
   private readonly observers: SimObserver[] = [];
+  private readonly gpuListener: GpuListener;
   private started = false;
   readonly schedulerContext: SchedulerContext;
 
@@ -116,10 +117,8 @@ export class Simulation {
         this.metrics.laneBusy(gpu.id, kind, busy, now);
         for (const o of this.observers) o.onLaneBusy?.(gpu.id, kind, busy, now);
       },
-      phase: (gpu, action, phase, start, end) => {
-        for (const o of this.observers) o.onPhase?.(gpu.id, action, phase, start, end);
-      },
     };
+    this.gpuListener = listener;
     let id = 0;
     for (let w = 0; w < setup.workers; w++) {
       for (let l = 0; l < setup.gpusPerWorker; l++, id++) {
@@ -148,6 +147,12 @@ export class Simulation {
 
   addObserver(o: SimObserver): void {
     this.observers.push(o);
+    // Per-phase reports cost a call per lane step: only wired when an observer wants them.
+    if (o.onPhase && !this.gpuListener.phase) {
+      this.gpuListener.phase = (gpu, action, phase, start, end) => {
+        for (const ob of this.observers) ob.onPhase?.(gpu.id, action, phase, start, end);
+      };
+    }
   }
 
   now(): Nanos {
