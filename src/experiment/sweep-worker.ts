@@ -1,6 +1,6 @@
 /**
- * A child process of a parallel sweep: runs the points it is sent over IPC, one at a time, and
- * exits when its parent disconnects (or dies).
+ * A child process of a parallel sweep: says it is ready, then runs the points it is sent over IPC,
+ * one at a time, and exits when its parent disconnects (or dies).
  */
 import { runPointTask } from './sweep.js';
 
@@ -9,3 +9,4 @@ process.on('message', (task: Parameters<typeof runPointTask>[0]) => {
   void runPointTask(task).then((reply) => process.send!(reply));
 });
 process.on('disconnect', () => process.exit(0));
+process.send({ ready: true });
