@@ -51,7 +51,7 @@ describe('sweeps', () => {
     it('a sweep killed midway and resumed ends with every point complete and none corrupted; --jobs 2 gives the same results', async () => {
       const dir = tmp();
       // Points of ~0.3 s wall each, so the kill lands midway.
-      const file = writeConfig(dir, tinyConfig({ duration: '15s', warmup: '1s', sweep: { 'workload.slo': ['5ms', '10ms', '20ms', '40ms', '80ms', '160ms'] } }));
+      const file = writeConfig(dir, tinyConfig({ duration: '30s', warmup: '1s', sweep: { 'workload.slo': ['5ms', '10ms', '20ms', '40ms', '80ms', '160ms'] } }));
       const out = join(dir, 'out');
       const child = spawn(process.execPath, [CLI, 'run', file, '--out', out, '--jobs', '1'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
