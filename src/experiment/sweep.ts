@@ -245,23 +245,16 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       finished(p, await runPointTask(startPoint(p)), t0);
     }
   } else {
-    // jobs - 1 child processes plus this process (so a small sweep does not wait for children to
-    // start). Child processes rather than worker threads: node-canvas (charts) is not safe in
-    // worker threads.
+    // One child process per job (this process would block on its own point and hold back the
+    // children's messages). Child processes rather than worker threads: node-canvas (charts) is not
+    // safe in worker threads.
     const script = workerScript();
     let next = 0;
-    const runInline = async (): Promise<void> => {
-      while (next < todo.length && failures.length === 0) {
-        const p = todo[next++];
-        const t0 = process.hrtime.bigint();
-        finished(p, await runPointTask(startPoint(p)), t0);
-      }
-    };
     const runChild = async (): Promise<void> => {
       const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
       const exited = new Promise<string>((res) => child.once('exit', (code, sig) => res(`worker process exited (${sig ?? `code ${code}`})`)));
       try {
-        // Take points only once the child has started (meanwhile this process takes them).
+        // Take points only once the child has started.
         const ready = await Promise.race([new Promise<boolean>((res) => child.once('message', () => res(true))), exited.then(() => false)]);
         if (!ready) throw new Error('sweep worker process failed to start');
         while (next < todo.length && failures.length === 0) {
@@ -282,8 +275,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
         await exited;
       }
     };
-    const runWorker = (_: unknown, k: number): Promise<void> => (k === 0 ? new Promise<void>((res) => setImmediate(res)).then(runInline) : runChild());
-    await Promise.all(Array.from({ length: jobs }, runWorker));
+    await Promise.all(Array.from({ length: jobs }, runChild));
   }
   reindex(outDir, o.points, summaries);
   if (failures.length) throw new UserError(`sweep ${sf.name}: ${failures.length} point(s) failed:\n${failures.join('\n')}`);
