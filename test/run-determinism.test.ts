@@ -90,7 +90,7 @@ describe('CLI', () => {
     const out = join(dir, 'sweep-out');
     await main(['node', 'servesim', 'run', sweepCfg, '--out', out, '--quiet']);
     expect(process.exitCode).toBeUndefined();
-    expect(readdirSync(out).sort()).toEqual(['index.csv', 'index.json', 'workload.slo=100ms', 'workload.slo=10ms']);
+    expect(readdirSync(out).sort()).toEqual(['index.csv', 'index.json', 'sweep.json', 'workload.slo=100ms', 'workload.slo=10ms']);
     const csv = readFileSync(join(out, 'index.csv'), 'utf8').split('\n');
     expect(csv[0]).toMatch(/^point,workload\.slo,scheduler,requests,ok,late/);
     expect(csv[1]).toMatch(/^workload\.slo=10ms,10ms,fifo,/);

@@ -3,7 +3,11 @@ import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { experimentJsonSchema, loadExperiment, parseSetArg } from '../experiment/config.js';
 import { jsonText, writeFileAtomic } from '../experiment/output.js';
-import { keyMetrics, runToDirectory, writeIndex } from '../experiment/runner.js';
+import { keyMetrics, runToDirectory } from '../experiment/runner.js';
+import { mergeSweeps, parseShard, runSweep } from '../experiment/sweep.js';
+import { parseTraceWindow } from '../metrics/trace-events.js';
+import { CHART_NAMES, SWEEP_CHARTS } from '../charts/names.js';
+import { compareDirs } from './compare.js';
 import { profileJsonSchema } from '../models/profile.js';
 import { getScheduler, schedulerNames } from '../schedulers/index.js';
 import { formatDuration } from '../sim/time.js';
@@ -16,6 +20,11 @@ import { registerTraceCommands } from './trace.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
+}
+
+function positiveInt(v: string, flag: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${flag} expects a positive integer, found "${v}"`);
+  return Number(v);
 }
 
 export function buildProgram(): Command {
@@ -36,17 +45,26 @@ export function buildProgram(): Command {
       return Number(v);
     })
     .option('--set <path=value>', 'override a config field, e.g. --set workload.slo=25ms (repeatable)', collect, [])
-    .option('-f, --force', 'replace an existing non-empty output directory', false)
+    .option('-f, --force', 'replace an existing non-empty output directory (sweeps: rerun complete points)', false)
     .option('-q, --quiet', 'no progress or summary output', false)
     .option('--json', 'print the summary as JSON instead of a table', false)
+    .option('--trace-events <from:to>', 'write trace-events.json (Chrome/Perfetto timeline) of this window of simulated time, e.g. 10s:12s')
+    .option('-j, --jobs <n>', 'sweeps: points run in parallel (default: one per core)', (v) => positiveInt(v, '--jobs'))
+    .option('--resume', 'sweeps: skip points already complete in the output directory', false)
+    .option('--shard <i/n>', 'sweeps: run only the i-th of n deterministic subsets (1 <= i <= n), for job arrays; join with "servesim merge"')
     .action(async (config: string, o) => {
       const sets = (o.set as string[]).map(parseSetArg);
       const { input, points } = loadExperiment(config, { sets, seed: o.seed });
       const first = points[0].resolved.config;
       const outDir: string = o.out ?? first.output.dir ?? join('results', first.name);
       const progress = !o.quiet;
-      if (points.length === 1 && !input.sweep) {
-        const out = await runToDirectory(points[0].resolved, outDir, o.force, { progress });
+      const traceEvents = o.traceEvents ? parseTraceWindow(o.traceEvents) : undefined;
+      const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
+      if (!isSweep && (o.shard || o.resume)) {
+        throw new UserError(`${config}: --shard and --resume apply to sweeps; this config has no "sweep"`);
+      }
+      if (!isSweep) {
+        const out = await runToDirectory(points[0].resolved, outDir, o.force, { progress, traceEvents });
         if (!o.quiet) {
           process.stdout.write(o.json ? jsonText(out.summary) : summaryTable(out.summary));
           process.stderr.write(
@@ -55,26 +73,81 @@ export function buildProgram(): Command {
         }
         return;
       }
-      const rows = [];
-      for (const [i, p] of points.entries()) {
-        if (progress) process.stderr.write(`[${i + 1}/${points.length}] ${p.id}\n`);
-        const out = await runToDirectory(p.resolved, join(outDir, p.id), o.force, { progress, label: p.id });
-        rows.push({ point: p, summary: out.summary });
+      const shard = o.shard ? parseShard(o.shard) : undefined;
+      const res = await runSweep({
+        file: config,
+        input,
+        points,
+        outDir,
+        jobs: o.jobs,
+        resume: o.resume,
+        force: o.force,
+        shard,
+        progress,
+        traceEvents,
+      });
+      const charts = first.output.charts;
+      if (charts !== false && !shard) {
+        const { plotCharts } = await import('../charts/plot.js');
+        const names = charts === true ? [...SWEEP_CHARTS, 'goodput', 'latency-tail'] : charts.filter((n) => SWEEP_CHARTS.includes(n) || n === 'goodput' || n === 'latency-tail');
+        const rep = await plotCharts([outDir], join(outDir, 'charts'), names);
+        if (!o.quiet) for (const w of rep.written) process.stderr.write(`chart ${w.chart}: ${w.file}\n`);
       }
-      writeIndex(outDir, rows);
       if (!o.quiet) {
         const keys = Object.keys(points[0].params);
         process.stdout.write(
           table(
-            rows.map(({ point, summary }) => {
+            res.rows.map(({ point, summary }) => {
               const m = keyMetrics(summary);
               return [...keys.map((k) => String(point.params[k])), pct(m.sloAttainment, 3), fmt(m.goodput, 1), fmt(m.p99Ms, 2), fmt(m.late), fmt(m.timeout)];
             }),
             [...keys, 'attainment', 'goodput r/s', 'p99 ms', 'late', 'timeout'],
           ),
         );
-        process.stderr.write(`wrote ${points.length} points and ${outDir}/index.csv, index.json\n`);
+        process.stderr.write(
+          `wrote ${res.rows.length} points (${res.ran} run, ${res.skipped} already complete) and ${outDir}/index.csv, index.json in ${res.wallSeconds.toFixed(1)} s\n`,
+        );
       }
+    });
+
+  program
+    .command('plot')
+    .description('Draw charts (PNG) of result directories: runs are overlaid, sweep directories expand to their points')
+    .argument('<dirs...>', 'result directories (a run, or a sweep with index.json)')
+    .option('-c, --chart <name>', `chart to draw (repeatable; default: all that apply): ${CHART_NAMES.join(', ')}`, collect, [])
+    .option('-o, --out <dir>', 'where to write the PNGs (default: <dir>/charts for one directory, else ./charts)')
+    .option('-q, --quiet', 'print nothing', false)
+    .action(async (dirs: string[], o) => {
+      const { plotCharts } = await import('../charts/plot.js');
+      const out: string = o.out ?? (dirs.length === 1 ? join(dirs[0], 'charts') : 'charts');
+      const names = (o.chart as string[]).length ? (o.chart as string[]) : undefined;
+      const rep = await plotCharts(dirs, out, names);
+      if (!o.quiet) {
+        for (const w of rep.written) process.stdout.write(`${w.chart}: ${w.file}\n`);
+        for (const s of rep.skipped) process.stderr.write(`${s.chart}: skipped: ${s.reason}\n`);
+      }
+      if (names && rep.written.length === 0) throw new UserError(`no chart could be drawn (${rep.skipped.map((s) => `${s.chart}: ${s.reason}`).join('; ')})`);
+    });
+
+  program
+    .command('compare')
+    .description('Key metrics of result directories side by side (sweep directories expand to their points)')
+    .argument('<dirs...>', 'result directories')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'csv']).default('table'))
+    .action((dirs: string[], o) => {
+      process.stdout.write(compareDirs(dirs, o.format));
+    });
+
+  program
+    .command('merge')
+    .description('Join the outputs of sweep shards (--shard i/n) into one sweep directory and index')
+    .argument('<dirs...>', 'shard output directories of one sweep')
+    .requiredOption('-o, --out <dir>', 'merged sweep directory (may be one of the inputs)')
+    .option('--allow-partial', 'write the index even if some points are in no input', false)
+    .option('-q, --quiet', 'print nothing', false)
+    .action((dirs: string[], o) => {
+      const r = mergeSweeps(dirs, { out: o.out, allowPartial: o.allowPartial });
+      if (!o.quiet) process.stderr.write(`merged ${r.points} points (${r.copied} copied) into ${o.out}/index.json${r.missing.length ? `; missing: ${r.missing.join(' ')}` : ''}\n`);
     });
 
   program

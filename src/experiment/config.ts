@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CHART_NAMES } from '../charts/names.js';
 import { loadProfile, type HardwareProfile } from '../models/profile.js';
 import { getScheduler, schedulerNames } from '../schedulers/index.js';
 import type { SchedulerType } from '../schedulers/registry.js';
@@ -72,6 +73,15 @@ const COMMON_WORKLOAD_KEYS = ['type', 'name', 'slo', 'sloFactor', 'models'];
 export const OutputSchema = z.strictObject({
   /** Output directory (relative to the working directory). Default: results/<name>. */
   dir: z.string().min(1).optional(),
+  /** Also write requests.csv: one line per request (streamed while the run goes; large). */
+  requests: z.boolean().default(false),
+  /** Charts (PNG, in <dir>/charts) to draw at the end of the run: true for all that apply, or names. */
+  charts: z.union([z.boolean(), z.array(z.enum(CHART_NAMES)).min(1)]).default(false),
+});
+
+export const MetricsSchema = z.strictObject({
+  /** Window of timeseries.csv (offered load, goodput, latency percentiles, utilization per window). */
+  window: zDuration().default(1_000_000_000),
 });
 
 export const ExperimentSchema = z.strictObject({
@@ -89,7 +99,8 @@ export const ExperimentSchema = z.strictObject({
   models: z.array(ModelEntrySchema).min(1),
   workload: z.union([z.looseObject({ type: z.string() }), z.array(z.looseObject({ type: z.string() })).min(1)]),
   scheduler: z.looseObject({ type: z.string() }),
-  output: OutputSchema.default({}),
+  output: OutputSchema.default({ requests: false, charts: false }),
+  metrics: MetricsSchema.default({ window: 1_000_000_000 }),
   /** Grid: dotted config path -> values; `servesim run` runs every combination. */
   sweep: z.record(z.string().min(1), z.array(z.unknown()).min(1)).optional(),
 });

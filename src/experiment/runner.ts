@@ -5,7 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { RUN_CHARTS } from '../charts/names.js';
 import { MetricsCollector } from '../metrics/collector.js';
+import { RequestLog } from '../metrics/request-log.js';
+import { TraceEventRecorder } from '../metrics/trace-events.js';
 import { Simulation } from '../sim/simulation.js';
 import { SEC, formatDuration } from '../sim/time.js';
 import { VERSION } from '../version.js';
@@ -17,6 +20,10 @@ export interface RunOptions {
   progress?: boolean;
   /** Label for progress lines. */
   label?: string;
+  /** Write requests.csv to this path while running (default: none). */
+  requestsCsv?: string;
+  /** Record a trace-event timeline of this window of simulated time. */
+  traceEvents?: { from: number; to: number };
 }
 
 export interface RunOutcome {
@@ -25,6 +32,8 @@ export interface RunOutcome {
   manifest: Record<string, unknown>;
   run: Record<string, unknown>;
   sim: Simulation;
+  /** timeseries.csv, per-model.csv and latency-histogram.json texts. */
+  files: Record<string, string>;
 }
 
 function sha256(text: string): string {
@@ -38,7 +47,11 @@ export async function buildSimulation(r: ResolvedExperiment): Promise<Simulation
   const env = { profile: r.profile };
   const scheduler = r.scheduler.type.create(r.scheduler.options, env);
   const req = r.scheduler.type.engine?.(r.scheduler.options) ?? {};
-  const metrics = new MetricsCollector(c.warmup, c.duration, r.workloads.length, gpus);
+  const metrics = new MetricsCollector(c.warmup, c.duration, r.workloads.length, gpus, {
+    window: c.metrics.window,
+    modelNames: r.models.map((m) => m.name),
+    groupNames: r.workloads.map((w) => w.name),
+  });
   const workloads = [];
   for (const w of r.workloads) {
     const workload = w.type.create(w.options, {
@@ -78,6 +91,12 @@ export async function buildSimulation(r: ResolvedExperiment): Promise<Simulation
 export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}): Promise<RunOutcome> {
   const sim = await buildSimulation(r);
   const c = r.config;
+  const modelNames = r.models.map((m) => m.name);
+  const groupNames = r.workloads.map((w) => w.name);
+  const requestLog = opts.requestsCsv ? new RequestLog(opts.requestsCsv, modelNames, groupNames, c.warmup, c.duration) : undefined;
+  if (requestLog) sim.addObserver(requestLog);
+  const trace = opts.traceEvents ? new TraceEventRecorder(opts.traceEvents.from, opts.traceEvents.to, sim.gpus, modelNames, groupNames) : undefined;
+  if (trace) sim.addObserver(trace);
   const wallStart = process.hrtime.bigint();
   let lastPrint = Date.now();
   let peakRss = process.memoryUsage().rss;
@@ -95,7 +114,11 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
         `${sim.metrics.overall.counts.total.toLocaleString('en-US')} requests measured, ${(sim.loop.eventsProcessed / wall / 1e6).toFixed(2)}M events/s, ${(t / SEC / wall).toFixed(1)}x real time\n`,
     );
   };
-  sim.run(progress, Math.min(SEC, Math.max(total / 1000, 1e6)));
+  try {
+    sim.run(progress, Math.min(SEC, Math.max(total / 1000, 1e6)));
+  } finally {
+    requestLog?.close();
+  }
   const wallS = Number(process.hrtime.bigint() - wallStart) / 1e9;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 
@@ -158,18 +181,32 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
     simulatedRequestsPerWallSecond: Math.round(simulatedRequests / wallS),
     node: process.version,
   };
-  return { summary, resolvedConfig, manifest, run, sim };
+  const files: Record<string, string> = {
+    'timeseries.csv': sim.metrics.timeseries.toCsv(),
+    'per-model.csv': sim.metrics.perModelCsv(),
+    'latency-histogram.json': jsonText(sim.metrics.histogramsJson(groupNames, r.workloads.map((w) => w.slo))),
+  };
+  if (trace) files['trace-events.json'] = trace.toJson();
+  return { summary, resolvedConfig, manifest, run, sim, files };
 }
 
 /** Run one point and write its output directory atomically. */
 export async function runToDirectory(r: ResolvedExperiment, dir: string, force: boolean, opts: RunOptions = {}): Promise<RunOutcome> {
   const tmp = prepareOutputDir(dir, force);
-  const out = await runExperiment(r, opts);
+  const c = r.config;
+  const out = await runExperiment(r, { ...opts, requestsCsv: c.output.requests ? join(tmp, 'requests.csv') : undefined });
   writeFileAtomic(join(tmp, 'summary.json'), jsonText(out.summary));
+  for (const [name, text] of Object.entries(out.files)) writeFileAtomic(join(tmp, name), text);
   writeFileAtomic(join(tmp, 'config.json'), jsonText(r.input));
   writeFileAtomic(join(tmp, 'config.resolved.json'), jsonText(out.resolvedConfig));
   writeFileAtomic(join(tmp, 'manifest.json'), jsonText(out.manifest));
   writeFileAtomic(join(tmp, 'run.json'), jsonText(out.run));
+  if (c.output.charts !== false) {
+    // Loaded only when asked for: the renderer pulls in canvas.
+    const { plotRunCharts } = await import('../charts/plot.js');
+    const names = c.output.charts === true ? RUN_CHARTS : c.output.charts.filter((n) => RUN_CHARTS.includes(n));
+    if (names.length > 0) await plotRunCharts([tmp], join(tmp, 'charts'), names, { labels: [opts.label ?? c.name] });
+  }
   commitDir(tmp, dir);
   return out;
 }
@@ -190,7 +227,9 @@ export function keyMetrics(s: Record<string, any>): Record<string, number | stri
     sloAttainment: s.sloAttainment ?? null,
     p50Ms: s.latencyMs?.p50 ?? null,
     p99Ms: s.latencyMs?.p99 ?? null,
+    p999Ms: s.latencyMs?.p999 ?? null,
     p9999Ms: s.latencyMs?.p9999 ?? null,
+    p999999Ms: s.latencyMs?.p999999 ?? null,
     maxMs: s.latencyMs?.max ?? null,
     coldStarts: s.coldStarts ?? null,
   };

@@ -6,7 +6,8 @@
 import type { Nanos } from '../sim/time.js';
 import { MS, SEC } from '../sim/time.js';
 import type { Action, ActionError, Outcome, Request } from '../sim/types.js';
-import { Histogram } from './histogram.js';
+import { COARSE_SUB_BITS, Histogram, type HistogramJSON } from './histogram.js';
+import { OUTCOME_COLUMN, TimeSeries } from './timeseries.js';
 
 export const OUTCOMES: readonly Outcome[] = ['ok', 'late', 'timeout', 'rejected', 'failed'];
 
@@ -27,6 +28,8 @@ export interface LatencySummaryMs {
   p99: number | null;
   p999: number | null;
   p9999: number | null;
+  p99999: number | null;
+  p999999: number | null;
   max: number | null;
   mean: number | null;
 }
@@ -45,15 +48,30 @@ export function latencySummary(h: Histogram): LatencySummaryMs {
     p99: q(0.99),
     p999: q(0.999),
     p9999: q(0.9999),
+    p99999: q(0.99999),
+    p999999: q(0.999999),
     max: h.count ? round(h.max / MS) : null,
     mean: h.count ? round(h.mean() / MS) : null,
   };
 }
 
+/** Index of each outcome in the per-model counts (after `total` at 0; `unfinished` at 6). */
+const OUTCOME_INDEX: Record<Outcome, number> = { ok: 1, late: 2, timeout: 3, rejected: 4, failed: 5 };
+const PER_MODEL = 7;
+
+export interface CollectorOptions {
+  /** Time-series window (default 1 s). */
+  window?: Nanos;
+  /** Model instance names: per-model counts and coarse latency histograms when given. */
+  modelNames?: readonly string[];
+  /** Workload group names (time-series column names). */
+  groupNames?: readonly string[];
+}
+
 class GroupStats {
   readonly counts = emptyCounts();
-  /** Latency of completed (ok + late) requests, ns. */
-  readonly latency = new Histogram();
+  /** Latency of completed (ok + late) requests, ns (shared with the overall one when there is one group). */
+  constructor(readonly latency = new Histogram()) {}
 }
 
 export class MetricsCollector {
@@ -73,14 +91,34 @@ export class MetricsCollector {
   /** Predicted minus actual completion times (ns), per action kind. */
   readonly predictionError = { INFER: new Histogram(), LOAD: new Histogram() };
   readonly predictionErrorSigned = { INFER: { early: 0, late: 0, sum: 0 }, LOAD: { early: 0, late: 0, sum: 0 } };
+  /** Magnitudes of early (predicted >= actual) and late predictions, for signed error CDFs. */
+  readonly predictionEarly = { INFER: new Histogram(), LOAD: new Histogram() };
+  readonly predictionLate = { INFER: new Histogram(), LOAD: new Histogram() };
+  /** Fixed-window time series over the whole run. */
+  readonly timeseries: TimeSeries;
+  /** Per model: [total, ok, late, timeout, rejected, failed, unfinished] (measured window). */
+  private readonly modelCounts: Float64Array;
+  /** Per model: loads, evictions, cold starts (measured window). */
+  private readonly modelEvents: Float64Array;
+  /** Per model latency (ok + late), coarse, allocated on a model's first response. */
+  private readonly modelLatency: Array<Histogram | undefined>;
+  readonly modelNames: readonly string[];
 
   constructor(
     readonly warmup: Nanos,
     readonly duration: Nanos,
     groups: number,
     readonly gpus: number,
+    opts: CollectorOptions = {},
   ) {
-    this.groups = Array.from({ length: groups }, () => new GroupStats());
+    // One group: its latency histogram is the overall one (recorded once).
+    this.groups = groups === 1 ? [new GroupStats(this.overall.latency)] : Array.from({ length: groups }, () => new GroupStats());
+    this.timeseries = new TimeSeries(opts.window ?? SEC, gpus, opts.groupNames ?? []);
+    this.modelNames = opts.modelNames ?? [];
+    const m = this.modelNames.length;
+    this.modelCounts = new Float64Array(m * PER_MODEL);
+    this.modelEvents = new Float64Array(m * 3);
+    this.modelLatency = new Array(m).fill(undefined);
     this.execBusy = new Float64Array(gpus);
     this.execBusySince = new Float64Array(gpus).fill(-1);
     this.pcieBusy = new Float64Array(gpus);
@@ -92,25 +130,40 @@ export class MetricsCollector {
   }
 
   onSubmit(r: Request): void {
+    this.timeseries.submit(r.sentAt, r.group);
     if (!this.inWindow(r)) return;
     this.overall.counts.total++;
     this.groups[r.group].counts.total++;
+    if (r.model < this.modelLatency.length) this.modelCounts[r.model * PER_MODEL]++;
   }
 
   onColdStart(r: Request): void {
-    if (this.inWindow(r)) this.coldStarts++;
+    this.timeseries.coldStart(r.arrival);
+    if (!this.inWindow(r)) return;
+    this.coldStarts++;
+    if (r.model < this.modelLatency.length) this.modelEvents[r.model * 3 + 2]++;
   }
 
   /** The response reached the client at `at`. */
   onResponse(r: Request, outcome: Outcome, at: Nanos): void {
+    const lat = at - r.arrival;
+    this.timeseries.response(at, OUTCOME_COLUMN[outcome], r.group, lat);
     if (!this.inWindow(r)) return;
     const g = this.groups[r.group];
     this.overall.counts[outcome]++;
     g.counts[outcome]++;
-    if (outcome === 'ok' || outcome === 'late') {
-      const lat = at - r.arrival;
+    const served = outcome === 'ok' || outcome === 'late';
+    if (served) {
       this.overall.latency.record(lat);
-      g.latency.record(lat);
+      if (g.latency !== this.overall.latency) g.latency.record(lat);
+    }
+    if (r.model < this.modelLatency.length) {
+      this.modelCounts[r.model * PER_MODEL + OUTCOME_INDEX[outcome]]++;
+      if (served) {
+        let h = this.modelLatency[r.model];
+        if (h === undefined) h = this.modelLatency[r.model] = new Histogram(COARSE_SUB_BITS);
+        h.record(lat);
+      }
     }
   }
 
@@ -118,16 +171,31 @@ export class MetricsCollector {
     if (!this.inWindow(r)) return;
     this.overall.counts.unfinished++;
     this.groups[r.group].counts.unfinished++;
+    if (r.model < this.modelLatency.length) this.modelCounts[r.model * PER_MODEL + 6]++;
+  }
+
+  /** The simulation clock reached `now` (lets the time series drop finished windows' histograms). */
+  advance(now: Nanos): void {
+    this.timeseries.advance(now);
   }
 
   onActionDone(action: Action, error: ActionError | null, at: Nanos): void {
     if (error) this.actionErrors[`${action.type}:${error}`] = (this.actionErrors[`${action.type}:${error}`] ?? 0) + 1;
+    else if (action.type === 'LOAD') this.timeseries.load(at);
+    else if (action.type === 'EVICT') this.timeseries.eviction(at);
     if (at < this.warmup || at >= this.duration) return;
+    const perModel = action.model < this.modelLatency.length;
     if (action.type === 'LOAD') {
       if (error) this.loadsFailed++;
-      else this.loads++;
+      else {
+        this.loads++;
+        if (perModel) this.modelEvents[action.model * 3]++;
+      }
     } else if (action.type === 'EVICT') {
-      if (!error) this.evictions++;
+      if (!error) {
+        this.evictions++;
+        if (perModel) this.modelEvents[action.model * 3 + 1]++;
+      }
     } else if (!error) {
       this.inferActions++;
       this.inferRequests += action.requests.length;
@@ -139,6 +207,7 @@ export class MetricsCollector {
     const since = kind === 'exec' ? this.execBusySince : this.pcieBusySince;
     if (busy) since[gpu] = now;
     else if (since[gpu] >= 0) {
+      this.timeseries.busy(gpu, kind, since[gpu], now);
       const lo = Math.max(since[gpu], this.warmup);
       const hi = Math.min(now, this.duration);
       if (hi > lo) acc[gpu] += hi - lo;
@@ -150,8 +219,13 @@ export class MetricsCollector {
     const err = predicted - actual;
     this.predictionError[kind].record(Math.abs(err));
     const s = this.predictionErrorSigned[kind];
-    if (err >= 0) s.early++;
-    else s.late++;
+    if (err >= 0) {
+      s.early++;
+      this.predictionEarly[kind].record(err);
+    } else {
+      s.late++;
+      this.predictionLate[kind].record(-err);
+    }
     s.sum += err;
   }
 
@@ -161,6 +235,45 @@ export class MetricsCollector {
       if (this.execBusySince[g] >= 0) this.laneBusy(g, 'exec', false, now);
       if (this.pcieBusySince[g] >= 0) this.laneBusy(g, 'pcie', false, now);
     }
+    this.timeseries.finish(now);
+  }
+
+  /** Per-model results as CSV rows (every model instance, in id order). */
+  perModelCsv(): string {
+    const windowS = (this.duration - this.warmup) / SEC;
+    const r = (x: number, d = 6): string => (Number.isFinite(x) ? String(Number(x.toFixed(d))) : '');
+    const lines = [
+      'model,requests,ok,late,timeout,rejected,failed,unfinished,goodput_rps,throughput_rps,slo_attainment,p50_ms,p99_ms,p999_ms,max_ms,mean_ms,loads,evictions,cold_starts',
+    ];
+    for (let m = 0; m < this.modelNames.length; m++) {
+      const c = this.modelCounts.subarray(m * PER_MODEL, (m + 1) * PER_MODEL);
+      const h = this.modelLatency[m];
+      const q = (p: number): string => (h && h.count ? r(h.quantile(p) / MS) : '');
+      const name = this.modelNames[m];
+      lines.push(
+        [
+          /[",\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name,
+          c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+          r(c[1] / windowS), r((c[1] + c[2]) / windowS), c[0] ? r(c[1] / c[0], 8) : '',
+          q(0.5), q(0.99), q(0.999), h && h.count ? r(h.max / MS) : '', h && h.count ? r(h.mean() / MS) : '',
+          this.modelEvents[m * 3], this.modelEvents[m * 3 + 1], this.modelEvents[m * 3 + 2],
+        ].join(','),
+      );
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  /** Latency histograms (ns) of the measured window and prediction-error histograms, for plots made later. */
+  histogramsJson(groupNames: readonly string[], slos: readonly Nanos[] = []): Record<string, unknown> {
+    const pred = (kind: 'INFER' | 'LOAD'): { early: HistogramJSON; late: HistogramJSON } | null =>
+      this.predictionError[kind].count ? { early: this.predictionEarly[kind].toJSON(), late: this.predictionLate[kind].toJSON() } : null;
+    return {
+      unit: 'ns',
+      description: 'Latency of requests answered ok or late (sent in the measured window), log-linear histograms: see src/metrics/histogram.ts',
+      overall: this.overall.latency.toJSON(),
+      groups: Object.fromEntries(this.groups.map((g, i) => [groupNames[i] ?? String(i), { sloNs: slos[i] ?? null, latency: g.latency.toJSON() }])),
+      predictionError: { INFER: pred('INFER'), LOAD: pred('LOAD') },
+    };
   }
 
   summary(groupNames: readonly string[]): Record<string, unknown> {

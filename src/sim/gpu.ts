@@ -27,7 +27,12 @@ export interface GpuListener {
   actionDone(gpu: Gpu, action: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number): void;
   /** Busy-time accounting: lane `kind` on this GPU went busy (true) or idle (false) at now. */
   laneBusy?(gpu: Gpu, kind: 'exec' | 'pcie', busy: boolean): void;
+  /** A phase of an action ran on a lane over [start, end] (for timelines; called when it ends). */
+  phase?(gpu: Gpu, action: Action, phase: GpuPhase, start: Nanos, end: Nanos): void;
 }
+
+/** The lanes' phases: LOAD and EVICT on the weights lane; INPUT, EXEC and OUTPUT of an INFER. */
+export type GpuPhase = 'LOAD' | 'EVICT' | 'INPUT' | 'EXEC' | 'OUTPUT';
 
 interface Task {
   readyAt: Nanos;
@@ -39,6 +44,9 @@ interface Task {
   remaining: number;
   execStart: Nanos;
   execEnd: Nanos;
+  /** Start of the input copy and of the output copy (timelines). */
+  inStart: Nanos;
+  outStart: Nanos;
 }
 
 export interface GpuConfig {
@@ -92,7 +100,7 @@ export class Gpu implements GpuInfo {
 
   /** An action arrived at this GPU's worker. */
   submit(action: Action): void {
-    const t: Task = { readyAt: action.earliest, seq: this.seq++, action, padded: 0, remaining: 0, execStart: 0, execEnd: 0 };
+    const t: Task = { readyAt: action.earliest, seq: this.seq++, action, padded: 0, remaining: 0, execStart: 0, execEnd: 0, inStart: 0, outStart: 0 };
     if (action.type === 'INFER') {
       t.readyAt = action.earliest - this.cfg.inputLead;
       this.input.enqueue(t);
@@ -120,6 +128,7 @@ export class Gpu implements GpuInfo {
       this.residency[m] = Residency.NONE;
       this.freePages += this.pagesHeld[m];
       this.pagesHeld[m] = 0;
+      this.listener.phase?.(this, a, 'EVICT', now, now);
       this.listener.actionDone(this, a, null, now, now, 0);
       return false;
     }
@@ -141,6 +150,7 @@ export class Gpu implements GpuInfo {
     const m = t.action.model;
     this.residency[m] = Residency.LOADED;
     this.listener.laneBusy?.(this, 'pcie', false);
+    this.listener.phase?.(this, t.action, 'LOAD', t.execStart, this.loop.now());
     this.listener.actionDone(this, t.action, null, t.execStart, this.loop.now(), 0);
     this.weights.release();
   };
@@ -173,11 +183,13 @@ export class Gpu implements GpuInfo {
     }
     if (padded === 0 || n === 0) return this.fail(t, 'bad-batch');
     t.padded = padded;
+    t.inStart = now;
     this.loop.schedule(now + this.copyTime(n * this.models[a.model].profile.inputBytes), Priority.HARDWARE, this.onInputEnd, t);
     return true;
   }
 
   private readonly onInputEnd = (t: Task): void => {
+    this.listener.phase?.(this, t.action, 'INPUT', t.inStart, this.loop.now());
     t.readyAt = t.action.earliest;
     this.input.release();
     this.exec.enqueue(t);
@@ -216,6 +228,7 @@ export class Gpu implements GpuInfo {
 
   private execFinished(t: Task): void {
     t.execEnd = this.loop.now();
+    this.listener.phase?.(this, t.action, 'EXEC', t.execStart, t.execEnd);
     this.exec.release();
     this.output.enqueue(t);
   }
@@ -271,12 +284,14 @@ export class Gpu implements GpuInfo {
     const a = t.action as InferAction;
     const now = this.loop.now();
     const dur = this.copyTime(a.requests.length * this.models[a.model].profile.outputBytes);
+    t.outStart = now;
     this.loop.schedule(now + dur, Priority.HARDWARE, this.onOutputEnd, t);
     return true;
   }
 
   private readonly onOutputEnd = (t: Task): void => {
     this.output.release();
+    this.listener.phase?.(this, t.action, 'OUTPUT', t.outStart, this.loop.now());
     this.listener.actionDone(this, t.action, null, t.execStart, t.execEnd, t.padded);
   };
 }

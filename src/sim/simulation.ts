@@ -14,7 +14,7 @@ import type { HardwareProfile } from '../models/profile.js';
 import type { MetricsCollector } from '../metrics/collector.js';
 import type { ArrivalSource, SubmitOptions, Workload, WorkloadContext } from '../traces/types.js';
 import { EventLoop, Priority } from './event-loop.js';
-import { Gpu, Residency, type GpuListener } from './gpu.js';
+import { Gpu, Residency, type GpuListener, type GpuPhase } from './gpu.js';
 import { RandomStreams, type Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type {
@@ -79,6 +79,10 @@ export interface SimObserver {
   onActionDone?(gpu: number, a: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number): void;
   onLaneBusy?(gpu: number, kind: 'exec' | 'pcie', busy: boolean, at: Nanos): void;
   onPrediction?(kind: 'INFER' | 'LOAD', predicted: Nanos, actual: Nanos): void;
+  /** A phase of an action ran on a GPU lane over [start, end] (reported when it ends). */
+  onPhase?(gpu: number, a: Action, phase: GpuPhase, start: Nanos, end: Nanos): void;
+  /** The request was still unanswered when the simulation ended. */
+  onUnfinished?(r: Request): void;
 }
 
 export class Simulation {
@@ -93,6 +97,7 @@ export class Simulation {
   private readonly schedulerRngs = new Map<string, Rng>();
   private readonly batch1: Float64Array;
   private readonly observers: SimObserver[] = [];
+  private readonly gpuListener: GpuListener;
   private started = false;
   readonly schedulerContext: SchedulerContext;
 
@@ -113,6 +118,7 @@ export class Simulation {
         for (const o of this.observers) o.onLaneBusy?.(gpu.id, kind, busy, now);
       },
     };
+    this.gpuListener = listener;
     let id = 0;
     for (let w = 0; w < setup.workers; w++) {
       for (let l = 0; l < setup.gpusPerWorker; l++, id++) {
@@ -141,6 +147,12 @@ export class Simulation {
 
   addObserver(o: SimObserver): void {
     this.observers.push(o);
+    // Per-phase reports cost a call per lane step: only wired when an observer wants them.
+    if (o.onPhase && !this.gpuListener.phase) {
+      this.gpuListener.phase = (gpu, action, phase, start, end) => {
+        for (const ob of this.observers) ob.onPhase?.(gpu.id, action, phase, start, end);
+      };
+    }
   }
 
   now(): Nanos {
@@ -368,12 +380,16 @@ export class Simulation {
     while (this.loop.pending > 0 && t < end) {
       t = Math.min(end, t + step);
       this.loop.run(t);
+      this.metrics.advance(this.loop.now());
       // After the last request could be sent, stop as soon as every request is answered.
       if (this.loop.now() >= this.setup.duration && this.outstanding.size === 0) break;
       onProgress?.(this.loop.now());
     }
     const now = Math.max(this.loop.now(), Math.min(end, t));
-    for (const r of this.outstanding.values()) this.metrics.onUnfinished(r);
+    for (const r of this.outstanding.values()) {
+      this.metrics.onUnfinished(r);
+      for (const o of this.observers) o.onUnfinished?.(r);
+    }
     this.metrics.finish(now);
   }
 }

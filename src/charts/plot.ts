@@ -1,0 +1,425 @@
+/**
+ * Charts of results (PNG, Chart.js rendered by chartjs-node-canvas on node-canvas). Every chart is
+ * drawn from files in result directories (timeseries.csv, latency-histogram.json, summary.json,
+ * config.resolved.json, a sweep's index.json), so it can be made at the end of a run or later.
+ * Every chart has a title, axis titles with units and a legend.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { writeFileAtomic } from '../experiment/output.js';
+import { Histogram, type HistogramJSON } from '../metrics/histogram.js';
+import { UserError } from '../util/errors.js';
+import { CHART_NAMES, type ChartName } from './names.js';
+import { loadRuns, paramsLabel, readCsvColumns, tryReadJson, type RunResult } from './results.js';
+
+export const CHART_WIDTH = 1000;
+export const CHART_HEIGHT = 600;
+
+/** Tableau 10: distinguishable, colour-blind friendlier than Chart.js defaults. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const color = (i: number): string => PALETTE[i % PALETTE.length];
+
+type Pt = { x: number; y: number };
+type LineDataset = ChartDataset<'line', Pt[]>;
+
+/** Beyond the palette's 10 colours, cycles are told apart by dash patterns. */
+const CYCLE_DASH = [[], [10, 3], [3, 3], [12, 3, 3, 3]];
+
+function line(label: string, data: Pt[], i: number, extra: Partial<LineDataset> = {}): LineDataset {
+  const dash = CYCLE_DASH[Math.floor(i / PALETTE.length) % CYCLE_DASH.length];
+  return { label, data, borderColor: color(i), backgroundColor: color(i), borderWidth: 1.8, pointRadius: 0, fill: false, borderDash: dash, ...extra };
+}
+
+function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'linear', title: { display: true, text: title, font: { size: 14 } }, ...extra };
+}
+
+function baseOptions(title: string, subtitle: string | undefined, x: Record<string, unknown>, y: Record<string, unknown>, more: Record<string, unknown> = {}): any {
+  return {
+    responsive: false,
+    animation: false,
+    parsing: false,
+    normalized: true,
+    plugins: {
+      title: { display: true, text: title, font: { size: 18, weight: 'bold' } },
+      subtitle: subtitle ? { display: true, text: subtitle, font: { size: 12 }, padding: { bottom: 8 } } : { display: false },
+      legend: { display: true, position: 'bottom', labels: { boxWidth: 24, font: { size: 12 } } },
+    },
+    scales: { x, y, ...more },
+  };
+}
+
+/** Log-axis tick labels: 1, 0.1, 0.01 ... as 1e-k where that is shorter. */
+function logTicks(value: number | string): string {
+  const v = Number(value);
+  const e = Math.floor(Math.log10(v) + 1e-9);
+  const mant = Number((v / 10 ** e).toPrecision(3));
+  if (mant !== 1 && mant !== 2 && mant !== 5) return '';
+  if (v >= 0.001 && v <= 1e5) return String(Number(v.toPrecision(3)));
+  return mant === 1 ? `1e${e}` : '';
+}
+
+/** Only powers of ten (for axes spanning many decades, e.g. tail fractions). */
+function decadeTicks(value: number | string): string {
+  const v = Number(value);
+  const e = Math.log10(v);
+  if (Math.abs(e - Math.round(e)) > 1e-9) return '';
+  return v >= 0.001 ? String(Number(v.toPrecision(3))) : `1e${Math.round(e)}`;
+}
+
+function histOf(j: HistogramJSON | undefined | null): Histogram | undefined {
+  return j && j.count ? Histogram.fromJSON(j) : undefined;
+}
+
+interface ChartResult {
+  config?: ChartConfiguration;
+  skipped?: string;
+}
+
+// ------------------------------------------------------------------ time series
+
+function timeseries(r: RunResult): Record<string, number[]> {
+  return readCsvColumns(join(r.dir, 'timeseries.csv'));
+}
+
+function series(ts: Record<string, number[]>, col: string, scale = 1): Pt[] {
+  const t = ts.t_s;
+  const w = ts.window_s;
+  const v = ts[col];
+  const out: Pt[] = [];
+  if (!v) return out;
+  for (let i = 0; i < t.length; i++) if (Number.isFinite(v[i])) out.push({ x: t[i] + w[i] / 2, y: v[i] * scale });
+  return out;
+}
+
+function measuredWindowNote(runs: RunResult[]): string {
+  const s = runs[0].summary;
+  return `${runs.length === 1 ? runs[0].label : `${runs.length} runs`}; ${s.gpus} GPU${s.gpus === 1 ? '' : 's'}, ${s.models} models; measured window starts at ${s.warmupSeconds} s`;
+}
+
+function goodputChart(runs: RunResult[]): ChartResult {
+  const datasets: LineDataset[] = [];
+  runs.forEach((r, i) => {
+    const ts = timeseries(r);
+    datasets.push(line(`${r.label}: goodput`, series(ts, 'goodput_rps'), i));
+    datasets.push(line(`${r.label}: offered load`, series(ts, 'offered_rps'), i, { borderDash: [6, 4], borderWidth: 1.2 }));
+  });
+  return {
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: baseOptions('Goodput and offered load over time', measuredWindowNote(runs), axis('simulated time (s)'), axis('requests per second (r/s)', { min: 0 })),
+    },
+  };
+}
+
+function utilizationChart(runs: RunResult[]): ChartResult {
+  const datasets: LineDataset[] = [];
+  runs.forEach((r, i) => {
+    const ts = timeseries(r);
+    datasets.push(line(`${r.label}: GPU exec`, series(ts, 'gpu_util', 100), i));
+    datasets.push(line(`${r.label}: PCIe (weights)`, series(ts, 'pcie_util', 100), i, { borderDash: [6, 4], borderWidth: 1.2 }));
+  });
+  return {
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: baseOptions(
+        'GPU and PCIe utilization over time',
+        `${measuredWindowNote(runs)}; mean over GPUs per window`,
+        axis('simulated time (s)'),
+        axis('utilization (%)', { min: 0, max: 100 }),
+      ),
+    },
+  };
+}
+
+// ------------------------------------------------------------------ latency distributions
+
+function latencyHist(r: RunResult): { h?: Histogram; slos: number[] } {
+  const j = tryReadJson(join(r.dir, 'latency-histogram.json'));
+  if (!j) return { slos: [] };
+  const slos = Object.values((j.groups ?? {}) as Record<string, { sloNs: number | null }>)
+    .map((g) => g.sloNs)
+    .filter((x): x is number => typeof x === 'number');
+  return { h: histOf(j.overall), slos: [...new Set(slos)] };
+}
+
+function sloLines(slos: number[], y0: number, y1: number, first: number): LineDataset[] {
+  return slos.map((s, k) =>
+    line(`SLO ${s / 1e6} ms`, [{ x: s / 1e6, y: y0 }, { x: s / 1e6, y: y1 }], first + k, { borderColor: '#555', backgroundColor: '#555', borderDash: [2, 3], borderWidth: 1.2 }),
+  );
+}
+
+function latencyCdfChart(runs: RunResult[]): ChartResult {
+  const datasets: LineDataset[] = [];
+  const slos = new Set<number>();
+  runs.forEach((r, i) => {
+    const { h, slos: s } = latencyHist(r);
+    s.forEach((x) => slos.add(x));
+    if (!h) return;
+    const pts: Pt[] = [{ x: Math.max(h.min, 1) / 1e6, y: 0 }];
+    for (const [v, cum] of h.cdfPoints()) pts.push({ x: Math.max(v, 1) / 1e6, y: (100 * cum) / h.count });
+    datasets.push(line(r.label, pts, i, { stepped: 'after' }));
+  });
+  if (datasets.length === 0) return { skipped: 'no completed requests (latency-histogram.json empty or missing)' };
+  datasets.push(...sloLines([...slos].sort((a, b) => a - b), 0, 100, runs.length));
+  return {
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: baseOptions(
+        'Latency CDF (requests answered ok or late)',
+        `${measuredWindowNote(runs)}; latency from arrival at the controller to the response reaching the client`,
+        axis('latency (ms, log scale)', { type: 'logarithmic', ticks: { callback: logTicks } }),
+        axis('requests with latency <= x (%)', { min: 0, max: 100 }),
+      ),
+    },
+  };
+}
+
+const TAIL_FLOOR = -1;
+
+function latencyTailChart(runs: RunResult[]): ChartResult {
+  const datasets: LineDataset[] = [];
+  const slos = new Set<number>();
+  let maxCount = 0;
+  runs.forEach((r, i) => {
+    const { h, slos: s } = latencyHist(r);
+    s.forEach((x) => slos.add(x));
+    if (!h) return;
+    maxCount = Math.max(maxCount, h.count);
+    const pts: Pt[] = [{ x: h.min / 1e6, y: 1 }];
+    let prevFrac = 1;
+    for (const [v, cum] of h.cdfPoints()) {
+      const frac = 1 - cum / h.count;
+      // Step: the survival fraction holds until the bucket's upper value, then drops.
+      if (frac <= 0) {
+        // Nothing is slower than the exact maximum: drop to the bottom of the axis there.
+        pts.push({ x: v / 1e6, y: prevFrac });
+        pts.push({ x: v / 1e6, y: TAIL_FLOOR });
+        break;
+      }
+      pts.push({ x: v / 1e6, y: frac });
+      prevFrac = frac;
+    }
+    datasets.push(line(r.label, pts, i, { stepped: 'after' }));
+  });
+  if (datasets.length === 0) return { skipped: 'no completed requests (latency-histogram.json empty or missing)' };
+  const yMin = 10 ** Math.floor(Math.log10(Math.min(1e-6, 1 / Math.max(1, maxCount))));
+  for (const d of datasets) for (const p of d.data) if (p.y === TAIL_FLOOR) p.y = yMin;
+  datasets.push(...sloLines([...slos].sort((a, b) => a - b), yMin, 1, runs.length));
+  return {
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: baseOptions(
+        'Latency tail: fraction of requests slower than x',
+        `${measuredWindowNote(runs)}; 1 - CDF, log scale (1e-6 = p99.9999); last step at the exact maximum`,
+        axis('latency (ms)', { min: 0 }),
+        axis('fraction of requests with latency > x (log)', { type: 'logarithmic', min: yMin, max: 1, ticks: { callback: decadeTicks } }),
+      ),
+    },
+  };
+}
+
+function predictionErrorChart(runs: RunResult[]): ChartResult {
+  const datasets: LineDataset[] = [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  let k = 0;
+  runs.forEach((r) => {
+    const j = tryReadJson(join(r.dir, 'latency-histogram.json'));
+    for (const kind of ['INFER', 'LOAD'] as const) {
+      const p = j?.predictionError?.[kind];
+      if (!p) continue;
+      const early = Histogram.fromJSON(p.early);
+      const late = Histogram.fromJSON(p.late);
+      const n = early.count + late.count;
+      if (n === 0) continue;
+      // Signed error = predicted - actual completion (ms): negative = finished later than predicted.
+      const pts: Pt[] = [];
+      let cum = 0;
+      const lateBuckets: Array<[number, number]> = [];
+      late.forEachBucket((i, c) => lateBuckets.push([i, c]));
+      for (let b = lateBuckets.length - 1; b >= 0; b--) {
+        const [i, c] = lateBuckets[b];
+        const v = Math.min(late.bucketRange(i)[1] - 1, late.max);
+        cum += c;
+        pts.push({ x: -v / 1e6, y: (100 * cum) / n });
+      }
+      early.forEachBucket((i, c) => {
+        cum += c;
+        pts.push({ x: Math.min(early.bucketRange(i)[1] - 1, early.max) / 1e6, y: (100 * cum) / n });
+      });
+      // Central 99.8% for the axis range.
+      for (const pt of pts) {
+        if (pt.y >= 0.1 && pt.x < lo) lo = pt.x;
+        if (pt.y <= 99.9 && pt.x > hi) hi = pt.x;
+      }
+      datasets.push(line(`${runs.length > 1 ? `${r.label}: ` : ''}${kind} (${n.toLocaleString('en-US')} predictions)`, pts, k++, { stepped: 'after' }));
+    }
+  });
+  if (datasets.length === 0) return { skipped: 'no predictions recorded (the scheduler did not call recordPrediction)' };
+  if (!(hi > lo)) {
+    lo -= 0.01;
+    hi += 0.01;
+  }
+  const pad = (hi - lo) * 0.05;
+  return {
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: baseOptions(
+        'Completion-time prediction error CDF',
+        `${measuredWindowNote(runs)}; x axis shows the central 99.8% of errors`,
+        axis('predicted - actual completion time (ms; < 0: finished later than predicted)', { min: lo - pad, max: hi + pad }),
+        axis('predictions with error <= x (%)', { min: 0, max: 100 }),
+      ),
+    },
+  };
+}
+
+// ------------------------------------------------------------------ sweeps
+
+const lastSegment = (k: string): string => k.split('.').pop() ?? k;
+
+function workloadSlo(r: RunResult): number | undefined {
+  const w = r.resolved?.derived?.workloads;
+  if (Array.isArray(w) && w.length > 0 && typeof w[0].slo === 'number' && w[0].sloFactor === null) return w[0].slo;
+  return undefined;
+}
+
+/** Group runs into series by their parameters other than `exclude` (or by scheduler for plain runs). */
+function groupBy(runs: RunResult[], excludeKeys: (r: RunResult) => string[]): Map<string, RunResult[]> {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of runs) {
+    const key = Object.keys(r.params).length
+      ? `${r.summary.scheduler}${paramsLabel(r.params, excludeKeys(r)) ? `: ${paramsLabel(r.params, excludeKeys(r))}` : ''}`
+      : `${r.summary.scheduler}`;
+    const g = groups.get(key) ?? [];
+    g.push(r);
+    groups.set(key, g);
+  }
+  return groups;
+}
+
+function sloAttainmentChart(runs: RunResult[]): ChartResult {
+  const withSlo = runs.filter((r) => workloadSlo(r) !== undefined);
+  const slos = new Set(withSlo.map((r) => workloadSlo(r)));
+  if (slos.size < 2) return { skipped: 'needs runs (or sweep points) with at least two different workload SLOs' };
+  const sloKeys = (r: RunResult): string[] => Object.keys(r.params).filter((k) => /^slo/i.test(lastSegment(k)));
+  const groups = groupBy(withSlo, sloKeys);
+  const datasets: LineDataset[] = [];
+  let i = 0;
+  for (const [label, rs] of groups) {
+    const sorted = [...rs].sort((a, b) => workloadSlo(a)! - workloadSlo(b)!);
+    datasets.push(line(`${label}: SLO attainment`, sorted.map((r) => ({ x: workloadSlo(r)! / 1e6, y: 100 * (r.summary.sloAttainment ?? 0) })), i, { pointRadius: 4, yAxisID: 'y' }));
+    datasets.push(
+      line(`${label}: goodput`, sorted.map((r) => ({ x: workloadSlo(r)! / 1e6, y: r.summary.goodput ?? 0 })), i, { pointRadius: 4, pointStyle: 'rect', borderDash: [6, 4], yAxisID: 'y1' }),
+    );
+    i++;
+  }
+  return {
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: baseOptions(
+        'SLO attainment and goodput against the SLO',
+        `${withSlo.length} runs; solid: attainment (left axis), dashed: goodput (right axis)`,
+        axis('SLO (ms, log scale)', { type: 'logarithmic', ticks: { callback: logTicks } }),
+        axis('SLO attainment (% of requests answered within the SLO)', { min: 0, max: 100, position: 'left' }),
+        { y1: axis('goodput (r/s)', { min: 0, position: 'right', grid: { drawOnChartArea: false } }) },
+      ),
+    },
+  };
+}
+
+function goodputVsLoadChart(runs: RunResult[]): ChartResult {
+  const ok = runs.filter((r) => typeof r.summary.offeredLoad === 'number');
+  if (ok.length < 2) return { skipped: 'needs at least two runs (or sweep points)' };
+  const loadKeys = (r: RunResult): string[] => Object.keys(r.params).filter((k) => /^(rate|ratePerModel|loadFactor|load|concurrency|scale|copies)$/i.test(lastSegment(k)));
+  const groups = groupBy(ok, loadKeys);
+  const datasets: LineDataset[] = [];
+  let i = 0;
+  let maxX = 0;
+  for (const [label, rs] of groups) {
+    const sorted = [...rs].sort((a, b) => a.summary.offeredLoad - b.summary.offeredLoad);
+    for (const r of sorted) maxX = Math.max(maxX, r.summary.offeredLoad);
+    datasets.push(line(label, sorted.map((r) => ({ x: r.summary.offeredLoad, y: r.summary.goodput ?? 0 })), i++, { pointRadius: 4 }));
+  }
+  datasets.push(line('goodput = offered load', [{ x: 0, y: 0 }, { x: maxX, y: maxX }], i, { borderColor: '#888', backgroundColor: '#888', borderDash: [3, 3], borderWidth: 1 }));
+  return {
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: baseOptions('Goodput against offered load', `${ok.length} runs; one line per scheduler and parameter set`, axis('offered load (r/s)', { min: 0 }), axis('goodput (r/s)', { min: 0 })),
+    },
+  };
+}
+
+const BUILDERS: Record<ChartName, (runs: RunResult[]) => ChartResult> = {
+  goodput: goodputChart,
+  'latency-cdf': latencyCdfChart,
+  'latency-tail': latencyTailChart,
+  'gpu-utilization': utilizationChart,
+  'prediction-error': predictionErrorChart,
+  'slo-attainment': sloAttainmentChart,
+  'goodput-vs-load': goodputVsLoadChart,
+};
+
+let canvas: ChartJSNodeCanvas | undefined;
+
+/** Render a Chart.js configuration to PNG bytes (CHART_WIDTH x CHART_HEIGHT, white background). */
+export async function renderPng(config: ChartConfiguration): Promise<Buffer> {
+  canvas ??= new ChartJSNodeCanvas({
+    width: CHART_WIDTH,
+    height: CHART_HEIGHT,
+    backgroundColour: 'white',
+    chartCallback: (ChartJS) => {
+      ChartJS.defaults.font.family = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif";
+      ChartJS.defaults.color = '#222';
+    },
+  });
+  return canvas.renderToBuffer(config, 'image/png');
+}
+
+export interface PlotReport {
+  written: Array<{ chart: ChartName; file: string }>;
+  skipped: Array<{ chart: ChartName; reason: string }>;
+}
+
+/**
+ * Draw charts of the runs in `dirs` (sweep directories expand to their points) into `outDir`.
+ * `names` defaults to every chart; a chart that does not apply (e.g. no predictions) is skipped
+ * with its reason. Charts named explicitly that cannot be drawn are reported as skipped too.
+ */
+export async function plotCharts(dirs: readonly string[], outDir: string, names?: readonly string[], opts: { labels?: string[] } = {}): Promise<PlotReport> {
+  for (const n of names ?? []) {
+    if (!(CHART_NAMES as readonly string[]).includes(n)) throw new UserError(`unknown chart "${n}" (expected one of ${CHART_NAMES.join(', ')})`);
+  }
+  const runs = loadRuns(dirs);
+  if (runs.length === 0) throw new UserError(`no complete results in ${dirs.join(', ')}`);
+  if (opts.labels && opts.labels.length === runs.length) runs.forEach((r, i) => (r.label = opts.labels![i]));
+  const report: PlotReport = { written: [], skipped: [] };
+  const wanted = (names ?? CHART_NAMES) as ChartName[];
+  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+  for (const name of wanted) {
+    const res = BUILDERS[name](runs);
+    if (!res.config) {
+      report.skipped.push({ chart: name, reason: res.skipped ?? 'does not apply' });
+      continue;
+    }
+    const file = join(outDir, `${name}.png`);
+    writeFileAtomic(file, await renderPng(res.config));
+    report.written.push({ chart: name, file });
+  }
+  return report;
+}
+
+/** Charts at the end of one run (into its directory's charts/ folder). */
+export async function plotRunCharts(dirs: readonly string[], outDir: string, names?: readonly string[], opts: { labels?: string[] } = {}): Promise<PlotReport> {
+  return plotCharts(dirs, outDir, names ?? ['goodput', 'latency-cdf', 'latency-tail', 'gpu-utilization', 'prediction-error'], opts);
+}

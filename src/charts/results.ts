@@ -1,0 +1,133 @@
+/**
+ * Reading result directories back: a run directory (summary.json, timeseries.csv,
+ * latency-histogram.json, config.resolved.json) or a sweep directory (index.json listing its
+ * points' directories). Used by `servesim plot` and `servesim compare`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { UserError } from '../util/errors.js';
+
+export interface RunResult {
+  dir: string;
+  label: string;
+  summary: Record<string, any>;
+  /** Sweep parameters of the point, when it came from a sweep. */
+  params: Record<string, unknown>;
+  resolved?: Record<string, any>;
+}
+
+function readJson(path: string): any {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (e as Error).message})`);
+  }
+}
+
+export function tryReadJson(path: string): any {
+  return existsSync(path) ? readJson(path) : undefined;
+}
+
+/** Split a CSV line (RFC 4180 quoting). */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let s = '';
+      i++;
+      for (;;) {
+        const j = line.indexOf('"', i);
+        if (j < 0) {
+          s += line.slice(i);
+          i = line.length;
+          break;
+        }
+        s += line.slice(i, j);
+        if (line[j + 1] === '"') {
+          s += '"';
+          i = j + 2;
+        } else {
+          i = j + 1;
+          break;
+        }
+      }
+      out.push(s);
+      i++; // the comma
+    } else {
+      const j = line.indexOf(',', i);
+      if (j < 0) {
+        out.push(line.slice(i));
+        break;
+      }
+      out.push(line.slice(i, j));
+      i = j + 1;
+    }
+  }
+  return out;
+}
+
+/** Read a CSV file into columns of numbers (NaN for empty cells). */
+export function readCsvColumns(path: string): Record<string, number[]> {
+  if (!existsSync(path)) throw new UserError(`${path}: no such file (was the result written by an older servesim?)`);
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  const head = splitCsvLine(lines[0] ?? '');
+  const cols: Record<string, number[]> = Object.fromEntries(head.map((h) => [h, []]));
+  for (let i = 1; i < lines.length; i++) {
+    const cells = splitCsvLine(lines[i]);
+    head.forEach((h, j) => cols[h].push(cells[j] === undefined || cells[j] === '' ? NaN : Number(cells[j])));
+  }
+  return cols;
+}
+
+/** Shorten "workload.slo" to "slo", "scheduler.type" to "type" for labels. */
+function shortKey(k: string): string {
+  const parts = k.split('.');
+  const last = parts[parts.length - 1];
+  return last === 'type' && parts.length > 1 ? parts[parts.length - 2] : last;
+}
+
+export function paramsLabel(params: Record<string, unknown>, exclude: string[] = []): string {
+  return Object.entries(params)
+    .filter(([k]) => !exclude.includes(k))
+    .map(([k, v]) => `${shortKey(k)}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
+}
+
+function loadRun(dir: string, params: Record<string, unknown>): RunResult {
+  if (!existsSync(join(dir, 'summary.json'))) throw new UserError(`${dir}: not a servesim result (no summary.json; incomplete sweep point?)`);
+  const summary = readJson(join(dir, 'summary.json'));
+  const resolved = tryReadJson(join(dir, 'config.resolved.json'));
+  const p = Object.keys(params).length ? paramsLabel(params) : '';
+  const label = p ? `${summary.scheduler}: ${p}` : `${summary.name} (${summary.scheduler})`;
+  return { dir, label, summary, params, resolved };
+}
+
+/** Is this a sweep directory (index.json) rather than one run? */
+export function isSweepDir(dir: string): boolean {
+  return existsSync(join(dir, 'index.json')) && !existsSync(join(dir, 'summary.json'));
+}
+
+/**
+ * Load runs from result directories; a sweep directory expands to its points (those complete).
+ * Labels are made unique by appending the directory name where two coincide.
+ */
+export function loadRuns(dirs: readonly string[]): RunResult[] {
+  const runs: RunResult[] = [];
+  for (const d of dirs) {
+    if (!existsSync(d)) throw new UserError(`${d}: no such result directory`);
+    if (isSweepDir(d)) {
+      const index = readJson(join(d, 'index.json')) as Array<{ point: string; dir: string; params: Record<string, unknown> }>;
+      if (!Array.isArray(index)) throw new UserError(`${join(d, 'index.json')}: expected a list of sweep points`);
+      for (const e of index) {
+        const pd = join(d, e.dir);
+        if (existsSync(join(pd, 'summary.json'))) runs.push(loadRun(pd, e.params ?? {}));
+      }
+    } else runs.push(loadRun(d, {}));
+  }
+  const seen = new Map<string, number>();
+  for (const r of runs) seen.set(r.label, (seen.get(r.label) ?? 0) + 1);
+  for (const r of runs) if ((seen.get(r.label) ?? 0) > 1) r.label = `${r.label} [${basename(resolve(r.dir))}]`;
+  return runs;
+}

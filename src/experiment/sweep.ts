@@ -1,0 +1,338 @@
+/**
+ * Sweeps: every point of a config's grid, each run as an independent experiment into
+ * <out>/<point id>/ (written under a temporary name and renamed into place, so a point directory
+ * that exists is complete). Points run in parallel in child processes (`jobs`), a `resume` skips
+ * complete points, and a `shard` i/n runs the points whose index k (in sweep order) has
+ * k mod n = i - 1, so a cluster job array can split a sweep; `mergeSweeps` joins shard outputs.
+ * Each point's results depend only on its own config, so they are identical however the sweep is
+ * split; index.json / index.csv list the complete points in sweep order.
+ *
+ * <out>/sweep.json records the sweep (config hash, every point's id and parameters) so that merge
+ * and resume can check they are looking at the same sweep.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fork } from 'node:child_process';
+import { UserError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import { PACKAGE_ROOT, resolveExperiment, type SweepPoint } from './config.js';
+import { commitDir, isNonEmptyDir, jsonText, writeFileAtomic } from './output.js';
+import { runToDirectory, writeIndex } from './runner.js';
+
+export interface Shard {
+  /** 1-based: the i-th of `count` shards. */
+  index: number;
+  count: number;
+}
+
+/** Parse "i/n" (1 <= i <= n). */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new UserError(`--shard expects i/n (the i-th of n shards, 1 <= i <= n), found "${text}"`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index < 1 || index > count) {
+    throw new UserError(`--shard expects i/n with 1 <= i <= n, found "${text}"${index === 0 ? ' (shards count from 1: with a 0-based array index use $((INDEX + 1))/n)' : ''}`);
+  }
+  return { index, count };
+}
+
+/** The points of shard i/n: those whose position k in sweep order has k mod n = i - 1. */
+export function shardPoints<T>(points: readonly T[], shard?: Shard): T[] {
+  if (!shard) return [...points];
+  return points.filter((_, k) => k % shard.count === shard.index - 1);
+}
+
+export interface SweepFile {
+  servesim: string;
+  name: string;
+  configHash: string;
+  points: Array<{ id: string; params: Record<string, unknown> }>;
+  shard: string | null;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The hash a point's manifest.json records (of its effective config, config.json). */
+export function pointHash(input: Record<string, unknown>): string {
+  return sha256(jsonText(input));
+}
+
+export interface SweepOptions {
+  /** The config file (for resolving relative paths and error messages). */
+  file: string;
+  /** The effective config with its `sweep`. */
+  input: Record<string, unknown>;
+  points: readonly SweepPoint[];
+  outDir: string;
+  /** Parallel points (default: one per core, at most the number of points). */
+  jobs?: number;
+  resume?: boolean;
+  force?: boolean;
+  shard?: Shard;
+  /** Progress lines on stderr. */
+  progress?: boolean;
+  traceEvents?: { from: number; to: number };
+  /** Charts of the sweep to draw at the end (default: the config's output.charts). */
+  charts?: boolean | readonly string[];
+}
+
+export interface SweepResult {
+  /** Complete points of this invocation's subset, in sweep order. */
+  rows: Array<{ point: SweepPoint; summary: Record<string, unknown> }>;
+  ran: number;
+  skipped: number;
+  wallSeconds: number;
+}
+
+interface Task {
+  file: string;
+  input: Record<string, unknown>;
+  dir: string;
+  force: boolean;
+  label: string;
+  progress: boolean;
+  traceEvents?: { from: number; to: number };
+}
+
+type TaskReply = { ok: true; summary: Record<string, unknown> } | { ok: false; message: string; user: boolean };
+
+/** Run one point (on whichever thread this is). */
+export async function runPointTask(t: Task): Promise<TaskReply> {
+  try {
+    const resolved = resolveExperiment(t.input, t.file);
+    const out = await runToDirectory(resolved, t.dir, t.force, { progress: t.progress, label: t.label, traceEvents: t.traceEvents });
+    return { ok: true, summary: out.summary };
+  } catch (e) {
+    return { ok: false, message: e instanceof Error ? (e instanceof UserError ? e.message : (e.stack ?? e.message)) : String(e), user: e instanceof UserError };
+  }
+}
+
+function workerScript(): string {
+  const here = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  // Running from TypeScript sources (tests): use the built worker.
+  const built = join(PACKAGE_ROOT, 'dist', 'experiment', 'sweep-worker.js');
+  if (existsSync(built)) return built;
+  throw new Error(`parallel sweeps need the built worker (${built}); run "npx tsc -p ." first`);
+}
+
+function readSummary(dir: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+}
+
+/** Is the point's directory complete (renamed into place), and made from this config? */
+function completeState(dir: string, input: Record<string, unknown>): 'complete' | 'absent' | 'different' {
+  const m = join(dir, 'manifest.json');
+  if (!existsSync(m)) return existsSync(dir) ? 'different' : 'absent';
+  try {
+    const manifest = JSON.parse(readFileSync(m, 'utf8'));
+    return manifest.configHash === pointHash(input) && existsSync(join(dir, 'summary.json')) ? 'complete' : 'different';
+  } catch {
+    return 'different';
+  }
+}
+
+/** Remove temporary directories left by an interrupted run of these points. */
+function removeStaleTemps(outDir: string, ids: Set<string>): void {
+  if (!existsSync(outDir)) return;
+  for (const name of readdirSync(outDir)) {
+    const m = /^\.(.*)\.tmp-\d+$/.exec(name);
+    if (m && ids.has(m[1])) rmSync(join(outDir, name), { recursive: true, force: true });
+  }
+}
+
+export function sweepFile(input: Record<string, unknown>, points: readonly SweepPoint[], shard?: Shard): SweepFile {
+  return {
+    servesim: VERSION,
+    name: String(input.name),
+    configHash: sha256(jsonText(input)),
+    points: points.map((p) => ({ id: p.id, params: p.params })),
+    shard: shard ? `${shard.index}/${shard.count}` : null,
+  };
+}
+
+/** Write index.json / index.csv of every complete point of the sweep in `outDir`, in sweep order. */
+function reindex(outDir: string, points: readonly SweepPoint[], known: Map<string, Record<string, unknown>>): void {
+  const rows = [];
+  for (const p of points) {
+    let s = known.get(p.id);
+    if (!s && existsSync(join(outDir, p.id, 'manifest.json'))) s = readSummary(join(outDir, p.id));
+    if (s) rows.push({ point: p, summary: s });
+  }
+  writeIndex(outDir, rows);
+}
+
+/** Run a sweep (or its shard) into `outDir`. */
+export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  const wall0 = process.hrtime.bigint();
+  const mine = shardPoints(o.points, o.shard);
+  const outDir = o.outDir;
+  const progress = o.progress ?? false;
+  const log = (s: string): void => {
+    if (progress) process.stderr.write(s + '\n');
+  };
+
+  // Which points are already complete?
+  const summaries = new Map<string, Record<string, unknown>>();
+  const todo: SweepPoint[] = [];
+  const existing = existsSync(join(outDir, 'sweep.json')) ? (JSON.parse(readFileSync(join(outDir, 'sweep.json'), 'utf8')) as SweepFile) : undefined;
+  const sf = sweepFile(o.input, o.points, o.shard);
+  if (o.resume) {
+    if (existing && existing.configHash !== sf.configHash && !o.force) {
+      throw new UserError(`${outDir}: holds a sweep of a different config (sweep.json configHash differs); use another --out, or --force to replace its points`);
+    }
+    removeStaleTemps(outDir, new Set(mine.map((p) => p.id)));
+    for (const p of mine) {
+      const st = completeState(join(outDir, p.id), p.input);
+      if (st === 'complete') summaries.set(p.id, readSummary(join(outDir, p.id)));
+      else if (st === 'different' && !o.force) {
+        throw new UserError(`${join(outDir, p.id)}: exists but was not produced by this config's point (manifest configHash differs); use --force to rerun it`);
+      } else todo.push(p);
+    }
+  } else {
+    if (!o.force) {
+      const clash = mine.find((p) => isNonEmptyDir(join(outDir, p.id)));
+      if (clash) {
+        throw new UserError(`${join(outDir, clash.id)}: output directory exists and is not empty (use --resume to skip complete points, --force to replace them, or --out DIR)`);
+      }
+    }
+    todo.push(...mine);
+  }
+  writeFileAtomic(join(outDir, 'sweep.json'), jsonText(sf));
+
+  const skipped = mine.length - todo.length;
+  const jobs = Math.max(1, Math.min(o.jobs ?? availableParallelism(), todo.length || 1));
+  log(
+    `sweep ${sf.name}: ${o.points.length} points${o.shard ? `, shard ${o.shard.index}/${o.shard.count}: ${mine.length}` : ''}` +
+      `${skipped ? `, ${skipped} already complete` : ''}, running ${todo.length} on ${jobs} job${jobs === 1 ? '' : 's'}`,
+  );
+
+  let done = 0;
+  const failures: string[] = [];
+  const startPoint = (p: SweepPoint): Task => ({
+    file: o.file,
+    input: p.input,
+    dir: join(outDir, p.id),
+    force: true, // checked above
+    label: p.id,
+    progress: progress && jobs === 1,
+    traceEvents: o.traceEvents,
+  });
+  const finished = (p: SweepPoint, r: TaskReply, t0: bigint): void => {
+    done++;
+    const secs = (Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1);
+    if (r.ok) {
+      summaries.set(p.id, r.summary);
+      reindex(outDir, o.points, summaries);
+      log(`[${done + skipped}/${mine.length}] ${p.id}: done in ${secs} s`);
+    } else {
+      failures.push(`${p.id}: ${r.message}`);
+      log(`[${done + skipped}/${mine.length}] ${p.id}: FAILED: ${r.message.split('\n')[0]}`);
+    }
+  };
+
+  if (jobs === 1 || todo.length <= 1) {
+    for (const p of todo) {
+      if (failures.length) break;
+      log(`[${done + skipped + 1}/${mine.length}] ${p.id}: running`);
+      const t0 = process.hrtime.bigint();
+      finished(p, await runPointTask(startPoint(p)), t0);
+    }
+  } else {
+    // One child process per job (this process would block on its own point and hold back the
+    // children's messages). Child processes rather than worker threads: node-canvas (charts) is not
+    // safe in worker threads.
+    const script = workerScript();
+    let next = 0;
+    const runChild = async (): Promise<void> => {
+      const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+      const exited = new Promise<string>((res) => child.once('exit', (code, sig) => res(`worker process exited (${sig ?? `code ${code}`})`)));
+      try {
+        // Take points only once the child has started.
+        const ready = await Promise.race([new Promise<boolean>((res) => child.once('message', () => res(true))), exited.then(() => false)]);
+        if (!ready) throw new Error('sweep worker process failed to start');
+        while (next < todo.length && failures.length === 0) {
+          const p = todo[next++];
+          const t0 = process.hrtime.bigint();
+          const reply = await Promise.race([
+            new Promise<TaskReply>((res) => {
+              child.once('message', (m) => res(m as TaskReply));
+              child.send(startPoint(p));
+            }),
+            exited.then((why): TaskReply => ({ ok: false, message: why, user: false })),
+          ]);
+          finished(p, reply, t0);
+        }
+      } finally {
+        if (child.connected) child.disconnect();
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+        await exited;
+      }
+    };
+    await Promise.all(Array.from({ length: jobs }, runChild));
+  }
+  reindex(outDir, o.points, summaries);
+  if (failures.length) throw new UserError(`sweep ${sf.name}: ${failures.length} point(s) failed:\n${failures.join('\n')}`);
+
+  const rows = mine.filter((p) => summaries.has(p.id)).map((p) => ({ point: p, summary: summaries.get(p.id)! }));
+  return { rows, ran: todo.length, skipped, wallSeconds: Number(process.hrtime.bigint() - wall0) / 1e9 };
+}
+
+export interface MergeOptions {
+  out: string;
+  /** Allow points missing from every input (merged index lists the present ones). */
+  allowPartial?: boolean;
+}
+
+/**
+ * Join shard outputs (or any directories of the same sweep) into one: copies each complete point
+ * into `out` (unless it is already there) and writes sweep.json and the index for the whole sweep.
+ */
+export function mergeSweeps(dirs: readonly string[], o: MergeOptions): { points: number; copied: number; missing: string[] } {
+  if (dirs.length === 0) throw new UserError('merge: expected at least one sweep directory');
+  const sweeps = dirs.map((d) => {
+    const f = join(d, 'sweep.json');
+    if (!existsSync(f)) throw new UserError(`${d}: not a sweep output (no sweep.json)`);
+    return JSON.parse(readFileSync(f, 'utf8')) as SweepFile;
+  });
+  const first = sweeps[0];
+  sweeps.forEach((s, i) => {
+    if (s.configHash !== first.configHash) {
+      throw new UserError(`${dirs[i]}: a different sweep than ${dirs[0]} (config hash ${s.configHash.slice(0, 12)} vs ${first.configHash.slice(0, 12)}); merge joins shards of one sweep`);
+    }
+  });
+  const out = o.out;
+  const outAbs = resolve(out);
+  const points: SweepPoint[] = first.points.map((p) => ({ id: p.id, params: p.params, input: {} }));
+  const summaries = new Map<string, Record<string, unknown>>();
+  const missing: string[] = [];
+  let copied = 0;
+  for (const p of points) {
+    const src = dirs.find((d) => existsSync(join(d, p.id, 'manifest.json')));
+    if (!src) {
+      missing.push(p.id);
+      continue;
+    }
+    const dst = join(out, p.id);
+    if (resolve(src) !== outAbs) {
+      const tmp = join(out, `.${p.id}.tmp-${process.pid}`);
+      rmSync(tmp, { recursive: true, force: true });
+      cpSync(join(src, p.id), tmp, { recursive: true });
+      commitDir(tmp, dst);
+      copied++;
+    }
+    summaries.set(p.id, readSummary(dst));
+  }
+  if (missing.length && !o.allowPartial) {
+    throw new UserError(`merge: ${missing.length} of ${points.length} points are in none of the inputs: ${missing.slice(0, 5).join(' ')}${missing.length > 5 ? ' ...' : ''} (run the missing shard, or pass --allow-partial)`);
+  }
+  writeFileAtomic(join(out, 'sweep.json'), jsonText({ ...first, shard: null }));
+  reindex(out, points, summaries);
+  return { points: points.length - missing.length, copied, missing };
+}

@@ -1,0 +1,56 @@
+/**
+ * requests.csv: one line per request, streamed to disk while the simulation runs (buffered, so the
+ * cost is a string concatenation per response and a write per ~1 MiB). Lines are in the order
+ * responses reached their clients; requests still unanswered at the end follow with outcome
+ * "unfinished". Every request is listed; `measured` says whether it was sent in the measured window.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { SimObserver } from '../sim/simulation.js';
+import type { Nanos } from '../sim/time.js';
+import type { Outcome, Request } from '../sim/types.js';
+
+export const REQUESTS_CSV_HEADER = 'id,model,group,sent_ns,arrival_ns,deadline_ns,response_ns,latency_ns,outcome,measured\n';
+
+export class RequestLog implements SimObserver {
+  private fd: number;
+  private buf = '';
+  private readonly names: string[];
+
+  constructor(
+    path: string,
+    modelNames: readonly string[],
+    private readonly groupNames: readonly string[],
+    private readonly warmup: Nanos,
+    private readonly duration: Nanos,
+  ) {
+    this.fd = openSync(path, 'w');
+    this.names = modelNames.map((n) => (/[",\n]/.test(n) ? `"${n.replace(/"/g, '""')}"` : n));
+    this.buf = REQUESTS_CSV_HEADER;
+  }
+
+  private measured(r: Request): number {
+    return r.sentAt >= this.warmup && r.sentAt < this.duration ? 1 : 0;
+  }
+
+  onResponse(r: Request, outcome: Outcome, at: Nanos): void {
+    this.buf += `${r.id},${this.names[r.model]},${this.groupNames[r.group]},${r.sentAt},${r.arrival},${r.deadline},${at},${at - r.arrival},${outcome},${this.measured(r)}\n`;
+    if (this.buf.length > 1 << 20) this.flush();
+  }
+
+  onUnfinished(r: Request): void {
+    this.buf += `${r.id},${this.names[r.model]},${this.groupNames[r.group]},${r.sentAt},${r.arrival},${r.deadline},,,unfinished,${this.measured(r)}\n`;
+    if (this.buf.length > 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buf.length > 0) writeSync(this.fd, this.buf);
+    this.buf = '';
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    this.flush();
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+}
