@@ -58,7 +58,6 @@ export class FifoScheduler implements Scheduler {
     }
     best.queue.push(r);
     best.mem.touch(r.model);
-    best.mem.pin(r.model);
     this.pump(best);
   }
 
@@ -80,6 +79,9 @@ export class FifoScheduler implements Scheduler {
       }
       v.inflight++;
       v.mem.touch(r.model);
+      // Only executing work pins a model: strict arrival order may evict a model that still has queued
+      // requests (they reload it when they reach the head), and waiting on queued work would deadlock.
+      v.mem.pin(r.model);
       const now = this.ctx.now();
       this.ctx.send({ type: 'INFER', gpu: v.id, model: r.model, earliest: now, latest: NEVER, requests: [r] });
     }
