@@ -55,7 +55,7 @@ describe('bad experiment configs: one clear message each', () => {
       'FILE: models[0].profile: model "resnet50_v2" needs 7 pages of weights but a GPU holds 4 (cluster.weightsMemory 67108864 bytes)',
     ],
     ['warmup not below duration', (c) => (c.warmup = '20s'), 'FILE: warmup: expected less than duration (10s), found 20s'],
-    ['bad workload option', (c) => (c.workload.concurrency = -1), 'FILE: workload.concurrency: expected a number > 0, found -1'],
+    ['bad workload option', (c) => (c.workload.concurrency = -1), 'FILE: workload.concurrency: expected a number >= 0, found -1'],
     ['bad scheduler option', (c) => (c.scheduler.inflight = 0), 'FILE: scheduler.inflight: expected a number > 0, found 0'],
     [
       'selector matching nothing',
@@ -142,5 +142,21 @@ describe('overrides and sweeps', () => {
     c.models = [{ profile: '*', exclude: ['nothing*'] }];
     writeFileSync(f, JSON.stringify(c));
     expect(() => loadExperiment(f)).toThrow(`${f}: models[0].exclude[0]: expected a model name or glob of hw-profiles/v100-clockwork.json, found "nothing*"`);
+  });
+});
+
+describe('sweeps as lists of points', () => {
+  it('runs parameters that vary together as explicit points, and rejects duplicates', () => {
+    const pts = expandSweep({
+      a: 1,
+      sweep: [{ 'workload[1].concurrency': 16, 'workload[1].models': ['x'] }, { 'workload[1].concurrency': 4 }],
+    });
+    expect(pts.map((p) => p.id)).toEqual(['workload[1].concurrency=16,workload[1].models=_x_', 'workload[1].concurrency=4']);
+    expect(pts[0].input).toEqual({ a: 1, workload: [undefined, { concurrency: 16, models: ['x'] }] });
+    const f = join(dir, 'dup.json');
+    writeFileSync(f, JSON.stringify({ ...base(), sweep: [{ 'workload.slo': '5ms' }, { 'workload.slo': '5ms' }] }));
+    expect(() => loadExperiment(f)).toThrow(`${f}: sweep: two points have the same parameters`);
+    writeFileSync(f, JSON.stringify({ ...base(), sweep: [3] }));
+    expect(() => loadExperiment(f)).toThrow(`${f}: sweep[0]: expected an object of path -> value, found 3`);
   });
 });

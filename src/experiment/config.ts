@@ -102,7 +102,9 @@ export const ExperimentSchema = z.strictObject({
   output: OutputSchema.default({ requests: false, charts: false }),
   metrics: MetricsSchema.default({ window: 1_000_000_000 }),
   /** Grid: dotted config path -> values; `servesim run` runs every combination. */
-  sweep: z.record(z.string().min(1), z.array(z.unknown()).min(1)).optional(),
+  sweep: z
+    .union([z.record(z.string().min(1), z.array(z.unknown()).min(1)), z.array(z.record(z.string().min(1), z.unknown())).min(1)])
+    .optional(),
 });
 export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export type Experiment = z.output<typeof ExperimentSchema>;
@@ -219,28 +221,25 @@ function slug(v: unknown): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-/** Every combination of a config's sweep (in key order, last key fastest); one point if none. */
+/**
+ * The points of a config's sweep; one point if none. A sweep is either a grid
+ * (`{ path: [values] }`: every combination, in key order, last key fastest) or a list of explicit
+ * points (`[{ path: value, ... }, ...]`, for parameters that vary together).
+ */
 export function expandSweep(input: Record<string, unknown>): SweepPoint[] {
-  const sweep = input.sweep as Record<string, unknown[]> | undefined;
+  const sweep = input.sweep as Record<string, unknown[]> | Array<Record<string, unknown>> | undefined;
   const base = { ...input };
   delete base.sweep;
+  const point = (params: Record<string, unknown>): SweepPoint => {
+    let cfg = base;
+    for (const [k, v] of Object.entries(params)) cfg = setPath(cfg, k, v);
+    return { id: Object.entries(params).map(([k, v]) => `${k}=${slug(v)}`).join(','), params, input: cfg };
+  };
+  if (Array.isArray(sweep)) return sweep.map((p) => point(p));
   if (!sweep || Object.keys(sweep).length === 0) return [{ id: '', params: {}, input: base }];
-  const keys = Object.keys(sweep);
-  let points: SweepPoint[] = [{ id: '', params: {}, input: base }];
-  for (const k of keys) {
-    const next: SweepPoint[] = [];
-    for (const p of points) {
-      for (const v of sweep[k]) {
-        next.push({
-          id: p.id ? `${p.id},${k}=${slug(v)}` : `${k}=${slug(v)}`,
-          params: { ...p.params, [k]: v },
-          input: setPath(p.input, k, v),
-        });
-      }
-    }
-    points = next;
-  }
-  return points;
+  let combos: Array<Record<string, unknown>> = [{}];
+  for (const k of Object.keys(sweep)) combos = combos.flatMap((c) => sweep[k].map((v) => ({ ...c, [k]: v })));
+  return combos.map(point);
 }
 
 // ------------------------------------------------------------------ resolving
@@ -260,12 +259,6 @@ function globToRegex(glob: string): RegExp {
 
 /** Validate and resolve a config (one sweep point) into everything a run needs. */
 export function resolveExperiment(input: Record<string, unknown>, file: string): ResolvedExperiment {
-  if (input.sweep !== undefined) {
-    const s = input.sweep;
-    if (s === null || typeof s !== 'object' || Array.isArray(s)) {
-      throw new UserError(`${file}: sweep: expected an object of path -> list of values, found ${describeValue(s)}`);
-    }
-  }
   const config = parseOrThrow(ExperimentSchema, input, file);
   if (config.warmup >= config.duration) {
     throw new UserError(
@@ -419,6 +412,28 @@ function parseSection<S extends z.ZodType>(schema: S, value: unknown, file: stri
   throw new UserError(issues.slice(0, 5).map((iss) => formatZodIssue(file, root, iss as z.core.$ZodIssue)).join('\n'));
 }
 
+function checkSweep(sweep: unknown, file: string): void {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (sweep === undefined) return;
+  if (Array.isArray(sweep)) {
+    if (sweep.length === 0) throw new UserError(`${file}: sweep: expected a non-empty list of points, found an array of 0`);
+    sweep.forEach((p, i) => {
+      if (!isObj(p) || Object.keys(p).length === 0) {
+        throw new UserError(`${file}: sweep[${i}]: expected an object of path -> value, found ${describeValue(p)}`);
+      }
+    });
+    const ids = new Set(expandSweep({ sweep }).map((p) => p.id));
+    if (ids.size !== sweep.length) throw new UserError(`${file}: sweep: two points have the same parameters`);
+    return;
+  }
+  if (!isObj(sweep)) {
+    throw new UserError(`${file}: sweep: expected an object of path -> list of values, or a list of points, found ${describeValue(sweep)}`);
+  }
+  for (const [k, v] of Object.entries(sweep)) {
+    if (!Array.isArray(v) || v.length === 0) throw new UserError(`${file}: sweep.${k}: expected a non-empty list of values, found ${describeValue(v)}`);
+  }
+}
+
 /** Load, override and expand a config file; validates every sweep point. */
 export function loadExperiment(
   file: string,
@@ -427,12 +442,7 @@ export function loadExperiment(
   let input = readConfigFile(file);
   for (const [p, v] of opts.sets ?? []) input = setPath(input, p, v);
   if (opts.seed !== undefined) input = { ...input, seed: opts.seed };
-  if (input.sweep !== undefined && (input.sweep === null || typeof input.sweep !== 'object' || Array.isArray(input.sweep))) {
-    throw new UserError(`${file}: sweep: expected an object of path -> list of values, found ${describeValue(input.sweep)}`);
-  }
-  for (const [k, v] of Object.entries((input.sweep as Record<string, unknown>) ?? {})) {
-    if (!Array.isArray(v) || v.length === 0) throw new UserError(`${file}: sweep.${k}: expected a non-empty list of values, found ${describeValue(v)}`);
-  }
+  checkSweep(input.sweep, file);
   const points = expandSweep(input).map((p) => {
     try {
       return { ...p, resolved: resolveExperiment(p.input, file) };

@@ -9,8 +9,8 @@ import { registerWorkload } from './registry.js';
 import type { Workload, WorkloadContext } from './types.js';
 
 const options = z.strictObject({
-  /** Clients per target model. */
-  concurrency: z.number().int().positive().default(1),
+  /** Clients per target model (0: none, e.g. a background group switched off in a sweep). */
+  concurrency: z.number().int().min(0).default(1),
   /** Think time between a response and the client's next request (0 by default). */
   thinkTime: zDuration({ allowZero: true }).default(0),
   /** "constant" think time or "exponential" with that mean. */
