@@ -4,7 +4,9 @@ import { ClockworkScheduler, clockworkOptions, type ClockworkOptions } from '../
 import type { Action, ActionResult, GpuInfo, InferAction, ModelInstance, Request, SchedulerContext, TimerHandle } from '../src/sim/types.js';
 
 export const MS = 1_000_000;
-export const constant = (ms: number) => ({ percentiles: { '0': ms, '100': ms } });
+import { constant } from './helpers.js';
+
+export { constant };
 
 /**
  * Pages of 1 MB. Models (batch sizes 1, 2, 4, 8; exec b1 2 ms, b2 3 ms, b4 4 ms, b8 6 ms; no input

@@ -22,6 +22,7 @@
  */
 import type { ActionResult, InferAction, ModelInstance, Request, Scheduler, SchedulerContext, TimerHandle } from '../../sim/types.js';
 import { WindowEstimator } from './estimator.js';
+import { NEVER } from '../gpu-memory.js';
 import { Heap } from './heap.js';
 import type { ClockworkOptions } from './options.js';
 import { Timeline } from './timeline.js';
@@ -34,8 +35,6 @@ const NONE = 0;
 const LOADING = 1;
 const LOADED = 2;
 
-/** "Never too late" for EVICT actions. */
-const NEVER = Number.MAX_SAFE_INTEGER;
 
 interface QReq {
   readonly r: Request;
