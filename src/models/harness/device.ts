@@ -1,0 +1,205 @@
+/**
+ * The device section of a measured profile: what the machine is, and the host->device transfer
+ * model (the "pcie" link of the simulator).
+ *
+ * CPU: there is no PCIe transfer to load weights; what stands in for it is a host memory copy, so
+ * the bandwidth is a measured memcpy bandwidth (median of several copies of a large buffer) and
+ * the latency a nominal 1 us. Interference defaults to speedup [1]: with the intra-op threads using
+ * every core, two overlapping executions take as long in total as running them one after another.
+ *
+ * CUDA: name, memory and driver from nvidia-smi; bandwidth and latency fitted to the time of
+ * running a probe model (large float input copied to the GPU, scalar output) at several sizes.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { parseSize } from '../../sim/time.js';
+import type { ProfileJson } from '../profile.js';
+import { UserError } from '../../util/errors.js';
+import { createSession, probeModelBytes, type RuntimeOptions } from './runtime.js';
+import { median } from './stats.js';
+
+export const CPU_TRANSFER_LATENCY = '1us';
+export const DEFAULT_PAGE_SIZE = '16MiB';
+export const DEFAULT_WEIGHTS_MEMORY = '50%';
+
+export interface GpuInfo {
+  readonly name: string;
+  readonly memoryBytes: number;
+  readonly driver: string;
+}
+
+function nvidiaSmi(args: string[]): string | undefined {
+  try {
+    return execFileSync('nvidia-smi', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+  } catch {
+    return undefined;
+  }
+}
+
+/** GPU `index` as nvidia-smi reports it, or undefined without nvidia-smi. */
+export function gpuInfo(index: number): GpuInfo | undefined {
+  const out = nvidiaSmi(['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader,nounits', `--id=${index}`]);
+  const line = out?.trim().split('\n')[0];
+  if (!line) return undefined;
+  const [name, mib, driver] = line.split(',').map((s) => s.trim());
+  return { name, memoryBytes: Number(mib) * 2 ** 20, driver };
+}
+
+/** GPU memory (bytes) this process holds, per nvidia-smi; undefined when it cannot be read. */
+export function gpuMemoryOfThisProcess(): number | undefined {
+  const out = nvidiaSmi(['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits']);
+  if (out === undefined) return undefined;
+  for (const line of out.trim().split('\n')) {
+    const [pid, mib] = line.split(',').map((s) => s.trim());
+    if (Number(pid) === process.pid) return Number(mib) * 2 ** 20;
+  }
+  return 0;
+}
+
+/** Median bandwidth (bytes/s) of copying a `bytes`-sized buffer in host memory. */
+export function memcpyBandwidth(bytes = 256 * 2 ** 20, repeats = 5): number {
+  const src = Buffer.alloc(bytes, 1);
+  const dst = Buffer.alloc(bytes);
+  src.copy(dst); // touch every page first
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = process.hrtime.bigint();
+    src.copy(dst);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return bytes / median(times);
+}
+
+/** Median time (ms) to run the probe on `floats` values; the input copy dominates when large. */
+async function probeRun(session: ort.InferenceSession, floats: number, repeats: number): Promise<number[]> {
+  const x = new ort.Tensor('float32', new Float32Array(Math.max(1, floats)).fill(0.5), [Math.max(1, floats)]);
+  await session.run({ x });
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = process.hrtime.bigint();
+    await session.run({ x });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times;
+}
+
+/** A session of the probe model on the given provider, for host->device transfer measurements. */
+export class TransferProbe {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    /** Median time of a probe run with a one-element input (ms): the fixed cost of a run. */
+    readonly baseMs: number,
+  ) {}
+
+  static async open(o: RuntimeOptions): Promise<TransferProbe> {
+    const { session } = await createSession(probeModelBytes(), o, 'transfer probe');
+    return new TransferProbe(session, median(await probeRun(session, 1, 20)));
+  }
+
+  /** Times (ms) to move `bytes` to the device, the fixed cost of a run subtracted. */
+  async transferTimes(bytes: number, repeats: number): Promise<number[]> {
+    const t = await probeRun(this.session, Math.ceil(bytes / 4), repeats);
+    return t.map((v) => Math.max(v - this.baseMs, 1e-4));
+  }
+
+  /** Bandwidth (bytes/s) and latency (ms) of a least-squares line through transfers of 16..256 MiB. */
+  async fit(): Promise<{ bandwidth: number; latencyMs: number }> {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (const mib of [16, 64, 128, 256]) {
+      xs.push(mib * 2 ** 20);
+      ys.push(median(await this.transferTimes(mib * 2 ** 20, 5)));
+    }
+    const mx = xs.reduce((a, b) => a + b) / xs.length;
+    const my = ys.reduce((a, b) => a + b) / ys.length;
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < xs.length; i++) {
+      num += (xs[i] - mx) * (ys[i] - my);
+      den += (xs[i] - mx) ** 2;
+    }
+    const slope = num / den; // ms per byte
+    return { bandwidth: 1000 / slope, latencyMs: Math.max(my - slope * mx, 0.001) };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** "50%" of `total`, or a size such as "8GiB". */
+export function resolveWeightsMemory(spec: string, total: number): number {
+  const pct = /^\s*([0-9]*\.?[0-9]+)\s*%\s*$/.exec(spec);
+  if (pct) {
+    const f = Number(pct[1]) / 100;
+    if (!(f > 0 && f <= 1)) throw new UserError(`--weights-memory: expected a percentage in (0, 100], found "${spec}"`);
+    return Math.floor(total * f);
+  }
+  try {
+    const n = parseSize(spec);
+    if (n <= 0) throw new Error('expected a positive size');
+    return n;
+  } catch (e) {
+    throw new UserError(`--weights-memory: ${(e as Error).message} (or a percentage of the device memory such as "50%")`);
+  }
+}
+
+export interface DeviceOptions extends RuntimeOptions {
+  /** Overrides the device name. */
+  readonly name?: string;
+  readonly weightsMemory: string;
+  readonly pageSize: string;
+  /** Buffer size of the CPU memcpy measurement. */
+  readonly memcpyBytes?: number;
+}
+
+function formatBandwidth(bytesPerSec: number): string {
+  return `${(bytesPerSec / 1e9).toPrecision(4)}GB/s`;
+}
+
+/** The device section (JSON as written in the profile) for the provider in `o`. */
+export async function describeDevice(o: DeviceOptions): Promise<ProfileJson['device']> {
+  const cpuList = cpus();
+  const cpuModel = cpuList[0]?.model.trim() ?? 'unknown CPU';
+  const host = { cpuModel, logicalCores: cpuList.length, hostMemoryBytes: totalmem(), platform: `${process.platform}/${process.arch}` };
+  try {
+    parseSize(o.pageSize);
+  } catch (e) {
+    throw new UserError(`--page-size: ${(e as Error).message}`);
+  }
+  if (o.provider === 'cpu') {
+    const bw = memcpyBandwidth(o.memcpyBytes);
+    return {
+      name: o.name ?? `${cpuModel} (${cpuList.length} logical cores)`,
+      kind: 'cpu',
+      memory: totalmem(),
+      weightsMemory: resolveWeightsMemory(o.weightsMemory, totalmem()),
+      pageSize: o.pageSize,
+      pcie: { bandwidth: formatBandwidth(bw), latency: CPU_TRANSFER_LATENCY },
+      interference: { speedup: [1], extraCv: 0 },
+      details: { ...host, intraOpThreads: o.threads, transfer: 'host memcpy (measured), nominal latency' },
+    };
+  }
+  const gpu = gpuInfo(o.deviceId);
+  const probe = await TransferProbe.open(o);
+  try {
+    const fit = await probe.fit();
+    const memory = gpu?.memoryBytes;
+    if (memory === undefined && /%/.test(o.weightsMemory)) {
+      throw new UserError('nvidia-smi is not available to read the GPU memory; give --weights-memory as a size (e.g. "20GiB")');
+    }
+    return {
+      name: o.name ?? gpu?.name ?? `CUDA device ${o.deviceId}`,
+      kind: 'gpu',
+      ...(memory !== undefined ? { memory } : {}),
+      weightsMemory: resolveWeightsMemory(o.weightsMemory, memory ?? 0),
+      pageSize: o.pageSize,
+      pcie: { bandwidth: formatBandwidth(fit.bandwidth), latency: `${(fit.latencyMs * 1000).toFixed(1)}us` },
+      interference: { speedup: [1], extraCv: 0 },
+      details: { ...host, cudaDevice: o.deviceId, ...(gpu ? { driver: gpu.driver } : {}), transfer: 'probe model, host->device copy of a float32 input (fitted line, 16..256 MiB)' },
+    };
+  } finally {
+    await probe.release();
+  }
+}
