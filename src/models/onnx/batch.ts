@@ -109,12 +109,18 @@ export function makeBatchSymbolic(model: Model): BatchRewrite {
     nodes.push({ ...node, input: [data, target, ...(node.input ?? []).slice(2)] });
   }
 
+  // Shape tensors that only the rewritten Reshapes used are dropped (with their IR < 4 input entries).
+  const used = new Set(nodes.flatMap((n) => n.input ?? []));
+  for (const o of graph.output ?? []) used.add(o.name ?? '');
+  const dropped = new Set([...renamed.keys()].filter((n) => !used.has(n)));
   const inputNames = new Set(inputs.map((i) => i.name));
   const rewritten: Graph = {
     ...graph,
     node: nodes,
-    initializer: [...(graph.initializer ?? []), ...newInits],
-    input: (graph.input ?? []).map((i) => (inputNames.has(i.name) && dim0(i)?.dimValue === 1 ? withSymbolicDim0(i, param!) : i)),
+    initializer: [...(graph.initializer ?? []).filter((t) => !dropped.has(t.name ?? '')), ...newInits],
+    input: (graph.input ?? [])
+      .filter((i) => !dropped.has(i.name ?? ''))
+      .map((i) => (inputNames.has(i.name) && dim0(i)?.dimValue === 1 ? withSymbolicDim0(i, param!) : i)),
     output: (graph.output ?? []).map((o) => (dim0(o)?.dimValue === 1 ? withSymbolicDim0(o, param!) : o)),
     // Intermediate shape annotations are optional hints; with a fixed batch they would contradict.
     valueInfo: [],

@@ -1,0 +1,168 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerProfileCommands } from '../src/cli/profile.js';
+import { collectSources, mergeProfile, profileModels, writeProfile, type HarnessOptions, type ModelSource } from '../src/models/harness/harness.js';
+import { checkProvider } from '../src/models/harness/runtime.js';
+import { PERCENTILES, summarize } from '../src/models/harness/stats.js';
+import { loadProfile, resolveProfile } from '../src/models/profile.js';
+import { buildZooModel } from '../src/models/zoo/index.js';
+import { UserError } from '../src/util/errors.js';
+import { constantWeightsModel, firstRowModel } from './helpers/models.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'servesim-harness-'));
+const logs: string[] = [];
+
+const fast: HarnessOptions = {
+  provider: 'cpu',
+  deviceId: 0,
+  threads: 1,
+  batchSizes: [1, 2, 4],
+  warmup: 1,
+  minRuns: 5,
+  minTimeMs: 0,
+  maxTimeMs: 2000,
+  loadRuns: 2,
+  sampleSize: 4,
+  seed: 'test',
+  dims: {},
+  machine: 'test machine',
+  weightsMemory: '1GiB',
+  pageSize: '16MiB',
+  memcpyBytes: 1 << 20,
+  log: (l) => logs.push(l),
+};
+
+const tinyResnet: ModelSource = { name: 'tiny-resnet', origin: 'test', model: buildZooModel('resnet18', { image: 32, width: 8, classes: 10 }, { seed: '1' }) };
+const tinyBert: ModelSource = {
+  name: 'tiny-bert',
+  origin: 'test',
+  model: buildZooModel('bert-tiny', { layers: 1, hidden: 32, heads: 2, seq: 8, vocab: 100 }, { seed: '1' }),
+};
+
+describe('summarize', () => {
+  it('stores the standard percentiles and a bounded stratified sample', () => {
+    const values = Array.from({ length: 101 }, (_, i) => 101 - i); // 1..101, unsorted
+    const d = summarize(values, 10);
+    expect(Object.keys(d.percentiles!).map(Number).sort((a, b) => a - b)).toEqual([...PERCENTILES]);
+    expect(d.percentiles!['0']).toBe(1);
+    expect(d.percentiles!['50']).toBe(51);
+    expect(d.percentiles!['99.9']).toBeCloseTo(100.9, 6);
+    expect(d.samples).toHaveLength(10);
+    expect(d.samples![0]).toBeGreaterThanOrEqual(1);
+    expect(d.samples![9]).toBeLessThanOrEqual(101);
+    expect([...d.samples!].sort((a, b) => a - b)).toEqual(d.samples);
+  });
+});
+
+describe('profiling tiny generated models', async () => {
+  const profile = await profileModels([tinyResnet, tinyBert], fast);
+
+  it('produces a profile that validates and loads into the simulator', () => {
+    const path = join(dir, 'tiny.json');
+    writeProfile(path, profile);
+    const loaded = loadProfile(path);
+    expect([...loaded.models.keys()]).toEqual(['tiny-resnet', 'tiny-bert']);
+    const m = loaded.models.get('tiny-resnet')!;
+    expect(m.batchSizes).toEqual([1, 2, 4]);
+    expect(m.exec.get(4)!.median()).toBeGreaterThan(0);
+    expect(loaded.device.kind).toBe('cpu');
+    expect(loaded.device.weightsMemoryBytes).toBe(2 ** 30);
+    expect(loaded.device.pcieBandwidth).toBeGreaterThan(1e8);
+  });
+
+  it('records bytes, bounded samples and how it was measured', () => {
+    const r = profile.models['tiny-resnet'];
+    const weights = tinyResnet.model.graph!.initializer!.reduce((s, t) => s + t.rawData!.byteLength, 0);
+    expect(r.weightsBytes).toBe(weights);
+    expect(r.inputBytes).toBe(3 * 32 * 32 * 4);
+    expect(r.outputBytes).toBe(10 * 4);
+    expect(r.exec['2'].samples!.length).toBeLessThanOrEqual(4);
+    expect(profile.models['tiny-bert'].inputBytes).toBe(2 * 8 * 8); // two int64 [seq] inputs
+    expect(profile.models['tiny-bert'].outputBytes).toBe(32 * 4);
+    expect(profile.provenance.machine).toBe('test machine');
+    expect(profile.provenance).toMatchObject({ options: { intraOpNumThreads: 1, minRuns: 5, seed: 'test' } });
+    expect(r.provenance).toMatchObject({ source: 'test', batch: 'symbolic in the model' });
+  });
+
+  it('larger batches take longer', () => {
+    const e = resolveProfile(profile, 'p').models.get('tiny-resnet')!.exec;
+    expect(e.get(4)!.median()).toBeGreaterThan(e.get(1)!.median());
+  });
+});
+
+describe('fixed-batch models', () => {
+  it('profiles batch 1 only, with a note, when the rewrite fails its check', async () => {
+    logs.length = 0;
+    const p = await profileModels([{ name: 'first-row', origin: 'test', model: firstRowModel() }], fast);
+    const m = p.models['first-row'];
+    expect(m.batchSizes).toEqual([1]);
+    expect(Object.keys(m.exec)).toEqual(['1']);
+    expect(m.notes).toMatch(/profiled at batch 1 only/);
+    expect(logs.join('\n')).toMatch(/first-row: warning: batch fixed at 1/);
+  });
+
+  it('counts ConstantOfShape weights in weightsBytes', async () => {
+    const p = await profileModels([{ name: 'light', origin: 'test', model: constantWeightsModel() }], { ...fast, batchSizes: [1] });
+    expect(p.models.light.weightsBytes).toBe(10 * 20 * 4 + 20 * 4);
+  });
+});
+
+describe('merge', () => {
+  it('adds models to a profile of the same device and refuses another device', async () => {
+    const a = await profileModels([{ name: 'light', origin: 'test', model: constantWeightsModel() }], { ...fast, batchSizes: [1], name: 'dev' });
+    const path = join(dir, 'merge.json');
+    writeProfile(path, a);
+    const b = await profileModels([{ name: 'light2', origin: 'test', model: constantWeightsModel() }], { ...fast, batchSizes: [1, 2], name: 'dev' });
+    const merged = mergeProfile(path, b);
+    expect(Object.keys(merged.models).sort()).toEqual(['light', 'light2']);
+    expect(resolveProfile(merged, 'merged').models.get('light2')!.batchSizes).toEqual([1, 2]);
+    expect(() => mergeProfile(path, { ...b, device: { ...b.device, name: 'other' } })).toThrow(/profiles of different devices cannot be merged/);
+  });
+});
+
+describe('errors for people', () => {
+  it('a missing input, a non-ONNX file, an unknown zoo name', () => {
+    const text = join(dir, 'readme.onnx');
+    writeFileSync(text, 'hello, not a model\n'.repeat(10));
+    expect(() => collectSources([join(dir, 'nope.onnx')], [], '1')).toThrow(/nope\.onnx: no such file or directory/);
+    expect(() => collectSources([text], [], '1')).toThrow(/readme\.onnx: not an ONNX model/);
+    expect(() => collectSources([], ['resnet17'], '1')).toThrow(UserError);
+    expect(() => collectSources([], [], '1')).toThrow(/nothing to profile/);
+  });
+
+  const cudaInstalled = existsSync(join('node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so'));
+  it.skipIf(cudaInstalled)('an unavailable CUDA provider stops with the install command, no fallback', async () => {
+    const err = await checkProvider({ provider: 'cuda', deviceId: 0, threads: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/execution provider "cuda" is not available/);
+    expect((err as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node');
+    await expect(profileModels([tinyResnet], { ...fast, provider: 'cuda' })).rejects.toThrow(UserError);
+  });
+});
+
+describe('CLI', () => {
+  it('zoo build writes a model that profile turns into a loadable profile', async () => {
+    const onnx = join(dir, 'bert.onnx');
+    const out = join(dir, 'cli.json');
+    const program = new Command('servesim').exitOverride();
+    registerProfileCommands(program);
+    const err = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      await program.parseAsync(['zoo', 'build', 'bert-tiny', '--out', onnx, '--layers', '1', '--hidden', '16', '--heads', '2', '--seq', '4', '--vocab', '20'], { from: 'user' });
+      await program.parseAsync(
+        ['profile', onnx, '--batch', '1,2', '--threads', '1', '--runs', '3', '--min-time', '0s', '--warmup', '1', '--load-runs', '1', '--weights-memory', '1GiB', '--out', out],
+        { from: 'user' },
+      );
+    } finally {
+      process.stderr.write = err;
+    }
+    expect(readFileSync(onnx).length).toBeGreaterThan(1000);
+    const p = loadProfile(out);
+    expect([...p.models.keys()]).toEqual(['bert']);
+    expect(p.models.get('bert')!.batchSizes).toEqual([1, 2]);
+  });
+});
