@@ -35,11 +35,12 @@ const fast: HarnessOptions = {
   log: (l) => logs.push(l),
 };
 
-const tinyResnet: ModelSource = { name: 'tiny-resnet', origin: 'test', model: buildZooModel('resnet18', { image: 32, width: 8, classes: 10 }, { seed: '1' }) };
+const tinyResnetModel = buildZooModel('resnet18', { image: 32, width: 8, classes: 10 }, { seed: '1' });
+const tinyResnet: ModelSource = { name: 'tiny-resnet', origin: 'test', load: () => tinyResnetModel };
 const tinyBert: ModelSource = {
   name: 'tiny-bert',
   origin: 'test',
-  model: buildZooModel('bert-tiny', { layers: 1, hidden: 32, heads: 2, seq: 8, vocab: 100 }, { seed: '1' }),
+  load: () => buildZooModel('bert-tiny', { layers: 1, hidden: 32, heads: 2, seq: 8, vocab: 100 }, { seed: '1' }),
 };
 
 describe('summarize', () => {
@@ -75,7 +76,7 @@ describe('profiling tiny generated models', async () => {
 
   it('records bytes, bounded samples and how it was measured', () => {
     const r = profile.models['tiny-resnet'];
-    const weights = tinyResnet.model.graph!.initializer!.reduce((s, t) => s + t.rawData!.byteLength, 0);
+    const weights = tinyResnetModel.graph!.initializer!.reduce((s, t) => s + t.rawData!.byteLength, 0);
     expect(r.weightsBytes).toBe(weights);
     expect(r.inputBytes).toBe(3 * 32 * 32 * 4);
     expect(r.outputBytes).toBe(10 * 4);
@@ -96,7 +97,7 @@ describe('profiling tiny generated models', async () => {
 describe('fixed-batch models', () => {
   it('profiles batch 1 only, with a note, when the rewrite fails its check', async () => {
     logs.length = 0;
-    const p = await profileModels([{ name: 'first-row', origin: 'test', model: firstRowModel() }], fast);
+    const p = await profileModels([{ name: 'first-row', origin: 'test', load: firstRowModel }], fast);
     const m = p.models['first-row'];
     expect(m.batchSizes).toEqual([1]);
     expect(Object.keys(m.exec)).toEqual(['1']);
@@ -105,17 +106,17 @@ describe('fixed-batch models', () => {
   });
 
   it('counts ConstantOfShape weights in weightsBytes', async () => {
-    const p = await profileModels([{ name: 'light', origin: 'test', model: constantWeightsModel() }], { ...fast, batchSizes: [1] });
+    const p = await profileModels([{ name: 'light', origin: 'test', load: constantWeightsModel }], { ...fast, batchSizes: [1] });
     expect(p.models.light.weightsBytes).toBe(10 * 20 * 4 + 20 * 4);
   });
 });
 
 describe('merge', () => {
   it('adds models to a profile of the same device and refuses another device', async () => {
-    const a = await profileModels([{ name: 'light', origin: 'test', model: constantWeightsModel() }], { ...fast, batchSizes: [1], name: 'dev' });
+    const a = await profileModels([{ name: 'light', origin: 'test', load: constantWeightsModel }], { ...fast, batchSizes: [1], name: 'dev' });
     const path = join(dir, 'merge.json');
     writeProfile(path, a);
-    const b = await profileModels([{ name: 'light2', origin: 'test', model: constantWeightsModel() }], { ...fast, batchSizes: [1, 2], name: 'dev' });
+    const b = await profileModels([{ name: 'light2', origin: 'test', load: constantWeightsModel }], { ...fast, batchSizes: [1, 2], name: 'dev' });
     const merged = mergeProfile(path, b);
     expect(Object.keys(merged.models).sort()).toEqual(['light', 'light2']);
     expect(resolveProfile(merged, 'merged').models.get('light2')!.batchSizes).toEqual([1, 2]);

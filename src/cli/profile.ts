@@ -2,13 +2,13 @@
  * `servesim profile` (measure models on this machine's CPU or GPU into a hardware profile) and
  * `servesim zoo` (list and write the synthetic ONNX models).
  */
-import { writeFileSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Command, Option } from 'commander';
+import { writeFileAtomic } from '../experiment/output.js';
 import { countParameters } from '../models/onnx/graph.js';
 import { encodeModel } from '../models/onnx/proto.js';
 import { collectSources, DEFAULTS, mergeProfile, profileModels, writeProfile } from '../models/harness/harness.js';
-import { CUDA_INSTALL_HINT, PROVIDERS, type Provider } from '../models/harness/runtime.js';
+import { checkProvider, CUDA_INSTALL_HINT, PROVIDERS, type Provider } from '../models/harness/runtime.js';
 import { buildZooModel, FAMILY_OPTIONS, ZOO, zooEntry, type ZooFamily } from '../models/zoo/index.js';
 import { MS, parseDuration } from '../sim/time.js';
 import { UserError } from '../util/errors.js';
@@ -48,14 +48,12 @@ function dimAssignment(v: string, previous: Record<string, number> = {}): Record
   return { ...previous, [m[1]]: Number(m[2]) };
 }
 
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+function writeModel(path: string, bytes: Uint8Array): void {
   try {
-    writeFileSync(tmp, bytes);
+    writeFileAtomic(path, bytes);
   } catch (e) {
     throw new UserError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  renameSync(tmp, path);
 }
 
 interface ProfileFlags {
@@ -84,7 +82,7 @@ interface ProfileFlags {
 function addProfileCommand(program: Command): void {
   program
     .command('profile')
-    .summary('measure ONNX models on this machine into a hardware profile')
+    .summary('Measure ONNX models on this machine (CPU or CUDA) into a hardware profile')
     .description(
       'Measure ONNX models with onnxruntime-node on this machine\'s CPU or an NVIDIA GPU and write a hardware profile ' +
         '(the JSON the simulator samples from).\n\n' +
@@ -121,6 +119,8 @@ function addProfileCommand(program: Command): void {
     .option('--out <file>', 'write the profile here (default: the --merge file, else stdout)')
     .option('--merge <file>', 'add the measured models to this profile (same device), replacing same-named models')
     .action(async (inputs: string[], f: ProfileFlags) => {
+      const threads = f.threads ?? cpus().length;
+      await checkProvider({ provider: f.provider, deviceId: f.deviceId, threads });
       const zoo = (f.zoo ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
       const sources = collectSources(inputs, zoo, f.seed, f.name);
       const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -128,7 +128,7 @@ function addProfileCommand(program: Command): void {
       const measured = await profileModels(sources, {
         provider: f.provider,
         deviceId: f.deviceId,
-        threads: f.threads ?? cpus().length,
+        threads,
         batchSizes: f.batch,
         warmup: f.warmup,
         minRuns: f.runs,
@@ -160,12 +160,12 @@ const ZOO_FLAGS = [...new Set(Object.values(FAMILY_OPTIONS).flatMap((o) => Objec
 function addZooCommands(program: Command): void {
   const zoo = program
     .command('zoo')
-    .summary('synthetic ONNX models (standard architectures, seeded random weights)')
+    .summary('List or write the synthetic ONNX models (standard architectures, seeded random weights)')
     .description('Standard architectures written as ONNX (opset 17, symbolic batch) with seeded random weights, so hardware can be profiled with no downloads.');
 
   zoo
     .command('list')
-    .description('list the zoo models with their parameter counts and options')
+    .description('List the zoo models with their parameter counts, and the options of each family')
     .action(() => {
       const rows = ZOO.map((z) => {
         const params = countParameters(buildZooModel(z.name, {}, { seed: '1', withWeights: false }).graph!);
@@ -183,7 +183,7 @@ function addZooCommands(program: Command): void {
 
   const build = zoo
     .command('build')
-    .description('write a zoo model as an .onnx file')
+    .description('Write a zoo model as an .onnx file (opset 17, symbolic batch, seeded random weights)')
     .argument('<name>', 'zoo model (see `servesim zoo list`)')
     .requiredOption('--out <file>', 'output .onnx file')
     .option('--seed <seed>', 'seed of the weights', DEFAULTS.seed);
@@ -194,7 +194,7 @@ function addZooCommands(program: Command): void {
     for (const k of ZOO_FLAGS) if (f[k] !== undefined) overrides[k] = f[k] as number;
     const model = buildZooModel(entry.name, overrides, { seed: String(f.seed) });
     const bytes = encodeModel(model);
-    writeAtomic(String(f.out), bytes);
+    writeModel(String(f.out), bytes);
     process.stderr.write(`wrote ${f.out}: ${entry.name}, ${countParameters(model.graph!).toLocaleString('en-US')} parameters, ${(bytes.length / 2 ** 20).toFixed(1)} MiB\n`);
   });
 }

@@ -9,11 +9,13 @@
  * is the load cost; CUDA: the load cost is the host->device copy of the weights, measured with the
  * transfer probe, and session creation times go to the provenance).
  */
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { writeFileAtomic } from '../../experiment/output.js';
 import { UserError } from '../../util/errors.js';
+import { VERSION } from '../../version.js';
 import { makeBatchSymbolic, type BatchRewrite } from '../onnx/batch.js';
 import { analyzeConstants, opsetVersion } from '../onnx/graph.js';
 import { encodeModel, readModelFile, type Model } from '../onnx/proto.js';
@@ -56,11 +58,12 @@ export interface HarnessOptions extends DeviceOptions {
   readonly log: (line: string) => void;
 }
 
-/** A model to profile: its name in the profile, where it came from, and the decoded graph. */
+/** A model to profile: its name in the profile, where it came from, and how to get the decoded graph. */
 export interface ModelSource {
   readonly name: string;
   readonly origin: string;
-  readonly model: Model;
+  /** Called once, when the model's turn comes (zoo models are built then, not all up front). */
+  readonly load: () => Model;
 }
 
 /** Expand CLI inputs (files, directories of .onnx files) and zoo names into model sources. */
@@ -77,10 +80,13 @@ export function collectSources(paths: readonly string[], zoo: readonly string[],
       files.push(...found);
     } else files.push(p);
   }
-  const sources: ModelSource[] = files.map((f) => ({ name: basename(f, extname(f)), origin: f, model: readModelFile(f).model }));
+  const sources: ModelSource[] = files.map((f) => {
+    const { model } = readModelFile(f); // decoded now, so a bad file stops the run before any measuring
+    return { name: basename(f, extname(f)), origin: f, load: () => model };
+  });
   for (const z of zoo) {
     zooEntry(z);
-    sources.push({ name: z, origin: `zoo:${z} (seed ${seed})`, model: buildZooModel(z, {}, { seed }) });
+    sources.push({ name: z, origin: `zoo:${z} (seed ${seed})`, load: () => buildZooModel(z, {}, { seed }) });
   }
   if (sources.length === 0) throw new UserError('nothing to profile: give ONNX files or directories, and/or --zoo names');
   if (name !== undefined) {
@@ -150,8 +156,8 @@ async function verifyBatch(session: ort.InferenceSession, specs: InputSpec[], se
   }
 }
 
-async function prepare(src: ModelSource, o: HarnessOptions): Promise<Prepared> {
-  const rw: BatchRewrite = makeBatchSymbolic(src.model);
+async function prepare(src: ModelSource, model: Model, o: HarnessOptions): Promise<Prepared> {
+  const rw: BatchRewrite = makeBatchSymbolic(model);
   const notes: string[] = [];
   const fixedOnly = (reason: string, batch: number) => {
     const note = `batch fixed at ${batch}: ${reason}; profiled at batch ${batch} only`;
@@ -182,8 +188,8 @@ async function prepare(src: ModelSource, o: HarnessOptions): Promise<Prepared> {
   }
   const symbolic = rw.status === 'symbolic';
   if (symbolic) o.log(`${src.name}: batch symbolic in the model`);
-  const bytes = encodeModel(src.model);
-  const specs = inputSpecs(src.model.graph!, src.origin, o.dims, symbolic);
+  const bytes = encodeModel(model);
+  const specs = inputSpecs(model.graph!, src.origin, o.dims, symbolic);
   const fixedBatch = rw.status === 'symbolic' ? undefined : rw.status === 'fixed' ? rw.fixedBatch ?? 1 : 1;
   const { session, ms } = await createSession(bytes, o, src.origin);
   return {
@@ -224,7 +230,8 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
   const t0 = performance.now();
   o.log(`${src.name}: ${src.origin}`);
   const gpuBefore = o.provider === 'cuda' ? gpuMemoryOfThisProcess() : undefined;
-  const p = await prepare(src, o);
+  const model = src.load();
+  const p = await prepare(src, model, o);
   const exec: Record<string, DistributionJson> = {};
   const runs: Record<string, number> = {};
   const batchSizes: number[] = [];
@@ -259,7 +266,7 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
     await p.session.release();
   }
   let extraMemoryBytes: number | undefined;
-  const { weightsBytes, unknownSize } = analyzeConstants(src.model.graph!, src.model.irVersion ?? 0, opsetVersion(src.model.opsetImport));
+  const { weightsBytes, unknownSize } = analyzeConstants(model.graph!, model.irVersion ?? 0, opsetVersion(model.opsetImport));
   if (unknownSize.length > 0) p.notes.push(`weightsBytes leaves out ${unknownSize.length} folded constant(s) of unknown size`);
 
   // Load cost: repeated session creations (released at once), then on CUDA the weights transfer.
@@ -302,15 +309,6 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
   };
 }
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** Profile `sources` and return the profile JSON (validated). */
 export async function profileModels(sources: readonly ModelSource[], o: HarnessOptions): Promise<ProfileJson> {
   for (const b of o.batchSizes) if (!Number.isInteger(b) || b <= 0) throw new UserError(`batch sizes must be positive integers, found ${b}`);
@@ -348,7 +346,7 @@ export async function profileModels(sources: readonly ModelSource[], o: HarnessO
     provenance: {
       source: `measured with servesim profile (onnxruntime-node, ${o.provider} execution provider)`,
       tool: 'servesim profile',
-      versions: { servesim: packageVersion(), 'onnxruntime-node': onnxruntimeVersion(), node: process.version },
+      versions: { servesim: VERSION, 'onnxruntime-node': onnxruntimeVersion(), node: process.version },
       date: new Date().toISOString(),
       machine: o.machine ?? hostname(),
       notes:
@@ -391,7 +389,9 @@ export function mergeProfile(basePath: string, added: ProfileJson): ProfileJson 
 /** Validate and write a profile atomically (temporary file, then rename). */
 export function writeProfile(path: string, profile: ProfileJson): void {
   resolveProfile(profile, path);
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(profile, null, 2) + '\n');
-  renameSync(tmp, path);
+  try {
+    writeFileAtomic(path, JSON.stringify(profile, null, 2) + '\n');
+  } catch (e) {
+    throw new UserError(`${path}: cannot write the profile (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
