@@ -120,6 +120,8 @@ describe('merge', () => {
     const merged = mergeProfile(path, b);
     expect(Object.keys(merged.models).sort()).toEqual(['light', 'light2']);
     expect(resolveProfile(merged, 'merged').models.get('light2')!.batchSizes).toEqual([1, 2]);
+    expect(merged.provenance.notes).toMatch(/: light2 added by servesim profile in \d+ s$/);
+    expect(merged.device).toEqual(a.device);
     expect(() => mergeProfile(path, { ...b, device: { ...b.device, name: 'other' } })).toThrow(/profiles of different devices cannot be merged/);
   });
 });

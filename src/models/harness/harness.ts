@@ -351,8 +351,8 @@ export async function profileModels(sources: readonly ModelSource[], o: HarnessO
       machine: o.machine ?? hostname(),
       notes:
         'exec: wall time of InferenceSession.run per batch (ms), percentiles and a stratified sample of the timed runs; ' +
-        (o.provider === 'cuda' ? 'load: host->device copy time of the weights; ' : 'load: session creation time; ') +
-        `profiling took ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        (o.provider === 'cuda' ? 'load: host->device copy time of the weights' : 'load: session creation time'),
+      profilingSeconds: Math.round((performance.now() - started) / 1000),
       options,
     },
     models,
@@ -378,7 +378,8 @@ export function mergeProfile(basePath: string, added: ProfileJson): ProfileJson 
     );
   }
   const names = Object.keys(added.models);
-  const note = `${new Date().toISOString().slice(0, 10)}: ${names.join(', ')} measured with ${added.provenance.tool ?? 'servesim profile'}`;
+  const took = typeof added.provenance.profilingSeconds === 'number' ? ` in ${added.provenance.profilingSeconds} s` : '';
+  const note = `${added.provenance.date ?? new Date().toISOString()}: ${names.join(', ')} added by ${added.provenance.tool ?? 'servesim profile'}${took}`;
   return {
     ...base,
     provenance: { ...base.provenance, notes: base.provenance.notes ? `${base.provenance.notes}; ${note}` : note },
