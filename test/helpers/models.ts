@@ -1,6 +1,6 @@
 /** Tiny generated ONNX models for tests. */
 import { GraphBuilder } from '../../src/models/onnx/builder.js';
-import { AttributeType, DataType, type Model } from '../../src/models/onnx/proto.js';
+import { DataType, type Model } from '../../src/models/onnx/proto.js';
 
 /**
  * A Caffe2-style model with a fixed batch of 1: x [1,3,8,8] -> Conv -> Reshape [1,-1] -> Gemm ->
@@ -44,4 +44,3 @@ export function constantWeightsModel(): Model {
   return b.build({ opset: 13 });
 }
 
-export { AttributeType };
