@@ -167,3 +167,14 @@ describe('EventLoop calendar queue under changing load', () => {
     expect(got).toEqual(want);
   });
 });
+
+describe('EventLoop livelock guard', () => {
+  it('stops a zero-delay loop with an error naming the instant and the handler', () => {
+    const loop = new EventLoop();
+    function pingPong(): void {
+      loop.schedule(loop.now(), 0, pingPong);
+    }
+    loop.schedule(42, 0, pingPong);
+    expect(() => loop.run()).toThrow(/^simulation stuck at t = 42 ns: more than 20,000,000 events at the same instant .*the last handler was pingPong\)$/);
+  });
+});

@@ -202,9 +202,10 @@ describe('GPU worker timelines', () => {
     ]);
     makeSim(s, { workload: w, setup: { sendConcurrency: 1 } }).run();
     const infers = s.results.filter((r) => r.action.type === 'INFER').map((r) => [r.error ?? 'ok', r.receivedAt]);
-    // Both arrive at 10.06 ms; the first holds the only slot for 10 us (10,000 B), the second's deadline is 5 us.
+    // Both arrive at 10.06 ms; the first holds the only slot for 10 us (10,000 B), the second's deadline is
+    // 5 us: it is dropped when the slot would have taken it (10.07 ms) and reported then.
     expect(infers).toEqual([
-      ['network-too-late', 10_060_000],
+      ['network-too-late', 10_070_000],
       ['ok', 10_060_000 + 10_000 + 100_000 + 11_000 + 1_000_000 + 2_000 + 100_000 + 1_000],
     ]);
   });

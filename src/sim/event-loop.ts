@@ -32,6 +32,8 @@ const MIN_BUCKETS = 16;
 /** Re-estimate the bucket width when scans or list walks average more than this many steps. */
 const MAX_STEPS = 16;
 const CHECK_EVERY = 4096;
+/** More events than this at one instant means components answer each other with zero delay forever. */
+const MAX_SAME_INSTANT = 20_000_000;
 
 /**
  * A calendar queue (R. Brown, CACM 1988): events hash into `nb` buckets by floor(time / width);
@@ -68,6 +70,8 @@ export class EventLoop {
   private current: Nanos = 0;
   private processed = 0;
   private stopRequested = false;
+  /** Consecutive events at the current instant (a guard against zero-delay livelock). */
+  private sameInstant = 0;
 
   now(): Nanos {
     return this.current;
@@ -125,6 +129,14 @@ export class EventLoop {
       const n = this.findNext();
       const t = this.time[n];
       if (t > until) break;
+      if (t === this.current) {
+        if (++this.sameInstant > MAX_SAME_INSTANT) {
+          throw new Error(
+            `simulation stuck at t = ${t} ns: more than ${MAX_SAME_INSTANT.toLocaleString('en-US')} events at the same instant ` +
+              `(components answering each other with zero delay; the last handler was ${handlers[n]?.name || 'anonymous'})`,
+          );
+        }
+      } else this.sameInstant = 0;
       this.head[this.cur] = this.next[n];
       if (--this.size < this.nb >> 2 && this.nb > MIN_BUCKETS) this.rebuild(this.nb >> 1);
       const h = handlers[n];

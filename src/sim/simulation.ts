@@ -237,7 +237,9 @@ export class Simulation {
       for (let i = 1; i < this.sendSlots.length; i++) if (this.sendSlots[i] < this.sendSlots[s]) s = i;
       start = Math.max(depart, this.sendSlots[s]);
       if (action.sendBy !== undefined && start > action.sendBy) {
-        this.loop.schedule(depart, Priority.NETWORK, this.onLocalFailure, action);
+        // The controller's network thread drops it when it reaches it in the send queue (at
+        // `start`, without taking the slot) and reports "network too late" then.
+        this.loop.schedule(start, Priority.NETWORK, this.onLocalFailure, action);
         return id;
       }
       this.sendSlots[s] = start + wire;
