@@ -41,7 +41,7 @@ function sha256(text: string): string {
 }
 
 /** Build the simulation of a resolved experiment (async: workloads may read trace files first). */
-export async function buildSimulation(r: ResolvedExperiment): Promise<Simulation> {
+export async function buildSimulation(r: ResolvedExperiment, log?: (line: string) => void): Promise<Simulation> {
   const c = r.config;
   const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
   const env = { profile: r.profile };
@@ -62,7 +62,12 @@ export async function buildSimulation(r: ResolvedExperiment): Promise<Simulation
       gpus,
       workers: c.cluster.workers,
     });
-    if (workload.prepare) await workload.prepare();
+    if (workload.prepare) {
+      const t0 = Date.now();
+      log?.(`${c.name}: preparing workload ${w.name} (${w.type.name})...\n`);
+      await workload.prepare();
+      log?.(`${c.name}: workload ${w.name} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
     workloads.push({ workload, group: w.group, name: w.name, targets: w.targets, slo: w.slo, sloFactor: w.sloFactor });
   }
   return new Simulation(
@@ -89,7 +94,7 @@ export async function buildSimulation(r: ResolvedExperiment): Promise<Simulation
 
 /** Run one resolved experiment in memory. */
 export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}): Promise<RunOutcome> {
-  const sim = await buildSimulation(r);
+  const sim = await buildSimulation(r, opts.progress ? (line) => process.stderr.write(line) : undefined);
   const c = r.config;
   const modelNames = r.models.map((m) => m.name);
   const groupNames = r.workloads.map((w) => w.name);
