@@ -33,7 +33,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const loop = benchLoop();
 console.log(`event loop, 10,000 pending: ${fmt(loop.eventsPerSecond)} events/s (${fmt(loop.events)} events in ${loop.seconds.toFixed(2)} s; target >= 10,000,000)`);
 
-const defaults = ['experiments/quickstart.json', 'experiments/clockwork-1gpu-poisson.json', 'experiments/clockwork-1gpu.json'];
+const defaults = ['experiments/quickstart.json', 'experiments/clockwork-1gpu-poisson.json', 'experiments/clockwork-1gpu.json', 'experiments/clockwork-4000-models.json'];
 const configs = process.argv.slice(2).length ? process.argv.slice(2) : defaults.filter((f) => existsSync(f));
 for (const file of configs) {
   const { points } = loadExperiment(file);
