@@ -11,7 +11,7 @@ import { MIN, SEC } from '../sim/time.js';
 import { UserError } from '../util/errors.js';
 import { zDuration } from '../util/units-zod.js';
 import { F64Vec, I32Vec, headerPreview, parseCount, readCsv, resolveTracePath } from './csv.js';
-import { mapRanks, MappingSchema, rankByTotal } from './mapping.js';
+import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
@@ -193,9 +193,7 @@ export async function loadInvocations(
   onProgress?: (file: string, rows: number) => void,
 ): Promise<LoadedTrace> {
   const cycle = files.length * MINUTES_PER_DAY;
-  const index = new Map<string, number>();
-  const ids: string[] = [];
-  const totals = new F64Vec();
+  const fidx = new FunctionIndex();
   const rowFunc = new I32Vec();
   const rowStart = new I32Vec();
   const positions = new I32Vec(1 << 16);
@@ -205,13 +203,7 @@ export async function loadInvocations(
     let rows = 0;
     for await (const row of readInvocationRows(files[d])) {
       const key = `${row.owner}:${row.app}:${row.func}`;
-      let f = index.get(key);
-      if (f === undefined) {
-        f = ids.length;
-        index.set(key, f);
-        ids.push(key);
-        totals.push(0);
-      }
+      const f = fidx.idOf(key);
       let total = 0;
       rowFunc.push(f);
       rowStart.push(positions.length);
@@ -227,14 +219,14 @@ export async function loadInvocations(
           kept += c;
         }
       }
-      totals.data[f] += total;
+      fidx.totals.data[f] += total;
       if (++rows % 5000 === 0) onProgress?.(files[d], rows);
     }
   }
   rowStart.push(positions.length);
   return {
-    ids,
-    totals: totals.toArray(),
+    ids: fidx.ids,
+    totals: fidx.totals.toArray(),
     rowFunc: rowFunc.toArray(),
     rowStart: rowStart.toArray(),
     positions: positions.toArray(),

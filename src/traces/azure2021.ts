@@ -10,7 +10,7 @@ import { SEC } from '../sim/time.js';
 import { UserError } from '../util/errors.js';
 import { zDuration } from '../util/units-zod.js';
 import { F64Vec, I32Vec, headerPreview, readCsv, resolveTracePath } from './csv.js';
-import { mapRanks, MappingSchema, rankByTotal } from './mapping.js';
+import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
 import { ArrayArrivalSource } from './replay.js';
@@ -41,9 +41,7 @@ function num(file: string, line: number, col: string, text: string): number {
 
 /** Read and validate a 2021-format file; arrivals sorted by time (stable). */
 export async function readAzure2021(file: string, opts: { durations?: boolean } = {}): Promise<Invocations2021> {
-  const index = new Map<string, number>();
-  const ids: string[] = [];
-  const totals = new F64Vec();
+  const fidx = new FunctionIndex();
   const times = new F64Vec(1 << 14);
   const funcs = new I32Vec(1 << 14);
   const durs = opts.durations ? new F64Vec(1 << 14) : null;
@@ -70,14 +68,8 @@ export async function readAzure2021(file: string, opts: { durations?: boolean } 
     const end = num(file, line, 'end_timestamp', fields[2]);
     const dur = num(file, line, 'duration', fields[3]);
     const key = `${fields[0]}:${fields[1]}`;
-    let f = index.get(key);
-    if (f === undefined) {
-      f = ids.length;
-      index.set(key, f);
-      ids.push(key);
-      totals.push(0);
-    }
-    totals.data[f]++;
+    const f = fidx.idOf(key);
+    fidx.totals.data[f]++;
     times.push(end - dur);
     funcs.push(f);
     durs?.push(dur);
@@ -98,7 +90,7 @@ export async function readAzure2021(file: string, opts: { durations?: boolean } 
     fs[i] = funcs.data[order[i]];
     if (ds) ds[i] = durs!.data[order[i]];
   }
-  return { ids, totals: totals.toArray(), arrivals, funcs: fs, durations: ds };
+  return { ids: fidx.ids, totals: fidx.totals.toArray(), arrivals, funcs: fs, durations: ds };
 }
 
 /** Indices sorting `t` ascending, ties by index (stable). Skips the sort when already sorted. */

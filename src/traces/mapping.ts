@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { Rng } from '../sim/random.js';
+import { F64Vec } from './csv.js';
 
 export const MappingSchema = z.enum(['contiguous', 'stripe', 'random']);
 export type Mapping = z.output<typeof MappingSchema>;
@@ -38,4 +39,23 @@ export function mapRanks(functions: number, targets: number, mapping: Mapping, r
     }
   }
   return out;
+}
+
+/** Function ids in order of first appearance, with a running total per function. */
+export class FunctionIndex {
+  private readonly index = new Map<string, number>();
+  readonly ids: string[] = [];
+  readonly totals = new F64Vec();
+
+  /** The function's index, registering it (total 0) on first sight. */
+  idOf(key: string): number {
+    let f = this.index.get(key);
+    if (f === undefined) {
+      f = this.ids.length;
+      this.index.set(key, f);
+      this.ids.push(key);
+      this.totals.push(0);
+    }
+    return f;
+  }
 }
