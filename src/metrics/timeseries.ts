@@ -5,7 +5,8 @@
  * Each quantity is attributed to the window of the instant it happened: offered load to the
  * request's send time, outcomes and latency to the instant the response reached the client, cold
  * starts to the request's arrival at the controller, loads and evictions to their completion on the
- * worker, busy time is split across the windows it spans. Accounting is O(1) per request: counters
+ * worker, busy time is split across the windows it spans. With several workload groups, each group
+ * also gets its offered load, goodput, answered count and SLO attainment (ok / answered) per window. Accounting is O(1) per request: counters
  * in growable typed-array columns, and one coarse latency histogram (COARSE_SUB_BITS, 1.6%) per
  * window that is reduced to p50/p99/max and dropped as soon as simulated time has passed the
  * window's end (every event is recorded at a time >= the simulation clock, so a window whose end
@@ -50,10 +51,11 @@ export class TimeSeries {
   private end = 0;
   private readonly perGpu: boolean;
   private readonly perGroup: boolean;
-  /** Column offsets: per-GPU exec busy, then per-group sent, per-group ok. */
+  /** Column offsets: per-GPU exec busy, then per-group sent, per-group ok, per-group answered. */
   private readonly gpuCol: number;
   private readonly groupSentCol: number;
   private readonly groupOkCol: number;
+  private readonly groupAnsweredCol: number;
 
   constructor(
     readonly window: Nanos,
@@ -66,7 +68,8 @@ export class TimeSeries {
     this.gpuCol = NFIXED;
     this.groupSentCol = this.gpuCol + (this.perGpu ? gpus : 0);
     this.groupOkCol = this.groupSentCol + (this.perGroup ? groupNames.length : 0);
-    const ncols = this.groupOkCol + (this.perGroup ? groupNames.length : 0);
+    this.groupAnsweredCol = this.groupOkCol + (this.perGroup ? groupNames.length : 0);
+    const ncols = this.groupAnsweredCol + (this.perGroup ? groupNames.length : 0);
     this.cols = Array.from({ length: ncols }, () => new Float64Array(this.cap));
   }
 
@@ -102,6 +105,7 @@ export class TimeSeries {
   response(at: Nanos, outcomeCol: number, group: number, latency: Nanos): void {
     const k = this.idx(at);
     this.cols[outcomeCol][k]++;
+    if (this.perGroup) this.cols[this.groupAnsweredCol + group][k]++;
     if (outcomeCol <= C.late) {
       if (outcomeCol === C.ok && this.perGroup) this.cols[this.groupOkCol + group][k]++;
       let h = this.hists[k];
@@ -201,6 +205,8 @@ export class TimeSeries {
     if (this.perGroup) {
       for (const n of this.groupNames) head.push(`offered_rps:${n}`);
       for (const n of this.groupNames) head.push(`goodput_rps:${n}`);
+      for (const n of this.groupNames) head.push(`answered:${n}`);
+      for (const n of this.groupNames) head.push(`attainment:${n}`);
     }
     const lines = [head.join(',')];
     const c = this.cols;
@@ -233,6 +239,11 @@ export class TimeSeries {
       if (this.perGroup) {
         for (let g = 0; g < this.groupNames.length; g++) row.push(r(c[this.groupSentCol + g][k] / secs, 6));
         for (let g = 0; g < this.groupNames.length; g++) row.push(r(c[this.groupOkCol + g][k] / secs, 6));
+        for (let g = 0; g < this.groupNames.length; g++) row.push(String(c[this.groupAnsweredCol + g][k]));
+        for (let g = 0; g < this.groupNames.length; g++) {
+          const n = c[this.groupAnsweredCol + g][k];
+          row.push(n > 0 ? r(c[this.groupOkCol + g][k] / n, 8) : '');
+        }
       }
       lines.push(row.join(','));
     }
