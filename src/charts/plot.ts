@@ -21,22 +21,22 @@ export const CHART_HEIGHT = 600;
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 const color = (i: number): string => PALETTE[i % PALETTE.length];
 
-type Pt = { x: number; y: number };
-type LineDataset = ChartDataset<'line', Pt[]>;
+export type Pt = { x: number; y: number };
+export type LineDataset = ChartDataset<'line', Pt[]>;
 
 /** Beyond the palette's 10 colours, cycles are told apart by dash patterns. */
 const CYCLE_DASH = [[], [10, 3], [3, 3], [12, 3, 3, 3]];
 
-function line(label: string, data: Pt[], i: number, extra: Partial<LineDataset> = {}): LineDataset {
+export function line(label: string, data: Pt[], i: number, extra: Partial<LineDataset> = {}): LineDataset {
   const dash = CYCLE_DASH[Math.floor(i / PALETTE.length) % CYCLE_DASH.length];
   return { label, data, borderColor: color(i), backgroundColor: color(i), borderWidth: 1.8, pointRadius: 0, fill: false, borderDash: dash, ...extra };
 }
 
-function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { type: 'linear', title: { display: true, text: title, font: { size: 14 } }, ...extra };
 }
 
-function baseOptions(title: string, subtitle: string | undefined, x: Record<string, unknown>, y: Record<string, unknown>, more: Record<string, unknown> = {}): any {
+export function baseOptions(title: string, subtitle: string | undefined, x: Record<string, unknown>, y: Record<string, unknown>, more: Record<string, unknown> = {}): any {
   return {
     responsive: false,
     animation: false,
@@ -52,7 +52,7 @@ function baseOptions(title: string, subtitle: string | undefined, x: Record<stri
 }
 
 /** Log-axis tick labels: 1, 0.1, 0.01 ... as 1e-k where that is shorter. */
-function logTicks(value: number | string): string {
+export function logTicks(value: number | string): string {
   const v = Number(value);
   const e = Math.floor(Math.log10(v) + 1e-9);
   const mant = Number((v / 10 ** e).toPrecision(3));

@@ -17,6 +17,7 @@ import { VERSION } from '../version.js';
 import { fmt, pct, summaryTable, table } from './format.js';
 import { listProfiles } from './list.js';
 import { registerTraceCommands } from './trace.js';
+import { registerReproduceCommand } from './reproduce.js';
 import { registerProfileCommands } from './profile.js';
 
 function collect(v: string, prev: string[]): string[] {
@@ -200,6 +201,7 @@ export function buildProgram(): Command {
     });
 
   registerTraceCommands(program);
+  registerReproduceCommand(program);
   registerProfileCommands(program);
 
   return program;

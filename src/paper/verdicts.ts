@@ -1,0 +1,442 @@
+/**
+ * The paper's claims, checked by code against result directories. Every verdict is computed from
+ * the numbers in summary.json / timeseries.csv / index.json of a run (never from text), and its
+ * `detail` states the numbers it was decided on, so a claim that does not hold says by how much.
+ */
+import { join } from 'node:path';
+import { loadRuns, readCsvColumns, type RunResult } from '../charts/results.js';
+import { parseDuration, SEC } from '../sim/time.js';
+
+export interface Claim {
+  /** Figure id, e.g. "fig5". */
+  figure: string;
+  /** The paper's claim as a checkable statement. */
+  claim: string;
+  /** true: holds; false: differs; null: could not be checked (e.g. the data is missing). */
+  holds: boolean | null;
+  /** The numbers the verdict was decided on. */
+  detail: string;
+}
+
+const pct = (x: number, d = 2): string => (Number.isFinite(x) ? `${(100 * x).toFixed(d)}%` : 'n/a');
+const num = (x: number, d = 0): string =>
+  Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a';
+
+export function verdictText(c: Claim): string {
+  return c.holds === null ? 'not checked' : c.holds ? 'holds' : 'differs';
+}
+
+// ------------------------------------------------------------------ time-series windows
+
+export interface Window {
+  t: number;
+  len: number;
+  row: Record<string, number>;
+}
+
+/**
+ * The full windows of a run's timeseries.csv inside its measured interval [warmup, duration):
+ * partial windows (the last one, a window cut by the warm-up or the end) are left out.
+ */
+export function measuredWindows(r: RunResult): Window[] {
+  const ts = readCsvColumns(join(r.dir, 'timeseries.csv'));
+  const warm = Number(r.summary.warmupSeconds ?? 0);
+  const dur = Number(r.summary.durationSeconds ?? Infinity);
+  const out: Window[] = [];
+  const n = ts.t_s?.length ?? 0;
+  const width = Math.max(...(ts.window_s ?? [0]));
+  for (let i = 0; i < n; i++) {
+    const t = ts.t_s[i];
+    const len = ts.window_s[i];
+    if (len < width - 1e-9 || t < warm - 1e-9 || t + len > dur + 1e-9) continue;
+    const row: Record<string, number> = {};
+    for (const k of Object.keys(ts)) row[k] = ts[k][i];
+    out.push({ t, len, row });
+  }
+  return out;
+}
+
+/** ok / everything answered in a window (NaN when nothing was answered). */
+export function windowAttainment(row: Record<string, number>, group?: string): number {
+  if (group !== undefined) return row[`attainment:${group}`];
+  const answered = row.ok + row.late + row.timeout + row.rejected + row.failed;
+  return answered > 0 ? row.ok / answered : NaN;
+}
+
+function sloMs(r: RunResult): number {
+  const v = r.params['workload.slo'];
+  if (v !== undefined) return parseDuration(v as string | number) / 1e6;
+  const w = r.resolved?.derived?.workloads?.[0];
+  return typeof w?.slo === 'number' ? w.slo / 1e6 : NaN;
+}
+
+const schedulerOf = (r: RunResult): string => String(r.params['scheduler.type'] ?? r.summary.scheduler);
+
+// ------------------------------------------------------------------ fig5
+
+export interface Fig5Options {
+  /** The GPU's batched capacity (r/s): max batch / exec(model, max batch) from the profile. */
+  capacity: number;
+}
+
+/** fig5: one GPU, closed loop, SLO sweep, Clockwork against the baselines. */
+export function fig5Claims(dir: string, o: Fig5Options): Claim[] {
+  const runs = loadRuns([dir]);
+  const cw = runs.filter((r) => schedulerOf(r) === 'clockwork').sort((a, b) => sloMs(a) - sloMs(b));
+  const base = runs.filter((r) => schedulerOf(r) !== 'clockwork');
+  const claims: Claim[] = [];
+  const loose = cw.filter((r) => sloMs(r) >= 25);
+  const worst = loose.reduce<RunResult | undefined>((w, r) => (!w || r.summary.goodput < w.summary.goodput ? r : w), undefined);
+  claims.push({
+    figure: 'fig5',
+    claim: `Clockwork goodput within 10% of the batched capacity (${num(o.capacity)} r/s) for every SLO >= 25 ms`,
+    holds: loose.length ? loose.every((r) => r.summary.goodput >= 0.9 * o.capacity) : null,
+    detail: loose.length
+      ? `${loose.map((r) => `${sloMs(r)} ms: ${num(r.summary.goodput)} r/s`).join(', ')}; lowest ${num(worst!.summary.goodput)} r/s = ${pct(worst!.summary.goodput / o.capacity, 1)} of capacity`
+      : 'no Clockwork run with SLO >= 25 ms',
+  });
+  const tight = cw.filter((r) => sloMs(r) >= 10 && sloMs(r) <= 50);
+  const losses: string[] = [];
+  const parts: string[] = [];
+  for (const r of tight) {
+    const rivals = base.filter((b) => sloMs(b) === sloMs(r));
+    const best = rivals.reduce<RunResult | undefined>((w, b) => (!w || b.summary.goodput > w.summary.goodput ? b : w), undefined);
+    parts.push(`${sloMs(r)} ms: clockwork ${num(r.summary.goodput)} vs best baseline ${best ? `${schedulerOf(best)} ${num(best.summary.goodput)}` : 'none'} r/s`);
+    for (const b of rivals) if (b.summary.goodput >= r.summary.goodput) losses.push(`${schedulerOf(b)} at ${sloMs(r)} ms`);
+  }
+  claims.push({
+    figure: 'fig5',
+    claim: 'Clockwork goodput above every baseline\'s at SLOs of 10-50 ms',
+    holds: tight.length && base.length ? losses.length === 0 : null,
+    detail: `${parts.join('; ')}${losses.length ? `; not above: ${losses.join(', ')}` : ''}`,
+  });
+  const lateParts = cw.map((r) => {
+    const s = r.summary.requests;
+    const done = s.ok + s.late;
+    return { slo: sloMs(r), late: s.late, frac: done > 0 ? s.late / done : 0 };
+  });
+  const bad = lateParts.filter((p) => p.frac >= 0.001);
+  claims.push({
+    figure: 'fig5',
+    claim: 'Clockwork: fewer than 0.1% of its completed responses late, at every SLO',
+    holds: cw.length ? bad.length === 0 : null,
+    detail: lateParts.map((p) => `${p.slo} ms: ${num(p.late)} late (${pct(p.frac, 3)})`).join(', '),
+  });
+  const reactive = base.filter((r) => ['clipper', 'infaas'].includes(schedulerOf(r)) && sloMs(r) <= 50);
+  const lost = reactive.filter((r) => r.summary.goodput < 0.5 * o.capacity && (r.summary.latencyMs?.p99 ?? 0) > sloMs(r));
+  claims.push({
+    figure: 'fig5',
+    claim: 'Clipper and INFaaS lose most goodput at tight SLOs (<= 50 ms: goodput < 50% of capacity, p99 latency beyond the SLO)',
+    holds: reactive.length ? lost.length === reactive.length : null,
+    detail: reactive.map((r) => `${schedulerOf(r)} ${sloMs(r)} ms: ${num(r.summary.goodput)} r/s, p99 ${num(r.summary.latencyMs?.p99 ?? NaN, 1)} ms`).join('; '),
+  });
+  return claims;
+}
+
+// ------------------------------------------------------------------ fig6
+
+export interface Fig6Options {
+  /** Time the first major model becomes active (s) and the activation interval (s). */
+  leadIn: number;
+  interval: number;
+  /** How many major models fit in one GPU's weight cache. */
+  fit: number;
+  majorGroup?: string;
+  minorGroup?: string;
+}
+
+/** Active major models at time t (s). */
+export function activeMajors(o: Fig6Options, t: number): number {
+  return t < o.leadIn ? 0 : Math.floor((t - o.leadIn) / o.interval) + 1;
+}
+
+export function fig6Claims(dir: string, o: Fig6Options): Claim[] {
+  const [r] = loadRuns([dir]);
+  const major = o.majorGroup ?? 'major';
+  const minor = o.minorGroup ?? 'minor';
+  const ws = measuredWindows(r);
+  const att = ws.map((w) => ({ t: w.t, a: windowAttainment(w.row, minor) })).filter((x) => Number.isFinite(x.a));
+  const worst = att.reduce<{ t: number; a: number } | undefined>((m, x) => (!m || x.a < m.a ? x : m), undefined);
+  const below = att.filter((x) => x.a < 0.999);
+  const claims: Claim[] = [];
+  claims.push({
+    figure: 'fig6',
+    claim: `minor model SLO attainment >= 99.9% in every ${ws[0]?.len ?? '?'} s window`,
+    holds: att.length ? below.length === 0 : null,
+    detail: att.length
+      ? `${att.length - below.length} of ${att.length} windows >= 99.9%; lowest ${pct(worst!.a, 2)} (window at ${worst!.t} s); whole run ${pct(r.summary.groups?.[minor]?.sloAttainment ?? NaN, 2)}`
+      : 'no window with minor-model responses',
+  });
+  // Windows entirely while the active majors fit in memory, and entirely after they exceed it.
+  const fitEnd = o.leadIn + o.fit * o.interval; // the (fit+1)-th major activates here
+  const before = ws.filter((w) => w.t >= o.leadIn && w.t + w.len <= fitEnd);
+  const after = ws.filter((w) => w.t >= fitEnd);
+  const mean = (xs: Window[], col: string): number => xs.reduce((s, w) => s + w.row[col], 0) / xs.length;
+  const gBefore = mean(before, `goodput_rps:${major}`);
+  const gAfter = mean(after, `goodput_rps:${major}`);
+  const pBefore = mean(before, 'pcie_util');
+  const pAfter = mean(after, 'pcie_util');
+  claims.push({
+    figure: 'fig6',
+    claim: `major-model goodput falls (by >= 10%) once more models are active than fit in memory (${o.fit}), with PCIe loading the bottleneck (weights-lane utilization >= 80%)`,
+    holds: before.length && after.length ? gAfter <= 0.9 * gBefore && pAfter >= 0.8 : null,
+    detail:
+      before.length && after.length
+        ? `major goodput ${num(gBefore)} r/s while <= ${o.fit} active (${before.length} windows) -> ${num(gAfter)} r/s after (${after.length} windows): ${gAfter <= gBefore ? '-' : '+'}${pct(Math.abs(1 - gAfter / gBefore), 1)}; PCIe utilization ${pct(pBefore, 0)} -> ${pct(pAfter, 0)}`
+        : `not enough windows before (${before.length}) or after (${after.length}) the ${o.fit}th activation at ${fitEnd} s`,
+  });
+  return claims;
+}
+
+// ------------------------------------------------------------------ fig7 / fig8 (SLO ramps)
+
+export interface RampOptions {
+  start: number;
+  factor: number;
+  /** Step length (s). */
+  every: number;
+  max: number;
+  /** Batch-1 execution time of the model (ms): SLO = factor x this. */
+  b1Ms: number;
+}
+
+export function rampSloMs(o: RampOptions, t: number): number {
+  return Math.min(o.max, o.start * Math.pow(o.factor, Math.floor(t / o.every + 1e-9))) * o.b1Ms;
+}
+
+const pointLabel = (r: RunResult): string =>
+  Object.entries(r.params)
+    .map(([k, v]) => `${k.replace(/^.*\./, '').replace(/\[\d+\]/, '')}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
+
+export interface Fig7Options extends RampOptions {
+  /** SLO (ms) from which goodput should approach the offered load. */
+  looseMs: number;
+}
+
+export function fig7Claims(dir: string, o: Fig7Options): Claim[] {
+  const runs = loadRuns([dir]);
+  const claims: Claim[] = [];
+  const shortfalls: string[] = [];
+  const lateParts: string[] = [];
+  let checked = 0;
+  let lateBad = 0;
+  let worstRatio = Infinity;
+  let worstLate = 0;
+  for (const r of runs) {
+    const ws = measuredWindows(r);
+    let ok = 0;
+    let off = 0;
+    let late = 0;
+    let answered = 0;
+    for (const w of ws) {
+      const slo = rampSloMs(o, w.t);
+      if (slo >= o.looseMs) {
+        checked++;
+        const ratio = w.row.offered_rps > 0 ? w.row.goodput_rps / w.row.offered_rps : 1;
+        worstRatio = Math.min(worstRatio, ratio);
+        if (ratio < 0.95) shortfalls.push(`${pointLabel(r)} at ${num(slo, 1)} ms: ${pct(ratio, 1)}`);
+      } else {
+        ok += w.row.ok;
+        off += w.row.offered_rps * w.len;
+        late += w.row.late;
+        answered += w.row.ok + w.row.late + w.row.timeout + w.row.rejected + w.row.failed;
+      }
+    }
+    const lf = answered > 0 ? late / answered : 0;
+    worstLate = Math.max(worstLate, lf);
+    if (lf > 0.01) lateBad++;
+    lateParts.push(`${pointLabel(r)}: ${pct(lf, 1)} late, ${pct(off > 0 ? ok / off : NaN, 1)} goodput/offered`);
+  }
+  claims.push({
+    figure: 'fig7',
+    claim: `goodput approaches the offered load (>= 95% of it in every ramp step) once the SLO is >= ${o.looseMs} ms (a few times b1 = ${o.b1Ms} ms)`,
+    holds: checked ? shortfalls.length === 0 : null,
+    detail: `${checked - shortfalls.length} of ${checked} steps >= 95%; lowest ${pct(worstRatio, 1)}${shortfalls.length ? `; below: ${shortfalls.slice(0, 6).join('; ')}${shortfalls.length > 6 ? ' ...' : ''}` : ''}`,
+  });
+  claims.push({
+    figure: 'fig7',
+    claim: `below ${o.looseMs} ms Clockwork rejects what it cannot serve rather than serving it late (late responses <= 1% of the requests answered in those steps, every point)`,
+    holds: runs.length ? lateBad === 0 : null,
+    detail: `worst ${pct(worstLate, 1)} late; ${lateParts.join('; ')}`,
+  });
+  return claims;
+}
+
+export interface Fig8Options extends RampOptions {
+  foreground?: string;
+  background?: string;
+  /** The sweep parameter whose 0 marks the point without background clients. */
+  concurrencyKey?: string;
+}
+
+export function fig8Claims(dir: string, o: Fig8Options): Claim[] {
+  const runs = loadRuns([dir]);
+  const fg = o.foreground ?? 'foreground';
+  const bg = o.background ?? 'background';
+  const key = o.concurrencyKey ?? 'workload[1].concurrency';
+  const none = runs.find((r) => Number(r.params[key]) === 0);
+  const loaded = runs.filter((r) => r !== none);
+  const claims: Claim[] = [];
+  if (!none || loaded.length === 0) {
+    claims.push({ figure: 'fig8', claim: 'foreground attainment unaffected by background load', holds: null, detail: 'needs the no-background point and at least one with background' });
+    return claims;
+  }
+  const att = (r: RunResult): number => r.summary.groups?.[fg]?.sloAttainment ?? NaN;
+  const perWindow = (r: RunResult): Map<number, number> => new Map(measuredWindows(r).map((w) => [w.t, windowAttainment(w.row, fg)]));
+  const base = perWindow(none);
+  const parts: string[] = [];
+  let holds = true;
+  for (const r of loaded) {
+    const d = att(r) - att(none);
+    let maxDiff = 0;
+    let at = NaN;
+    for (const [t, a] of perWindow(r)) {
+      const b = base.get(t);
+      if (b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+      if (Math.abs(a - b) > maxDiff) {
+        maxDiff = Math.abs(a - b);
+        at = t;
+      }
+    }
+    if (Math.abs(d) > 0.01) holds = false;
+    parts.push(`${pointLabel(r)}: ${pct(att(r), 2)} (${d >= 0 ? '+' : ''}${(100 * d).toFixed(2)} points; largest per-step difference ${(100 * maxDiff).toFixed(1)} points at ${num(rampSloMs(o, at), 1)} ms)`);
+  }
+  claims.push({
+    figure: 'fig8',
+    claim: 'foreground SLO attainment unaffected by the background load (within 1 percentage point of the run without background)',
+    holds,
+    detail: `without background ${pct(att(none), 2)}; ${parts.join('; ')}`,
+  });
+  const fills = loaded.map((r) => {
+    const util = (r.summary.gpuUtilization as number[]).reduce((s, x) => s + x, 0) / r.summary.gpuUtilization.length;
+    return { r, util, good: r.summary.groups?.[bg]?.goodput ?? 0 };
+  });
+  const baseUtil = (none.summary.gpuUtilization as number[]).reduce((s, x) => s + x, 0) / none.summary.gpuUtilization.length;
+  claims.push({
+    figure: 'fig8',
+    claim: 'the background fills the remaining capacity (background goodput > 0, mean GPU utilization >= 90%)',
+    holds: fills.every((f) => f.good > 0 && f.util >= 0.9),
+    detail: `GPU utilization without background ${pct(baseUtil, 0)}; ${fills.map((f) => `${pointLabel(f.r)}: background ${num(f.good)} r/s, GPU utilization ${pct(f.util, 0)}`).join('; ')}`,
+  });
+  return claims;
+}
+
+// ------------------------------------------------------------------ fig9 / fig10
+
+export function fig9Claims(dir: string): Claim[] {
+  const [r] = loadRuns([dir]);
+  const s = r.summary;
+  const claims: Claim[] = [];
+  claims.push({
+    figure: 'fig9',
+    claim: 'SLO attainment >= 99.99% at 100 ms over the measured window (paper: 99.997%)',
+    holds: s.requests.total > 0 ? s.sloAttainment >= 0.9999 : null,
+    detail: `${pct(s.sloAttainment, 4)} of ${num(s.requests.total)} requests (ok ${num(s.requests.ok)}, late ${num(s.requests.late)}, timeout ${num(s.requests.timeout)}, failed ${num(s.requests.failed)}, unfinished ${num(s.requests.unfinished)})`,
+  });
+  const ws = measuredWindows(r);
+  const ratios = ws.map((w) => ({ t: w.t, x: w.row.offered_rps > 0 ? w.row.goodput_rps / w.row.offered_rps : 1 }));
+  const low = ratios.reduce<{ t: number; x: number } | undefined>((m, v) => (!m || v.x < m.x ? v : m), undefined);
+  const offered = ws.map((w) => w.row.offered_rps);
+  claims.push({
+    figure: 'fig9',
+    claim: 'goodput follows the offered load over the day (>= 99% of it in every minute)',
+    holds: ws.length ? ratios.every((v) => v.x >= 0.99) : null,
+    detail: ws.length
+      ? `${ws.length} windows, offered load ${num(Math.min(...offered))}-${num(Math.max(...offered))} r/s; lowest goodput/offered ${pct(low!.x, 2)} (window at ${low!.t} s)`
+      : 'no full window in the measured interval',
+  });
+  const missed = s.requests.total - s.requests.ok;
+  claims.push({
+    figure: 'fig9',
+    claim: 'cold starts are served through PCIe loads (loads issued, and the requests that missed their SLO are < 1% of the cold starts)',
+    holds: s.coldStarts > 0 ? s.loads > 0 && missed < 0.01 * s.coldStarts : null,
+    detail: `${num(s.coldStarts)} cold-start requests, ${num(s.loads)} loads (${num(s.loadsFailed)} failed), ${num(s.evictions)} evictions; ${num(missed)} requests missed their SLO`,
+  });
+  return claims;
+}
+
+export function fig10Claims(dir: string): Claim[] {
+  const [r] = loadRuns([dir]);
+  const p = r.summary.predictionError;
+  const infer = p?.INFER?.absErrorMs;
+  const load = p?.LOAD?.absErrorMs;
+  const claims: Claim[] = [];
+  claims.push({
+    figure: 'fig10',
+    claim: 'INFER completion-time prediction errors are sub-millisecond (p99 of |predicted - actual| < 1 ms)',
+    holds: infer ? infer.p99 < 1 : null,
+    detail: infer ? `INFER |error| p50 ${num(infer.p50, 3)} ms, p99 ${num(infer.p99, 3)} ms, max ${num(infer.max, 3)} ms over ${num(p.INFER.count)} predictions` : 'no INFER predictions recorded',
+  });
+  claims.push({
+    figure: 'fig10',
+    claim: 'LOAD prediction errors are larger than INFER\'s (p99)',
+    holds: infer && load ? load.p99 > infer.p99 : null,
+    detail: infer && load ? `LOAD |error| p50 ${num(load.p50, 3)} ms, p99 ${num(load.p99, 3)} ms over ${num(p.LOAD.count)} predictions vs INFER p99 ${num(infer.p99, 3)} ms` : 'no LOAD predictions recorded',
+  });
+  return claims;
+}
+
+// ------------------------------------------------------------------ fig11
+
+/** Peak goodput of a run: the highest goodput of a full window. */
+export function peakGoodput(r: RunResult): number {
+  const ws = measuredWindows(r);
+  return ws.length ? Math.max(...ws.map((w) => w.row.goodput_rps)) : 0;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/** Median (over seeds) of the peak goodput per number of GPUs, ascending in GPUs. */
+export function fig11Series(dir: string, gpusKey = 'cluster.workers'): Array<{ gpus: number; goodput: number; runs: number; controllerBusy: number }> {
+  const by = new Map<number, RunResult[]>();
+  for (const r of loadRuns([dir])) {
+    const n = Number(r.params[gpusKey] ?? r.summary.gpus);
+    by.set(n, [...(by.get(n) ?? []), r]);
+  }
+  return [...by.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([gpus, rs]) => ({
+      gpus,
+      goodput: median(rs.map(peakGoodput)),
+      runs: rs.length,
+      controllerBusy: median(rs.map((r) => (r.summary.schedulerStats?.controllerBusyMs ?? 0) / 1000 / (r.summary.durationSeconds || 1))),
+    }));
+}
+
+export function fig11Claims(dir: string): Claim[] {
+  const s = fig11Series(dir);
+  const claims: Claim[] = [];
+  const line = s.map((p) => `${p.gpus}: ${num(p.goodput)}`).join(', ');
+  if (s.length < 3) {
+    claims.push({ figure: 'fig11', claim: 'goodput grows with GPUs, then saturates', holds: null, detail: `needs at least 3 GPU counts, found ${s.length}` });
+    return claims;
+  }
+  const first = s[0];
+  const peakAt = s.reduce((m, p) => (p.goodput > m.goodput ? p : m), first);
+  const rising = s.filter((p) => p.gpus <= peakAt.gpus);
+  const dips = rising.filter((p, i) => i > 0 && p.goodput < 0.98 * rising[i - 1].goodput);
+  claims.push({
+    figure: 'fig11',
+    claim: 'peak goodput grows with the number of GPUs (at least doubling from the smallest cluster, no dip > 2% on the way up)',
+    holds: peakAt.goodput >= 2 * first.goodput && dips.length === 0,
+    detail: `median peak goodput (r/s) by GPUs: ${line}`,
+  });
+  const last = s[s.length - 1];
+  const scaling = last.goodput / last.gpus / (first.goodput / first.gpus);
+  const prev = s[s.length - 2];
+  const tailGain = last.goodput / prev.goodput - 1;
+  claims.push({
+    figure: 'fig11',
+    claim: 'then it saturates: goodput per GPU at the largest cluster < 75% of that at the smallest, and < 10% more goodput from the last step in GPUs',
+    holds: scaling < 0.75 && tailGain < 0.1,
+    detail: `goodput per GPU ${num(first.goodput / first.gpus)} r/s at ${first.gpus} GPUs vs ${num(last.goodput / last.gpus)} r/s at ${last.gpus} (${pct(scaling, 0)}); ${prev.gpus} -> ${last.gpus} GPUs: ${tailGain >= 0 ? '+' : ''}${pct(tailGain, 1)}; controller busy ${pct(first.controllerBusy, 0)} at ${first.gpus} GPUs, ${pct(last.controllerBusy, 0)} at ${last.gpus}`,
+  });
+  return claims;
+}
+
+export const _internal = { pct, num, SEC };

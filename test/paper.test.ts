@@ -1,0 +1,198 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { OUTCOME_COLUMN, TimeSeries } from '../src/metrics/timeseries.js';
+import { EXPERIMENTS, parseOnly } from '../src/paper/experiments.js';
+import { renderReport } from '../src/paper/report.js';
+import { reproduce } from '../src/paper/reproduce.js';
+import { fig11Claims, fig5Claims, fig6Claims, fig9Claims, rampSloMs } from '../src/paper/verdicts.js';
+import { MS, SEC } from '../src/sim/time.js';
+import { UserError } from '../src/util/errors.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'servesim-paper-'));
+
+function counts(ok: number, late = 0, timeout = 0) {
+  return { total: ok + late + timeout, ok, late, timeout, rejected: 0, failed: 0, unfinished: 0 };
+}
+
+/** A run directory with a summary and (optionally) a time series. */
+function writeRun(dir: string, summary: Record<string, unknown>, ts?: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ name: 't', scheduler: 'clockwork', warmupSeconds: 0, durationSeconds: 100, ...summary }));
+  if (ts !== undefined) writeFileSync(join(dir, 'timeseries.csv'), ts);
+}
+
+/** A sweep directory: points with their params and summaries. */
+function writeSweep(dir: string, points: Array<{ params: Record<string, unknown>; summary: Record<string, unknown>; ts?: string }>): void {
+  const index = points.map((p, i) => ({ point: `p${i}`, dir: `p${i}`, params: p.params }));
+  points.forEach((p, i) => writeRun(join(dir, `p${i}`), p.summary, p.ts));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+}
+
+const TS_HEAD = 't_s,window_s,offered_rps,goodput_rps,throughput_rps,ok,late,timeout,rejected,failed,pcie_util';
+
+describe('per-group time series', () => {
+  it('counts answered requests and attainment per group and window', () => {
+    const ts = new TimeSeries(SEC, 1, ['fg', 'bg']);
+    ts.submit(0, 0);
+    ts.response(100 * MS, OUTCOME_COLUMN.ok, 0, 5 * MS);
+    ts.response(200 * MS, OUTCOME_COLUMN.late, 0, 50 * MS);
+    ts.response(300 * MS, OUTCOME_COLUMN.timeout, 0, 0);
+    ts.response(400 * MS, OUTCOME_COLUMN.ok, 0, 5 * MS);
+    ts.response(1500 * MS, OUTCOME_COLUMN.ok, 1, 5 * MS);
+    ts.finish(2 * SEC);
+    const [head, w0, w1] = ts.toCsv().trim().split('\n').map((l) => l.split(','));
+    const col = (row: string[], name: string): string => row[head.indexOf(name)];
+    expect(col(w0, 'answered:fg')).toBe('4');
+    expect(col(w0, 'attainment:fg')).toBe('0.5');
+    expect(col(w0, 'answered:bg')).toBe('0');
+    expect(col(w0, 'attainment:bg')).toBe('');
+    expect(col(w1, 'attainment:bg')).toBe('1');
+    expect(col(w1, 'goodput_rps:bg')).toBe('1');
+  });
+});
+
+describe('paper verdicts', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const fig5Point = (slo: string, sched: string, goodput: number, late: number, p99: number) => ({
+    params: { 'workload.slo': slo, 'scheduler.type': sched },
+    summary: { scheduler: sched, goodput, requests: counts(10_000, late), latencyMs: { p99 } },
+  });
+
+  it('fig5: holds when Clockwork is near capacity, above the baselines and never late', () => {
+    const dir = tmp();
+    writeSweep(dir, [
+      fig5Point('10ms', 'clockwork', 700, 0, 9),
+      fig5Point('10ms', 'clipper', 0, 5000, 500),
+      fig5Point('25ms', 'clockwork', 790, 0, 20),
+      fig5Point('25ms', 'clipper', 10, 5000, 500),
+      fig5Point('25ms', 'infaas', 0, 5000, 300),
+    ]);
+    const claims = fig5Claims(dir, { capacity: 806 });
+    expect(claims.map((c) => c.holds)).toEqual([true, true, true, true]);
+    expect(claims[0].detail).toContain('25 ms: 790 r/s');
+  });
+
+  it('fig5: differs, with the numbers, when Clockwork falls short or serves late', () => {
+    const dir = tmp();
+    writeSweep(dir, [
+      fig5Point('10ms', 'clockwork', 341, 370, 10),
+      fig5Point('10ms', 'triton', 400, 0, 9),
+      fig5Point('25ms', 'clockwork', 600, 0, 20),
+    ]);
+    const [capacity, above, late] = fig5Claims(dir, { capacity: 806 });
+    expect(capacity.holds).toBe(false);
+    expect(capacity.detail).toContain('74.4% of capacity');
+    expect(above.holds).toBe(false);
+    expect(above.detail).toContain('not above: triton at 10 ms');
+    expect(late.holds).toBe(false);
+    expect(late.detail).toContain('10 ms: 370 late (3.568%)');
+  });
+
+  it('fig6: minor attainment per window and the major fall after the cache fills', () => {
+    const dir = tmp();
+    const head = `${TS_HEAD},goodput_rps:major,goodput_rps:minor,answered:minor,attainment:minor`;
+    // leadIn 10 s, interval 1 s, 20 fit: more than fit from 30 s on.
+    const rows = [
+      '0,10,200,200,200,2000,0,0,0,0,0,0,200,2000,1',
+      '10,10,1200,800,800,8000,0,0,0,0,0.1,600,200,2000,1',
+      '20,10,1200,800,800,8000,0,0,0,0,0.1,600,200,2000,0.9995',
+      '30,10,1200,500,500,5000,0,0,0,0,0.95,300,200,2000,0.998',
+      '40,10,1200,500,500,5000,0,0,0,0,0.97,300,200,2000,1',
+    ];
+    writeRun(dir, { groups: { minor: { sloAttainment: 0.9995 } } }, [head, ...rows].join('\n') + '\n');
+    const [minor, major] = fig6Claims(dir, { leadIn: 10, interval: 1, fit: 20 });
+    expect(minor.holds).toBe(false);
+    expect(minor.detail).toContain('4 of 5 windows >= 99.9%; lowest 99.80% (window at 30 s)');
+    expect(major.holds).toBe(true);
+    expect(major.detail).toContain('600 r/s while <= 20 active (2 windows) -> 300 r/s after (2 windows): -50.0%');
+  });
+
+  it('fig9: the 99.99% attainment claim holds or differs by the numbers', () => {
+    const good = tmp();
+    const ts = `${TS_HEAD}\n0,60,100,100,100,6000,0,0,0,0,0.1\n60,60,200,199.9,199.9,11994,0,6,0,0,0.2\n`;
+    writeRun(good, { sloAttainment: 0.99995, requests: counts(99_995, 0, 5), coldStarts: 1000, loads: 900, loadsFailed: 0, evictions: 800 }, ts);
+    expect(fig9Claims(good).map((c) => c.holds)).toEqual([true, true, true]);
+    const bad = tmp();
+    writeRun(bad, { sloAttainment: 0.99, requests: counts(99_000, 0, 1000), coldStarts: 1000, loads: 900, loadsFailed: 0, evictions: 800 }, ts);
+    const [att, , cold] = fig9Claims(bad);
+    expect(att.holds).toBe(false);
+    expect(att.detail).toContain('99.0000% of 100,000 requests');
+    expect(cold.holds).toBe(false);
+    expect(cold.detail).toContain('1,000 requests missed their SLO');
+  });
+
+  it('fig11: median peak goodput over seeds, growth then saturation', () => {
+    const dir = tmp();
+    const peak = (g: number) => `${TS_HEAD}\n0,60,${g},${g},${g},0,0,0,0,0,0\n60,60,${2 * g},${g / 2},${g / 2},0,0,0,0,0,0\n`;
+    const pts = [];
+    for (const [gpus, gs] of [[10, [10e3, 11e3, 9e3]], [40, [38e3, 39e3, 40e3]], [80, [60e3, 61e3, 62e3]], [120, [62e3, 63e3, 64e3]]] as const) {
+      gs.forEach((g, s) => pts.push({ params: { 'cluster.workers': gpus, seed: s + 1 }, summary: { gpus, durationSeconds: 120 }, ts: peak(g) }));
+    }
+    writeSweep(dir, pts);
+    const [grows, saturates] = fig11Claims(dir);
+    expect(grows.detail).toContain('10: 10,000, 40: 39,000, 80: 61,000, 120: 63,000');
+    expect(grows.holds).toBe(true);
+    expect(saturates.holds).toBe(true);
+  });
+
+  it('ramp SLO per step', () => {
+    const o = { start: 1, factor: 1.5, every: 30, max: 100, b1Ms: 2 };
+    expect(rampSloMs(o, 0)).toBe(2);
+    expect(rampSloMs(o, 30)).toBe(3);
+    expect(rampSloMs(o, 10_000)).toBe(200);
+  });
+});
+
+describe('servesim reproduce', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('rejects an unknown figure with a message for people', async () => {
+    expect(() => parseOnly('fig5,fig12')).toThrow(UserError);
+    expect(() => parseOnly('fig5,fig12')).toThrow(/unknown figure "fig12".*fig5, fig6, fig7, fig8, fig9, fig11/);
+    expect(parseOnly('fig10, fig5')).toEqual(['fig5', 'fig9']);
+    await expect(reproduce({ only: 'fig4', out: tmp(), log: () => {} })).rejects.toThrow(/unknown figure "fig4"/);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const before = process.exitCode;
+    await main(['node', 'servesim', 'reproduce', '--only', 'fig12', '--out', tmp()]);
+    expect(process.exitCode).toBe(1);
+    process.exitCode = before;
+    expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/servesim: --only: unknown figure "fig12"/);
+  });
+
+  it('refuses an --azure-dir without the day-1 invocations file', async () => {
+    await expect(reproduce({ only: 'fig9', azureDir: tmp(), out: tmp(), log: () => {} })).rejects.toThrow(/no invocations_per_function_md\.anon\.d01\.csv there/);
+  });
+
+  it('the report has the verdict table and one section per experiment', () => {
+    const text = renderReport({
+      set: 'fast',
+      trace: 'a synthetic day',
+      command: 'servesim reproduce',
+      sections: [
+        {
+          exp: EXPERIMENTS.fig5,
+          dir: 'fig5',
+          claims: [
+            { figure: 'fig5', claim: 'claim A', holds: true, detail: '806 r/s' },
+            { figure: 'fig5', claim: 'claim B', holds: false, detail: '1,270 late' },
+          ],
+          charts: ['charts/fig5-goodput.png'],
+          table: '| a |\n| --- |\n| 1 |',
+          notes: ['fast'],
+        },
+        { exp: EXPERIMENTS.fig9, dir: 'fig9', claims: [{ figure: 'fig9', claim: 'claim C', holds: null, detail: 'no data' }], charts: [], table: '', notes: [] },
+      ],
+    });
+    expect(text).toContain('**1 of 3 claims hold, 1 differ, 1 not checked.**');
+    expect(text).toContain('## Verdicts');
+    expect(text).toContain('| fig5 | claim B | differs | 1,270 late |');
+    expect(text).toContain('## fig5: Clockwork against Clipper');
+    expect(text).toContain('## fig9 / fig10: Production trace');
+    expect(text).toContain('![charts/fig5-goodput.png](charts/fig5-goodput.png)');
+    expect(text).toContain(`**Paper:** ${EXPERIMENTS.fig5.paper}`);
+  });
+});
