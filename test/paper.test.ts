@@ -189,6 +189,7 @@ describe('servesim reproduce', () => {
     });
     expect(text).toContain('**1 of 3 claims hold, 1 differ, 1 not checked.**');
     expect(text).toContain('## Verdicts');
+    expect(text).toContain('| figure | claim | verdict | simulated |\n| --- | --- | --- | --- |');
     expect(text).toContain('| fig5 | claim B | differs | 1,270 late |');
     expect(text).toContain('## fig5: Clockwork against Clipper');
     expect(text).toContain('## fig9 / fig10: Production trace');

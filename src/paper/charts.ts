@@ -32,6 +32,7 @@ async function write(outDir: string, name: string, config: ChartConfiguration): 
   return file;
 }
 
+const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot', 'star'];
 const dashed = { borderDash: [6, 4], borderWidth: 1.2 };
 const grey = { borderColor: '#666', backgroundColor: '#666', borderDash: [3, 3], borderWidth: 1.2 };
 const schedulerOf = (r: RunResult): string => String(r.params['scheduler.type'] ?? r.summary.scheduler);
@@ -51,12 +52,14 @@ export async function fig5Charts(dir: string, outDir: string, capacity: number):
   const slos = [...new Set(runs.map(sloMs))].sort((a, b) => a - b);
   for (const [s, rs] of by) {
     const sorted = [...rs].sort((a, b) => sloMs(a) - sloMs(b));
-    good.push(line(s, sorted.map((r) => ({ x: sloMs(r), y: r.summary.goodput })), i, { pointRadius: 4 }));
+    // Baselines often coincide: distinct point shapes and sizes keep each visible.
+    const pt = { pointRadius: 3 + i, pointStyle: POINT_STYLES[i % POINT_STYLES.length] } as Partial<LineDataset>;
+    good.push(line(s, sorted.map((r) => ({ x: sloMs(r), y: r.summary.goodput })), i, pt));
     late.push(
       line(s, sorted.map((r) => {
         const q = r.summary.requests;
         return { x: sloMs(r), y: q.total > 0 ? (100 * (q.late + q.timeout + q.rejected + q.failed + q.unfinished)) / q.total : 0 };
-      }), i, { pointRadius: 4 }),
+      }), i, pt),
     );
     i++;
   }
@@ -152,8 +155,8 @@ export async function fig11Charts(dir: string, outDir: string, paper: Array<{ gp
   const s = fig11Series(dir);
   const data = [
     line('simulated: median peak goodput', s.map((p) => ({ x: p.gpus, y: p.goodput })), 0, { pointRadius: 4 }),
-    line('paper (artifact data file)', paper.map((p) => ({ x: p.gpus, y: p.goodput })), 1, { pointRadius: 4, ...dashed }),
-    line('simulated: controller busy (%) x 100', s.map((p) => ({ x: p.gpus, y: 100 * 100 * p.controllerBusy })), 2, { pointRadius: 2, borderDash: [2, 2] }),
+    ...(paper.length ? [line('paper (artifact data file)', paper.map((p) => ({ x: p.gpus, y: p.goodput })), 1, { pointRadius: 4, ...dashed })] : []),
+    line('simulated: controller busy over the run (%) x 100', s.map((p) => ({ x: p.gpus, y: 100 * 100 * p.controllerBusy })), 2, { pointRadius: 2, borderDash: [2, 2] }),
   ];
   return [
     await write(

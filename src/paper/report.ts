@@ -30,8 +30,9 @@ export interface ReportInput {
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function mdTable(head: string[], rows: Array<Array<string | number>>): string {
-  return [`| ${head.map(esc).join(' | ')} |`, `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.map((c) => esc(String(c))).join(' | ')} |`)].join('\n');
+/** A markdown table; numeric tables right-align every column but the first, text tables align left. */
+export function mdTable(head: string[], rows: Array<Array<string | number>>, align: 'numeric' | 'text' = 'numeric'): string {
+  return [`| ${head.map(esc).join(' | ')} |`, `| ${head.map((_, i) => (i === 0 || align === 'text' ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.map((c) => esc(String(c))).join(' | ')} |`)].join('\n');
 }
 
 const f = (x: unknown, d = 1): string => (typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d }) : '');
@@ -85,7 +86,7 @@ export function renderReport(input: ReportInput): string {
     '',
     '## Verdicts',
     '',
-    mdTable(['figure', 'claim', 'verdict', 'simulated'], claims.map((c) => [c.figure, c.claim, verdictText(c), c.detail])),
+    mdTable(['figure', 'claim', 'verdict', 'simulated'], claims.map((c) => [c.figure, c.claim, verdictText(c), c.detail]), 'text'),
     '',
   );
   for (const s of input.sections) {
