@@ -190,7 +190,7 @@ export class EventLoop {
       this.cur = b;
       this.top = (vb + 1) * this.width;
     }
-    this.account(walked);
+    this.steps += walked;
   }
 
   /** Find the earliest node; leaves the scan position at its bucket (the node is that bucket's head). */
@@ -206,7 +206,8 @@ export class EventLoop {
       if (h !== -1 && time[h] < top) {
         this.cur = i;
         this.top = top;
-        this.account(n);
+        this.steps += n;
+        if (++this.ops >= CHECK_EVERY) this.check();
         return h;
       }
       i = (i + 1) & mask;
@@ -222,18 +223,16 @@ export class EventLoop {
     const vb = Math.floor(time[best] / width);
     this.cur = vb & mask;
     this.top = (vb + 1) * width;
-    this.account(this.nb);
+    this.steps += this.nb;
+    if (++this.ops >= CHECK_EVERY) this.check();
     return best;
   }
 
-  /** Track average scan/walk length; re-estimate the width when it grows. */
-  private account(steps: number): void {
-    this.steps += steps;
-    if (++this.ops >= CHECK_EVERY) {
-      if (this.steps > MAX_STEPS * this.ops) this.rebuild(this.nb);
-      this.steps = 0;
-      this.ops = 0;
-    }
+  /** Every CHECK_EVERY dequeues: re-estimate the width if scans and list walks averaged too long. */
+  private check(): void {
+    if (this.steps > MAX_STEPS * this.ops) this.rebuild(this.nb);
+    this.steps = 0;
+    this.ops = 0;
   }
 
   private growNodes(): void {
