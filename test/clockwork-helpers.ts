@@ -4,7 +4,7 @@ import { ClockworkScheduler, clockworkOptions, type ClockworkOptions } from '../
 import type { Action, ActionResult, GpuInfo, InferAction, ModelInstance, Request, SchedulerContext, TimerHandle } from '../src/sim/types.js';
 
 export const MS = 1_000_000;
-import { constant } from './helpers.js';
+import { constant, testProfileJson } from './helpers.js';
 
 export { constant };
 
@@ -13,28 +13,13 @@ export { constant };
  * or output bytes): A, B, C, D, E of 2 pages with LOAD 8 ms; SLOW of 2 pages with LOAD 50 ms.
  */
 export function profileJson(pages = 64): ProfileJson {
-  const model = (loadMs: number) => ({
-    weightsBytes: 2_000_000,
-    inputBytes: 0,
-    outputBytes: 0,
-    batchSizes: [1, 2, 4, 8],
-    exec: { '1': constant(2), '2': constant(3), '4': constant(4), '8': constant(6) },
-    load: constant(loadMs),
-  });
-  return {
-    format: 'servesim-hw-profile',
-    version: 1,
-    device: {
-      name: 'test-gpu',
-      kind: 'gpu',
-      weightsMemory: pages * 1_000_000,
-      pageSize: 1_000_000,
-      pcie: { bandwidth: 1e12, latency: 0 },
-      interference: { speedup: [1], extraCv: 0 },
-    },
-    provenance: { source: 'clockwork test fixture' },
+  const model = (load: number) => ({ weightsBytes: 2_000_000, exec: { 1: 2, 2: 3, 4: 4, 8: 6 }, load });
+  return testProfileJson({
+    pageSize: 1_000_000,
+    pages,
+    source: 'clockwork test fixture',
     models: { A: model(8), B: model(8), C: model(8), D: model(8), E: model(8), SLOW: model(50) },
-  };
+  });
 }
 
 export function profile(pages = 64): HardwareProfile {

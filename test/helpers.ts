@@ -8,35 +8,69 @@ import type { Workload, WorkloadContext } from '../src/traces/types.js';
 /** A constant distribution (ms). */
 export const constant = (ms: number) => ({ percentiles: { '0': ms, '100': ms } });
 
-/**
- * Device: 4 pages of 1,000,000 B; PCIe 1 byte/ns (1e9 B/s) with 1 us latency.
- * Models: A 2.5 MB (3 pages), B 1 MB (1 page), C 1.5 MB (2 pages); input 10,000 B, output 1,000 B;
- * exec b1 1 ms, b2 1.5 ms, b4 2 ms; LOAD 5 ms.
- */
-export function tinyProfileJson(overrides: Partial<ProfileJson['device']> = {}): ProfileJson {
-  const model = (weightsBytes: number) => ({
-    weightsBytes,
-    inputBytes: 10_000,
-    outputBytes: 1_000,
-    batchSizes: [1, 2, 4],
-    exec: { '1': constant(1), '2': constant(1.5), '4': constant(2) },
-    load: constant(5),
-  });
+/** A model of a hand-made test profile: exec[b] and load in ms, all constant. */
+export interface TestModel {
+  weightsBytes: number;
+  inputBytes?: number;
+  outputBytes?: number;
+  exec: Record<number, number>;
+  load: number;
+}
+
+/** A hand-made profile with constant distributions, the building block of every test fixture. */
+export function testProfileJson(o: {
+  pageSize: number;
+  pages: number;
+  pcie?: ProfileJson['device']['pcie'];
+  interference?: ProfileJson['device']['interference'];
+  source: string;
+  models: Record<string, TestModel>;
+}): ProfileJson {
+  const model = (m: TestModel) => {
+    const sizes = Object.keys(m.exec)
+      .map(Number)
+      .sort((a, b) => a - b);
+    return {
+      weightsBytes: m.weightsBytes,
+      inputBytes: m.inputBytes ?? 0,
+      outputBytes: m.outputBytes ?? 0,
+      batchSizes: sizes,
+      exec: Object.fromEntries(sizes.map((b) => [String(b), constant(m.exec[b])])),
+      load: constant(m.load),
+    };
+  };
   return {
     format: 'servesim-hw-profile',
     version: 1,
     device: {
       name: 'test-gpu',
       kind: 'gpu',
-      weightsMemory: 4_000_000,
-      pageSize: 1_000_000,
-      pcie: { bandwidth: 1e9, latency: '1us' },
-      interference: { speedup: [1, 1.25], extraCv: 0 },
-      ...overrides,
+      weightsMemory: o.pages * o.pageSize,
+      pageSize: o.pageSize,
+      pcie: o.pcie ?? { bandwidth: 1e12, latency: 0 },
+      interference: o.interference ?? { speedup: [1], extraCv: 0 },
     },
-    provenance: { source: 'test fixture' },
-    models: { A: model(2_500_000), B: model(1_000_000), C: model(1_500_000) },
+    provenance: { source: o.source },
+    models: Object.fromEntries(Object.entries(o.models).map(([k, m]) => [k, model(m)])),
   };
+}
+
+/**
+ * Device: 4 pages of 1,000,000 B; PCIe 1 byte/ns (1e9 B/s) with 1 us latency.
+ * Models: A 2.5 MB (3 pages), B 1 MB (1 page), C 1.5 MB (2 pages); input 10,000 B, output 1,000 B;
+ * exec b1 1 ms, b2 1.5 ms, b4 2 ms; LOAD 5 ms.
+ */
+export function tinyProfileJson(overrides: Partial<ProfileJson['device']> = {}): ProfileJson {
+  const model = (weightsBytes: number): TestModel => ({ weightsBytes, inputBytes: 10_000, outputBytes: 1_000, exec: { 1: 1, 2: 1.5, 4: 2 }, load: 5 });
+  const p = testProfileJson({
+    pageSize: 1_000_000,
+    pages: 4,
+    pcie: { bandwidth: 1e9, latency: '1us' },
+    interference: { speedup: [1, 1.25], extraCv: 0 },
+    source: 'test fixture',
+    models: { A: model(2_500_000), B: model(1_000_000), C: model(1_500_000) },
+  });
+  return { ...p, device: { ...p.device, ...overrides } };
 }
 
 export function tinyProfile(overrides: Partial<ProfileJson['device']> = {}): HardwareProfile {

@@ -5,6 +5,7 @@
  */
 import { MetricsCollector } from '../../src/metrics/collector.js';
 import { resolveProfile, type ProfileJson } from '../../src/models/profile.js';
+import { testProfileJson } from '../helpers.js';
 import { getScheduler } from '../../src/schedulers/index.js';
 import { Simulation } from '../../src/sim/simulation.js';
 import { MS } from '../../src/sim/time.js';
@@ -63,31 +64,13 @@ export interface Response {
 const PAGE = 16 * 2 ** 20;
 
 export function profileJson(s: Scenario): ProfileJson {
-  const sizes = Object.keys(s.exec).map(Number).sort((a, b) => a - b);
-  const c = (ms: number) => ({ percentiles: { '0': ms, '100': ms } });
-  return {
-    format: 'servesim-hw-profile',
-    version: 1,
-    device: {
-      name: 'test device',
-      kind: 'gpu',
-      weightsMemory: (s.pagesPerGpu ?? 100) * PAGE,
-      pageSize: PAGE,
-      pcie: { bandwidth: '1000GB/s', latency: 0 },
-      interference: s.interference ?? { speedup: [1, 1.25], extraCv: 0 },
-    },
-    provenance: { source: 'hand-made test profile' },
-    models: {
-      m: {
-        weightsBytes: (s.modelPages ?? 1) * PAGE,
-        inputBytes: 0,
-        outputBytes: 0,
-        batchSizes: sizes,
-        exec: Object.fromEntries(sizes.map((b) => [String(b), c(s.exec[b])])),
-        load: c(s.load ?? 5),
-      },
-    },
-  };
+  return testProfileJson({
+    pageSize: PAGE,
+    pages: s.pagesPerGpu ?? 100,
+    interference: s.interference ?? { speedup: [1, 1.25], extraCv: 0 },
+    source: 'hand-made test profile',
+    models: { m: { weightsBytes: (s.modelPages ?? 1) * PAGE, exec: s.exec, load: s.load ?? 5 } },
+  });
 }
 
 export function run(s: Scenario) {
