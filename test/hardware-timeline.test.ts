@@ -12,16 +12,21 @@ const A = 0;
 const B = 1;
 const C = 2;
 
+/** LOAD A at 0; hold A's requests until the LOAD result, then send them as one INFER. */
+function loadThenInfer(): ScriptedScheduler {
+  const held: Request[] = [];
+  return new ScriptedScheduler({
+    start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
+    request: (r) => held.push(r),
+    result: (res, ctx) => {
+      if (res.action.type === 'LOAD') ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: ctx.now(), latest: MAX, requests: held.splice(0) });
+    },
+  });
+}
+
 describe('GPU worker timelines', () => {
   it('LOAD, then an INFER of 3 requests padded to batch 4, with every network and PCIe delay', () => {
-    const held: Request[] = [];
-    const s = new ScriptedScheduler({
-      start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
-      request: (r) => held.push(r),
-      result: (res, ctx) => {
-        if (res.action.type === 'LOAD') ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: ctx.now(), latest: MAX, requests: held.splice(0) });
-      },
-    });
+    const s = loadThenInfer();
     const w = new ScriptedWorkload([
       [1_000_000, A],
       [1_000_000, A],
@@ -53,14 +58,7 @@ describe('GPU worker timelines', () => {
 
   it('ok means the response reaches the client by arrival + slo, to the nanosecond', () => {
     const outcomes = (slo: number) => {
-      const held: Request[] = [];
-      const s = new ScriptedScheduler({
-        start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
-        request: (r) => held.push(r),
-        result: (res, ctx) => {
-          if (res.action.type === 'LOAD') ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: ctx.now(), latest: MAX, requests: held.splice(0) });
-        },
-      });
+      const s = loadThenInfer();
       const w = new ScriptedWorkload([[1_000_000, A]]);
       makeSim(s, { workload: w, slo }).run();
       return w.responses.map((r) => r.outcome);
