@@ -13,6 +13,7 @@ import { getScheduler, schedulerNames } from '../schedulers/index.js';
 import { formatDuration } from '../sim/time.js';
 import { getWorkload, workloadNames } from '../traces/index.js';
 import { UserError } from '../util/errors.js';
+import { ioErrorMessage, isIoError } from '../util/io.js';
 import { VERSION } from '../version.js';
 import { fmt, pct, summaryTable, table } from './format.js';
 import { listProfiles } from './list.js';
@@ -220,6 +221,14 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (e instanceof UserError) {
       process.stderr.write(`servesim: ${e.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    // A system error the person's paths or disk caused (ENOSPC, EACCES, ...) that no command
+    // turned into a UserError itself: still one line naming the path, not a stack trace.
+    const path = (e as { path?: unknown } | null)?.path;
+    if (isIoError(e) && typeof path === 'string') {
+      process.stderr.write(`servesim: ${ioErrorMessage(e, path)}\n`);
       process.exitCode = 1;
       return;
     }
