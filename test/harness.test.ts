@@ -167,5 +167,5 @@ describe('CLI', () => {
     const p = loadProfile(out);
     expect([...p.models.keys()]).toEqual(['bert']);
     expect(p.models.get('bert')!.batchSizes).toEqual([1, 2]);
-  });
+  }, 30_000);
 });

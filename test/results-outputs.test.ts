@@ -26,7 +26,7 @@ describe('result files', () => {
     const notRun = (rel: string): boolean => rel === 'run.json';
     const sa = snapshot(a, notRun);
     expect(Object.keys(sa).sort()).toEqual(
-      ['config.json', 'config.resolved.json', 'latency-histogram.json', 'manifest.json', 'per-model.csv', 'requests.csv', 'summary.json', 'timeseries.csv'].sort(),
+      ['.servesim.json', 'config.json', 'config.resolved.json', 'latency-histogram.json', 'manifest.json', 'per-model.csv', 'requests.csv', 'summary.json', 'timeseries.csv'].sort(),
     );
     expect(snapshot(b, notRun)).toEqual(sa);
 

@@ -46,13 +46,15 @@ describe('runs', () => {
     expect(run.simulatedRequestsPerWallSecond).toBeGreaterThan(0);
   });
 
-  it('refuses to overwrite a non-empty output directory without force', async () => {
+  it('refuses to overwrite a non-empty output directory without force, and one servesim did not write even with it', async () => {
     const out = join(dir, 'full');
     mkdirSync(out);
     writeFileSync(join(out, 'keep.txt'), 'x');
-    await expect(runTo(out)).rejects.toThrow(`${out}: output directory exists and is not empty (use --force to replace it, or --out DIR)`);
+    await expect(runTo(out)).rejects.toThrow(
+      `${out}: exists and was not written by servesim (no .servesim.json marker); refusing to replace it, even with --force (choose another --out, or move your files away)`,
+    );
     expect(readdirSync(out)).toEqual(['keep.txt']);
-    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.includes('servesim-'))).toEqual([]);
   });
 });
 
@@ -90,7 +92,7 @@ describe('CLI', () => {
     const out = join(dir, 'sweep-out');
     await main(['node', 'servesim', 'run', sweepCfg, '--out', out, '--quiet']);
     expect(process.exitCode).toBeUndefined();
-    expect(readdirSync(out).sort()).toEqual(['index.csv', 'index.json', 'sweep.json', 'workload.slo=100ms', 'workload.slo=10ms']);
+    expect(readdirSync(out).sort()).toEqual(['.servesim.json', 'index.csv', 'index.json', 'sweep.json', 'workload.slo=100ms', 'workload.slo=10ms']);
     const csv = readFileSync(join(out, 'index.csv'), 'utf8').split('\n');
     expect(csv[0]).toMatch(/^point,workload\.slo,scheduler,requests,ok,late/);
     expect(csv[1]).toMatch(/^workload\.slo=10ms,10ms,fifo,/);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { experimentJsonSchema } from '../src/experiment/config.js';
-import { jsonText } from '../src/experiment/output.js';
+import { jsonText } from '../src/util/output.js';
 import { profileJsonSchema } from '../src/models/profile.js';
 
 describe('committed JSON Schemas', () => {

@@ -4,11 +4,10 @@
  * config.resolved.json, a sweep's index.json), so it can be made at the end of a run or later.
  * Every chart has a title, axis titles with units and a legend.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
-import { writeFileAtomic } from '../experiment/output.js';
+import { OutputDir } from '../util/output.js';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.js';
 import { UserError } from '../util/errors.js';
 import { CHART_NAMES, type ChartName } from './names.js';
@@ -413,16 +412,21 @@ export async function plotCharts(dirs: readonly string[], outDir: string, names?
   if (opts.labels && opts.labels.length === runs.length) runs.forEach((r, i) => (r.label = opts.labels![i]));
   const report: PlotReport = { written: [], skipped: [] };
   const wanted = (names ?? CHART_NAMES) as ChartName[];
-  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
-  for (const name of wanted) {
-    const res = BUILDERS[name](runs);
-    if (!res.config) {
-      report.skipped.push({ chart: name, reason: res.skipped ?? 'does not apply' });
-      continue;
+  // Only into a directory servesim wrote (or a new one), never over a person's files.
+  const out = new OutputDir(outDir, 'charts');
+  try {
+    for (const name of wanted) out.check(`${name}.png`);
+    for (const name of wanted) {
+      const res = BUILDERS[name](runs);
+      if (!res.config) {
+        report.skipped.push({ chart: name, reason: res.skipped ?? 'does not apply' });
+        continue;
+      }
+      out.write(`${name}.png`, await renderPng(res.config));
+      report.written.push({ chart: name, file: join(outDir, `${name}.png`) });
     }
-    const file = join(outDir, `${name}.png`);
-    writeFileAtomic(file, await renderPng(res.config));
-    report.written.push({ chart: name, file });
+  } finally {
+    out.close();
   }
   return report;
 }

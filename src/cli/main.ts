@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { experimentJsonSchema, loadExperiment, parseSetArg } from '../experiment/config.js';
-import { jsonText, writeFileAtomic } from '../experiment/output.js';
+import { jsonText, writeOutputFile } from '../util/output.js';
 import { keyMetrics, runToDirectory } from '../experiment/runner.js';
 import { mergeSweeps, parseShard, runSweep } from '../experiment/sweep.js';
 import { parseTraceWindow } from '../metrics/trace-events.js';
@@ -49,8 +49,8 @@ export function buildProgram(): Command {
     })
     .option('--set <path=value>', 'override a config field, e.g. --set workload.slo=25ms (repeatable)', collect, [])
     .option('-f, --force', 'replace an existing non-empty output directory (sweeps: rerun complete points)', false)
-    .option('-q, --quiet', 'no progress or summary output', false)
-    .option('--json', 'print the summary as JSON instead of a table', false)
+    .option('-q, --quiet', 'no progress lines and no summary table (--json output is still printed)', false)
+    .option('--json', 'print the summary as JSON instead of a table (a sweep: one object with every point)', false)
     .option('--trace-events <from:to>', 'write trace-events.json (Chrome/Perfetto timeline) of this window of simulated time, e.g. 10s:12s')
     .option('-j, --jobs <n>', 'sweeps: points run in parallel (default: one per core)', (v) => positiveInt(v, '--jobs'))
     .option('--resume', 'sweeps: skip points already complete in the output directory', false)
@@ -68,8 +68,9 @@ export function buildProgram(): Command {
       }
       if (!isSweep) {
         const out = await runToDirectory(points[0].resolved, outDir, o.force, { progress, traceEvents });
+        if (o.json) process.stdout.write(jsonText(out.summary));
         if (!o.quiet) {
-          process.stdout.write(o.json ? jsonText(out.summary) : summaryTable(out.summary));
+          if (!o.json) process.stdout.write(summaryTable(out.summary));
           process.stderr.write(
             `wrote ${outDir}/ (wall ${out.run.wallSeconds} s, ${fmt(out.run.simulatedRequestsPerWallSecond)} simulated requests per wall second, ${out.run.speedupOverRealTime}x real time, peak ${out.run.peakRssMB} MiB)\n`,
           );
@@ -96,7 +97,16 @@ export function buildProgram(): Command {
         const rep = await plotCharts([outDir], join(outDir, 'charts'), names);
         if (!o.quiet) for (const w of rep.written) process.stderr.write(`chart ${w.chart}: ${w.file}\n`);
       }
-      if (!o.quiet) {
+      if (o.json) {
+        // Machine-readable: one object with every point (printed even with --quiet, like a single run's).
+        process.stdout.write(
+          jsonText({
+            name: first.name,
+            outDir,
+            points: res.rows.map(({ point, summary }) => ({ point: point.id, dir: join(outDir, point.id), params: point.params, summary })),
+          }),
+        );
+      } else if (!o.quiet) {
         const keys = Object.keys(points[0].params);
         process.stdout.write(
           table(
@@ -107,6 +117,8 @@ export function buildProgram(): Command {
             [...keys, 'attainment', 'goodput r/s', 'p99 ms', 'late', 'timeout'],
           ),
         );
+      }
+      if (!o.quiet) {
         process.stderr.write(
           `wrote ${res.rows.length} points (${res.ran} run, ${res.skipped} already complete) and ${outDir}/index.csv, index.json in ${res.wallSeconds.toFixed(1)} s\n`,
         );
@@ -195,10 +207,21 @@ export function buildProgram(): Command {
     .description('Write the JSON Schema of experiment configs (or hardware profiles) for editors')
     .addOption(new Option('--kind <kind>', 'which schema').choices(['experiment', 'profile']).default('experiment'))
     .option('-o, --out <file>', 'write to a file instead of stdout')
+    .option('-f, --force', 'replace an existing --out file even if it is not a schema servesim wrote', false)
     .action((o) => {
       const text = jsonText(o.kind === 'profile' ? profileJsonSchema() : experimentJsonSchema());
-      if (o.out) writeFileAtomic(o.out, text);
-      else process.stdout.write(text);
+      if (o.out) {
+        // A schema servesim wrote has its own marks: scheduler options (experiment) or the profile's format field.
+        const isOurs = (b: Buffer): boolean => {
+          try {
+            const v = JSON.parse(b.toString('utf8'));
+            return v?.$defs?.schedulerOptions !== undefined || v?.properties?.format !== undefined;
+          } catch {
+            return false;
+          }
+        };
+        writeOutputFile(o.out, text, { force: o.force, what: 'JSON Schema', isOurs });
+      } else process.stdout.write(text);
     });
 
   registerTraceCommands(program);

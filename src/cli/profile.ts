@@ -4,10 +4,10 @@
  */
 import { cpus } from 'node:os';
 import { Command, Option } from 'commander';
-import { writeFileAtomic } from '../experiment/output.js';
+import { checkOutputFile, writeOutputFile } from '../util/output.js';
 import { countParameters } from '../models/onnx/graph.js';
 import { encodeModel } from '../models/onnx/proto.js';
-import { collectSources, DEFAULTS, mergeProfile, profileModels, writeProfile } from '../models/harness/harness.js';
+import { checkProfileOutput, collectSources, DEFAULTS, mergeProfile, profileModels, writeProfile } from '../models/harness/harness.js';
 import { checkProvider, CUDA_INSTALL_HINT, PROVIDERS, type Provider } from '../models/harness/runtime.js';
 import { buildZooModel, FAMILY_OPTIONS, ZOO, zooEntry, type ZooFamily } from '../models/zoo/index.js';
 import { MS, parseDuration } from '../sim/time.js';
@@ -48,13 +48,9 @@ function dimAssignment(v: string, previous: Record<string, number> = {}): Record
   return { ...previous, [m[1]]: Number(m[2]) };
 }
 
-function writeModel(path: string, bytes: Uint8Array): void {
-  try {
-    writeFileAtomic(path, bytes);
-  } catch (e) {
-    throw new UserError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
+/** An ONNX file servesim's zoo wrote (its producer name is near the start of the file). */
+const isZooModel = (b: Buffer): boolean => b.subarray(0, 512).includes('servesim zoo');
+const zooOutput = (force: boolean) => ({ force, what: 'ONNX model', isOurs: isZooModel });
 
 interface ProfileFlags {
   zoo?: string;
@@ -77,6 +73,7 @@ interface ProfileFlags {
   pageSize: string;
   out?: string;
   merge?: string;
+  force: boolean;
 }
 
 function addProfileCommand(program: Command): void {
@@ -118,7 +115,10 @@ function addProfileCommand(program: Command): void {
     .option('--page-size <size>', 'weights cache page size of the simulated device', DEFAULTS.pageSize)
     .option('--out <file>', 'write the profile here (default: the --merge file, else stdout)')
     .option('--merge <file>', 'add the measured models to this profile (same device), replacing same-named models')
+    .option('-f, --force', 'replace an existing --out file even if it is not a profile servesim wrote', false)
     .action(async (inputs: string[], f: ProfileFlags) => {
+      const outFile = f.out ?? f.merge;
+      if (outFile) checkProfileOutput(outFile, f.force); // before anything is measured
       const threads = f.threads ?? cpus().length;
       await checkProvider({ provider: f.provider, deviceId: f.deviceId, threads });
       const zoo = (f.zoo ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -147,7 +147,7 @@ function addProfileCommand(program: Command): void {
       const profile = f.merge ? mergeProfile(f.merge, measured) : measured;
       const out = f.out ?? f.merge;
       if (out) {
-        writeProfile(out, profile);
+        writeProfile(out, profile, f.force);
         log(`wrote ${out} (${Object.keys(measured.models).length} model(s) in ${((performance.now() - started) / 1000).toFixed(0)} s)`);
       } else {
         process.stdout.write(JSON.stringify(profile, null, 2) + '\n');
@@ -186,15 +186,17 @@ function addZooCommands(program: Command): void {
     .description('Write a zoo model as an .onnx file (opset 17, symbolic batch, seeded random weights)')
     .argument('<name>', 'zoo model (see `servesim zoo list`)')
     .requiredOption('--out <file>', 'output .onnx file')
-    .option('--seed <seed>', 'seed of the weights', DEFAULTS.seed);
+    .option('--seed <seed>', 'seed of the weights', DEFAULTS.seed)
+    .option('-f, --force', 'replace an existing --out file even if servesim did not write it', false);
   for (const k of ZOO_FLAGS) build.option(`--${k} <n>`, `override: ${k} (families: ${Object.entries(FAMILY_OPTIONS).filter(([, o]) => k in o).map(([f]) => f).join(', ')})`, positiveInt(`--${k}`));
   build.action((name: string, f: Record<string, string | number>) => {
     const entry = zooEntry(name);
+    checkOutputFile(String(f.out), zooOutput(Boolean(f.force)));
     const overrides: Record<string, number> = {};
     for (const k of ZOO_FLAGS) if (f[k] !== undefined) overrides[k] = f[k] as number;
     const model = buildZooModel(entry.name, overrides, { seed: String(f.seed) });
     const bytes = encodeModel(model);
-    writeModel(String(f.out), bytes);
+    writeOutputFile(String(f.out), bytes, zooOutput(Boolean(f.force)));
     process.stderr.write(`wrote ${f.out}: ${entry.name}, ${countParameters(model.graph!).toLocaleString('en-US')} parameters, ${(bytes.length / 2 ** 20).toFixed(1)} MiB\n`);
   });
 }

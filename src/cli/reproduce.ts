@@ -20,12 +20,13 @@ export function registerReproduceCommand(program: Command): void {
     })
     .option('--only <figs>', `comma-separated figures to run: ${FIGURES.join(', ')} (fig10 comes from fig9's run)`)
     .option('--resume', 'keep results already complete in the output directory', false)
+    .option('-f, --force', 'rerun experiments whose results are already in the output directory (replaces only what servesim wrote)', false)
     .addHelpText(
       'after',
       '\nExamples:\n  servesim reproduce                       # the fast set into results/paper-fast (a few minutes)\n' +
         '  servesim reproduce --only fig5,fig7\n  servesim reproduce --full --azure-dir ~/azurefunctions-dataset2019 --jobs 32\n',
     )
-    .action(async (o: { full: boolean; azureDir?: string; traceCache?: string; out?: string; jobs?: number; only?: string; resume: boolean }) => {
+    .action(async (o: { full: boolean; azureDir?: string; traceCache?: string; out?: string; jobs?: number; only?: string; resume: boolean; force: boolean }) => {
       parseOnly(o.only); // fail early on an unknown figure
       const { reproduce } = await import('../paper/reproduce.js');
       const args = process.argv.slice(2).join(' ');

@@ -13,7 +13,7 @@ import { Simulation } from '../sim/simulation.js';
 import { SEC, formatDuration } from '../sim/time.js';
 import { VERSION } from '../version.js';
 import type { ResolvedExperiment, SweepPoint } from './config.js';
-import { commitDir, jsonText, prepareOutputDir, writeFileAtomic } from './output.js';
+import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 
 export interface RunOptions {
   /** Print progress lines to stderr (default: when stderr is a terminal or the run is long). */
@@ -195,25 +195,39 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
   return { summary, resolvedConfig, manifest, run, sim, files };
 }
 
-/** Run one point and write its output directory atomically. */
-export async function runToDirectory(r: ResolvedExperiment, dir: string, force: boolean, opts: RunOptions = {}): Promise<RunOutcome> {
-  const tmp = prepareOutputDir(dir, force);
-  const c = r.config;
-  const out = await runExperiment(r, { ...opts, requestsCsv: c.output.requests ? join(tmp, 'requests.csv') : undefined });
-  writeFileAtomic(join(tmp, 'summary.json'), jsonText(out.summary));
-  for (const [name, text] of Object.entries(out.files)) writeFileAtomic(join(tmp, name), text);
-  writeFileAtomic(join(tmp, 'config.json'), jsonText(r.input));
-  writeFileAtomic(join(tmp, 'config.resolved.json'), jsonText(out.resolvedConfig));
-  writeFileAtomic(join(tmp, 'manifest.json'), jsonText(out.manifest));
-  writeFileAtomic(join(tmp, 'run.json'), jsonText(out.run));
-  if (c.output.charts !== false) {
-    // Loaded only when asked for: the renderer pulls in canvas.
-    const { plotRunCharts } = await import('../charts/plot.js');
-    const names = c.output.charts === true ? RUN_CHARTS : c.output.charts.filter((n) => RUN_CHARTS.includes(n));
-    if (names.length > 0) await plotRunCharts([tmp], join(tmp, 'charts'), names, { labels: [opts.label ?? c.name] });
+/**
+ * Run one point and write its output directory: built under a temporary name and moved into place
+ * when complete (src/util/output.ts has the rules: only a directory servesim wrote is replaced, and
+ * only with `force`). `lock: false` when the caller holds a lock covering `dir` (a sweep).
+ */
+export async function runToDirectory(
+  r: ResolvedExperiment,
+  dir: string,
+  force: boolean,
+  opts: RunOptions & { lock?: boolean; forceHint?: string } = {},
+): Promise<RunOutcome> {
+  const pending = beginDir(dir, 'run', { force, lock: opts.lock, forceHint: opts.forceHint });
+  try {
+    const tmp = pending.tmp;
+    const c = r.config;
+    const out = await runExperiment(r, { ...opts, requestsCsv: c.output.requests ? join(tmp, 'requests.csv') : undefined });
+    writeFileAtomic(join(tmp, 'summary.json'), jsonText(out.summary));
+    for (const [name, text] of Object.entries(out.files)) writeFileAtomic(join(tmp, name), text);
+    writeFileAtomic(join(tmp, 'config.json'), jsonText(r.input));
+    writeFileAtomic(join(tmp, 'config.resolved.json'), jsonText(out.resolvedConfig));
+    writeFileAtomic(join(tmp, 'manifest.json'), jsonText(out.manifest));
+    writeFileAtomic(join(tmp, 'run.json'), jsonText(out.run));
+    if (c.output.charts !== false) {
+      // Loaded only when asked for: the renderer pulls in canvas.
+      const { plotRunCharts } = await import('../charts/plot.js');
+      const names = c.output.charts === true ? RUN_CHARTS : c.output.charts.filter((n) => RUN_CHARTS.includes(n));
+      if (names.length > 0) await plotRunCharts([tmp], join(tmp, 'charts'), names, { labels: [opts.label ?? c.name] });
+    }
+    pending.commit();
+    return out;
+  } catch (e) {
+    return pending.fail(e);
   }
-  commitDir(tmp, dir);
-  return out;
 }
 
 /** Key metrics of a summary for index files and tables. */
@@ -254,11 +268,11 @@ export function toCsv(rows: Array<Record<string, unknown>>): string {
 }
 
 /** Write the sweep index (CSV and JSON) atomically. */
-export function writeIndex(dir: string, rows: Array<{ point: SweepPoint; summary: Record<string, unknown> }>): void {
+export function writeIndex(dir: OutputDir, rows: Array<{ point: SweepPoint; summary: Record<string, unknown> }>): void {
   const flat = rows.map(({ point, summary }) => ({ point: point.id, ...point.params, ...keyMetrics(summary) }));
-  writeFileAtomic(join(dir, 'index.csv'), toCsv(flat));
-  writeFileAtomic(
-    join(dir, 'index.json'),
+  dir.write('index.csv', toCsv(flat));
+  dir.write(
+    'index.json',
     jsonText(rows.map(({ point, summary }) => ({ point: point.id, dir: point.id, params: point.params, metrics: keyMetrics(summary) }))),
   );
 }

@@ -11,7 +11,7 @@
  * and resume can check they are looking at the same sweep.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,8 @@ import { fork } from 'node:child_process';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { PACKAGE_ROOT, resolveExperiment, type SweepPoint } from './config.js';
-import { commitDir, isNonEmptyDir, jsonText, writeFileAtomic } from './output.js';
+import { assertSafeSegment, beginDir, inspectTarget, jsonText, notOwnedReason, OutputDir, outputKind } from '../util/output.js';
+import { readInputText } from '../util/io.js';
 import { runToDirectory, writeIndex } from './runner.js';
 
 export interface Shard {
@@ -98,6 +99,7 @@ interface Task {
   label: string;
   progress: boolean;
   traceEvents?: { from: number; to: number };
+  forceHint?: string;
 }
 
 type TaskReply = { ok: true; summary: Record<string, unknown> } | { ok: false; message: string; user: boolean };
@@ -106,7 +108,7 @@ type TaskReply = { ok: true; summary: Record<string, unknown> } | { ok: false; m
 export async function runPointTask(t: Task): Promise<TaskReply> {
   try {
     const resolved = resolveExperiment(t.input, t.file);
-    const out = await runToDirectory(resolved, t.dir, t.force, { progress: t.progress, label: t.label, traceEvents: t.traceEvents });
+    const out = await runToDirectory(resolved, t.dir, t.force, { progress: t.progress, label: t.label, traceEvents: t.traceEvents, forceHint: t.forceHint });
     return { ok: true, summary: out.summary };
   } catch (e) {
     return { ok: false, message: e instanceof Error ? (e instanceof UserError ? e.message : (e.stack ?? e.message)) : String(e), user: e instanceof UserError };
@@ -123,7 +125,13 @@ function workerScript(): string {
 }
 
 function readSummary(dir: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  const f = join(dir, 'summary.json');
+  try {
+    return JSON.parse(readInputText(f, 'summary')) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new UserError(`${f}: not valid JSON (${e.message}); rerun that point with --force`);
+    throw e;
+  }
 }
 
 /** Is the point's directory complete (renamed into place), and made from this config? */
@@ -138,15 +146,6 @@ function completeState(dir: string, input: Record<string, unknown>): 'complete' 
   }
 }
 
-/** Remove temporary directories left by an interrupted run of these points. */
-function removeStaleTemps(outDir: string, ids: Set<string>): void {
-  if (!existsSync(outDir)) return;
-  for (const name of readdirSync(outDir)) {
-    const m = /^\.(.*)\.tmp-\d+$/.exec(name);
-    if (m && ids.has(m[1])) rmSync(join(outDir, name), { recursive: true, force: true });
-  }
-}
-
 export function sweepFile(input: Record<string, unknown>, points: readonly SweepPoint[], shard?: Shard): SweepFile {
   return {
     servesim: VERSION,
@@ -158,14 +157,14 @@ export function sweepFile(input: Record<string, unknown>, points: readonly Sweep
 }
 
 /** Write index.json / index.csv of every complete point of the sweep in `outDir`, in sweep order. */
-function reindex(outDir: string, points: readonly SweepPoint[], known: Map<string, Record<string, unknown>>): void {
+function reindex(out: OutputDir, points: readonly SweepPoint[], known: Map<string, Record<string, unknown>>): void {
   const rows = [];
   for (const p of points) {
     let s = known.get(p.id);
-    if (!s && existsSync(join(outDir, p.id, 'manifest.json'))) s = readSummary(join(outDir, p.id));
+    if (!s && existsSync(join(out.dir, p.id, 'manifest.json')) && outputKind(join(out.dir, p.id)) === 'run') s = readSummary(join(out.dir, p.id));
     if (s) rows.push({ point: p, summary: s });
   }
-  writeIndex(outDir, rows);
+  writeIndex(out, rows);
 }
 
 /** Run a sweep (or its shard) into `outDir`. */
@@ -178,16 +177,46 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     if (progress) process.stderr.write(s + '\n');
   };
 
+  // The sweep directory: created if missing, else it must be one servesim wrote (src/util/output.ts);
+  // held locked until the sweep ends, so a second writer fails at once.
+  const out = new OutputDir(outDir, 'sweep');
+  try {
+    return await runSweepIn(out, o, mine, log, wall0);
+  } finally {
+    out.close();
+  }
+}
+
+/** Read a sweep.json (ours), with one-line errors. */
+function readSweepFile(dir: string): SweepFile {
+  const f = join(dir, 'sweep.json');
+  try {
+    const v = JSON.parse(readInputText(f, 'sweep')) as SweepFile;
+    if (!v || typeof v !== 'object' || !Array.isArray(v.points) || typeof v.configHash !== 'string') throw new SyntaxError('not a servesim sweep.json');
+    v.points.forEach((p, i) => {
+      if (!p || typeof p.id !== 'string') throw new SyntaxError(`points[${i}].id is not a string`);
+      assertSafeSegment(p.id, `${f}: points[${i}].id`);
+    });
+    return v;
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new UserError(`${f}: not a servesim sweep.json (${e.message})`);
+    throw e;
+  }
+}
+
+async function runSweepIn(out: OutputDir, o: SweepOptions, mine: SweepPoint[], log: (s: string) => void, wall0: bigint): Promise<SweepResult> {
+  const outDir = out.dir;
+  const progress = o.progress ?? false;
   // Which points are already complete?
   const summaries = new Map<string, Record<string, unknown>>();
   const todo: SweepPoint[] = [];
-  const existing = existsSync(join(outDir, 'sweep.json')) ? (JSON.parse(readFileSync(join(outDir, 'sweep.json'), 'utf8')) as SweepFile) : undefined;
+  const existing = existsSync(join(outDir, 'sweep.json')) ? readSweepFile(outDir) : undefined;
   const sf = sweepFile(o.input, o.points, o.shard);
+  for (const p of o.points) assertSafeSegment(p.id, `${o.file}: sweep point`);
   if (o.resume) {
     if (existing && existing.configHash !== sf.configHash && !o.force) {
       throw new UserError(`${outDir}: holds a sweep of a different config (sweep.json configHash differs); use another --out, or --force to replace its points`);
     }
-    removeStaleTemps(outDir, new Set(mine.map((p) => p.id)));
     for (const p of mine) {
       const st = completeState(join(outDir, p.id), p.input);
       if (st === 'complete') summaries.set(p.id, readSummary(join(outDir, p.id)));
@@ -196,15 +225,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       } else todo.push(p);
     }
   } else {
-    if (!o.force) {
-      const clash = mine.find((p) => isNonEmptyDir(join(outDir, p.id)));
-      if (clash) {
-        throw new UserError(`${join(outDir, clash.id)}: output directory exists and is not empty (use --resume to skip complete points, --force to replace them, or --out DIR)`);
-      }
-    }
     todo.push(...mine);
   }
-  writeFileAtomic(join(outDir, 'sweep.json'), jsonText(sf));
+  // Before running anything: every point to (re)write must be absent, or servesim's (with --force).
+  for (const p of todo) {
+    inspectTarget(join(outDir, p.id), 'run', { force: o.force || o.resume, forceHint: 'use --resume to skip complete points, --force to replace them, or --out DIR' });
+  }
+  out.write('sweep.json', jsonText(sf));
 
   const skipped = mine.length - todo.length;
   const jobs = Math.max(1, Math.min(o.jobs ?? availableParallelism(), todo.length || 1));
@@ -219,7 +246,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     file: o.file,
     input: p.input,
     dir: join(outDir, p.id),
-    force: true, // checked above
+    force: true, // checked above: absent, or servesim's own and --force/--resume given
     label: p.id,
     progress: progress && jobs === 1,
     traceEvents: o.traceEvents,
@@ -229,7 +256,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     const secs = (Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1);
     if (r.ok) {
       summaries.set(p.id, r.summary);
-      reindex(outDir, o.points, summaries);
+      reindex(out, o.points, summaries);
       log(`[${done + skipped}/${mine.length}] ${p.id}: done in ${secs} s`);
     } else {
       failures.push(`${p.id}: ${r.message}`);
@@ -277,7 +304,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     };
     await Promise.all(Array.from({ length: jobs }, runChild));
   }
-  reindex(outDir, o.points, summaries);
+  reindex(out, o.points, summaries);
   if (failures.length) throw new UserError(`sweep ${sf.name}: ${failures.length} point(s) failed:\n${failures.join('\n')}`);
 
   const rows = mine.filter((p) => summaries.has(p.id)).map((p) => ({ point: p, summary: summaries.get(p.id)! }));
@@ -297,9 +324,8 @@ export interface MergeOptions {
 export function mergeSweeps(dirs: readonly string[], o: MergeOptions): { points: number; copied: number; missing: string[] } {
   if (dirs.length === 0) throw new UserError('merge: expected at least one sweep directory');
   const sweeps = dirs.map((d) => {
-    const f = join(d, 'sweep.json');
-    if (!existsSync(f)) throw new UserError(`${d}: not a sweep output (no sweep.json)`);
-    return JSON.parse(readFileSync(f, 'utf8')) as SweepFile;
+    if (!existsSync(join(d, 'sweep.json'))) throw new UserError(`${d}: not a sweep output (no sweep.json)`);
+    return readSweepFile(d); // point ids checked as safe names: a shard cannot point merge outside --out
   });
   const first = sweeps[0];
   sweeps.forEach((s, i) => {
@@ -307,32 +333,43 @@ export function mergeSweeps(dirs: readonly string[], o: MergeOptions): { points:
       throw new UserError(`${dirs[i]}: a different sweep than ${dirs[0]} (config hash ${s.configHash.slice(0, 12)} vs ${first.configHash.slice(0, 12)}); merge joins shards of one sweep`);
     }
   });
-  const out = o.out;
-  const outAbs = resolve(out);
-  const points: SweepPoint[] = first.points.map((p) => ({ id: p.id, params: p.params, input: {} }));
-  const summaries = new Map<string, Record<string, unknown>>();
-  const missing: string[] = [];
-  let copied = 0;
-  for (const p of points) {
-    const src = dirs.find((d) => existsSync(join(d, p.id, 'manifest.json')));
-    if (!src) {
-      missing.push(p.id);
-      continue;
+  const out = new OutputDir(o.out, 'sweep');
+  try {
+    const outAbs = out.dir;
+    const points: SweepPoint[] = first.points.map((p) => ({ id: p.id, params: p.params, input: {} }));
+    const summaries = new Map<string, Record<string, unknown>>();
+    const missing: string[] = [];
+    let copied = 0;
+    for (const p of points) {
+      const src = dirs.find((d) => existsSync(join(d, p.id, 'manifest.json')) && outputKind(join(d, p.id)) === 'run');
+      if (!src) {
+        missing.push(p.id);
+        continue;
+      }
+      const dst = join(outAbs, p.id);
+      if (resolve(src) !== outAbs) {
+        const why = notOwnedReason(join(src, p.id));
+        if (why) throw new UserError(`merge: ${join(src, p.id)}: not copied: ${why}`);
+        // A point already in --out is replaced only if servesim wrote it (same rules as run --force).
+        const pending = beginDir(dst, 'run', { force: true, checked: true });
+        try {
+          cpSync(join(src, p.id), pending.tmp, { recursive: true });
+          pending.commit();
+        } catch (e) {
+          pending.abort();
+          throw e;
+        }
+        copied++;
+      }
+      summaries.set(p.id, readSummary(dst));
     }
-    const dst = join(out, p.id);
-    if (resolve(src) !== outAbs) {
-      const tmp = join(out, `.${p.id}.tmp-${process.pid}`);
-      rmSync(tmp, { recursive: true, force: true });
-      cpSync(join(src, p.id), tmp, { recursive: true });
-      commitDir(tmp, dst);
-      copied++;
+    if (missing.length && !o.allowPartial) {
+      throw new UserError(`merge: ${missing.length} of ${points.length} points are in none of the inputs: ${missing.slice(0, 5).join(' ')}${missing.length > 5 ? ' ...' : ''} (run the missing shard, or pass --allow-partial)`);
     }
-    summaries.set(p.id, readSummary(dst));
+    out.write('sweep.json', jsonText({ ...first, shard: null }));
+    reindex(out, points, summaries);
+    return { points: points.length - missing.length, copied, missing };
+  } finally {
+    out.close();
   }
-  if (missing.length && !o.allowPartial) {
-    throw new UserError(`merge: ${missing.length} of ${points.length} points are in none of the inputs: ${missing.slice(0, 5).join(' ')}${missing.length > 5 ? ' ...' : ''} (run the missing shard, or pass --allow-partial)`);
-  }
-  writeFileAtomic(join(out, 'sweep.json'), jsonText({ ...first, shard: null }));
-  reindex(out, points, summaries);
-  return { points: points.length - missing.length, copied, missing };
 }

@@ -8,6 +8,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { SimObserver } from '../sim/simulation.js';
 import type { Nanos } from '../sim/time.js';
 import type { Outcome, Request } from '../sim/types.js';
+import { rethrowIo } from '../util/io.js';
 
 export const REQUESTS_CSV_HEADER = 'id,model,group,sent_ns,arrival_ns,deadline_ns,response_ns,latency_ns,outcome,measured\n';
 
@@ -17,13 +18,17 @@ export class RequestLog implements SimObserver {
   private readonly names: string[];
 
   constructor(
-    path: string,
+    private readonly path: string,
     modelNames: readonly string[],
     private readonly groupNames: readonly string[],
     private readonly warmup: Nanos,
     private readonly duration: Nanos,
   ) {
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      rethrowIo(e, path, 'write');
+    }
     this.names = modelNames.map((n) => (/[",\n]/.test(n) ? `"${n.replace(/"/g, '""')}"` : n));
     this.buf = REQUESTS_CSV_HEADER;
   }
@@ -43,14 +48,21 @@ export class RequestLog implements SimObserver {
   }
 
   private flush(): void {
-    if (this.buf.length > 0) writeSync(this.fd, this.buf);
+    try {
+      if (this.buf.length > 0) writeSync(this.fd, this.buf);
+    } catch (e) {
+      rethrowIo(e, this.path, 'write'); // a full disk: one line naming the file
+    }
     this.buf = '';
   }
 
   close(): void {
     if (this.fd < 0) return;
-    this.flush();
-    closeSync(this.fd);
-    this.fd = -1;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 }

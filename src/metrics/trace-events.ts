@@ -21,6 +21,8 @@ import { UserError } from '../util/errors.js';
 
 const LANE = { weights: 1, input: 2, output: 3, failures: 4, exec: 5 } as const;
 const LANES_PER_GPU = 64;
+/** Most exec threads one GPU gets in the timeline. */
+const MAX_EXEC_SLOTS = LANES_PER_GPU - LANE.exec;
 
 /** Parse "FROM:TO" (durations such as "10s:12s", "1500ms:2s"; plain numbers are seconds). */
 export function parseTraceWindow(text: string): { from: Nanos; to: Nanos } {
@@ -48,8 +50,12 @@ interface GpuDesc {
 export class TraceEventRecorder implements SimObserver {
   private readonly events: string[] = [];
   private truncated = false;
-  /** Per GPU, when each exec slot is next free (to place overlapping executions on separate threads). */
-  private readonly execSlots: Float64Array[];
+  /**
+   * Per GPU, when each exec slot is next free (to place overlapping executions on separate
+   * threads). Slots are added as overlapping executions need them (a policy may leave the engine's
+   * concurrency uncapped), up to the threads a GPU has in the timeline.
+   */
+  private readonly execSlots: number[][];
   private readonly gpus: readonly GpuDesc[];
 
   constructor(
@@ -61,7 +67,7 @@ export class TraceEventRecorder implements SimObserver {
     private readonly maxEvents = 5_000_000,
   ) {
     this.gpus = gpus;
-    this.execSlots = gpus.map((g) => new Float64Array(Math.max(1, g.maxConcurrentExec)).fill(-Infinity));
+    this.execSlots = gpus.map(() => [-Infinity]);
     this.meta(0, 0, 'process_name', { name: 'controller' });
     this.meta(0, 0, 'process_sort_index', { sort_index: 0 });
     this.meta(0, 1, 'thread_name', { name: 'request arrivals' });
@@ -78,10 +84,7 @@ export class TraceEventRecorder implements SimObserver {
       const lanes: Array<[number, string]> = [
         [LANE.weights, `${name} weights (LOAD/EVICT)`],
         [LANE.input, `${name} input copy`],
-        ...Array.from({ length: Math.max(1, g.maxConcurrentExec) }, (_, s): [number, string] => [
-          LANE.exec + s,
-          g.maxConcurrentExec > 1 ? `${name} exec slot ${s}` : `${name} exec`,
-        ]),
+        [LANE.exec, this.execLabel(g, 0)],
         [LANE.output, `${name} output copy`],
         [LANE.failures, `${name} failed actions`],
       ];
@@ -90,6 +93,10 @@ export class TraceEventRecorder implements SimObserver {
         this.meta(g.worker + 1, base + lane, 'thread_sort_index', { sort_index: base + i });
       });
     }
+  }
+
+  private execLabel(g: GpuDesc, slot: number): string {
+    return g.maxConcurrentExec > 1 ? `GPU ${g.id} exec slot ${slot}` : `GPU ${g.id} exec`;
   }
 
   private meta(pid: number, tid: number, name: string, args: Record<string, unknown>): void {
@@ -167,7 +174,16 @@ export class TraceEventRecorder implements SimObserver {
     if (phase === 'EXEC') {
       const slots = this.execSlots[gpu];
       let s = 0;
-      while (s < slots.length - 1 && slots[s] > start) s++;
+      while (s < slots.length && slots[s] > start) s++;
+      if (s === slots.length) {
+        if (slots.length < MAX_EXEC_SLOTS) {
+          // A new thread for this GPU's overlapping executions, named like the first.
+          slots.push(-Infinity);
+          const tid = g.local * LANES_PER_GPU + LANE.exec + s;
+          this.meta(g.worker + 1, tid, 'thread_name', { name: this.execLabel(g, s) });
+          this.meta(g.worker + 1, tid, 'thread_sort_index', { sort_index: g.local * LANES_PER_GPU + LANE.exec + s });
+        } else s = slots.length - 1; // more overlap than threads: share the last one
+      }
       slots[s] = end;
       lane = LANE.exec + s;
     } else lane = phase === 'INPUT' ? LANE.input : phase === 'OUTPUT' ? LANE.output : LANE.weights;

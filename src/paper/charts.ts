@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ChartConfiguration } from 'chart.js';
 import { axis, baseOptions, line, logTicks, plotCharts, renderPng, type LineDataset, type Pt } from '../charts/plot.js';
 import { loadRuns, type RunResult } from '../charts/results.js';
-import { writeFileAtomic } from '../experiment/output.js';
+import { writeIntoDir } from '../util/output.js';
 import { parseDuration } from '../sim/time.js';
 import {
   activeMajors,
@@ -27,9 +27,7 @@ const lineChart = (title: string, subtitle: string, datasets: LineDataset[], x: 
 });
 
 async function write(outDir: string, name: string, config: ChartConfiguration): Promise<string> {
-  const file = join(outDir, `${name}.png`);
-  writeFileAtomic(file, await renderPng(config));
-  return file;
+  return writeIntoDir(outDir, 'charts', `${name}.png`, await renderPng(config));
 }
 
 const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot', 'star'];

@@ -7,10 +7,10 @@
  * (the figures' PNGs), report.md, verdicts.json, and trace-cache/ (the synthetic Azure day, unless
  * --azure-dir or --trace-cache is given).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { loadExperiment, PACKAGE_ROOT, type ResolvedExperiment } from '../experiment/config.js';
-import { jsonText, writeFileAtomic } from '../experiment/output.js';
+import { jsonText, OutputDir, writeFileAtomic } from '../util/output.js';
 import { runToDirectory } from '../experiment/runner.js';
 import { pointHash, runSweep } from '../experiment/sweep.js';
 import { invocationFileName } from '../traces/azure2019.js';
@@ -45,6 +45,8 @@ export interface ReproduceOptions {
   only?: string;
   /** Keep complete results (points) already in the output directory. */
   resume?: boolean;
+  /** Rerun experiments whose results are already in the output directory. */
+  force?: boolean;
   /** Where the configs are (default: the package's experiments/paper). */
   configDir?: string;
   /** Progress lines (stderr). */
@@ -95,13 +97,13 @@ async function runConfig(file: string, sets: Array<[string, unknown]>, dir: stri
   const { input, points } = loadExperiment(file, { sets });
   const isSweep = input.sweep !== undefined;
   if (isSweep) {
-    await runSweep({ file, input, points, outDir: dir, jobs: o.jobs, resume: o.resume, force: !o.resume, progress: true });
+    await runSweep({ file, input, points, outDir: dir, jobs: o.jobs, resume: o.resume, force: o.force, progress: true });
   } else {
     const p = points[0];
     const manifest = join(dir, 'manifest.json');
     const complete = o.resume && existsSync(manifest) && existsSync(join(dir, 'summary.json')) && JSON.parse(readFileSync(manifest, 'utf8')).configHash === pointHash(p.input);
     if (complete) o.log?.(`reproduce: ${dir} is complete (--resume), kept`);
-    else await runToDirectory(p.resolved, dir, true, { progress: true, label: p.resolved.config.name });
+    else await runToDirectory(p.resolved, dir, !!(o.force || o.resume), { progress: true, label: p.resolved.config.name, forceHint: 'use --resume to keep complete results, --force to rerun them, or --out DIR' });
   }
   return points[0].resolved;
 }
@@ -136,9 +138,25 @@ export async function reproduce(o: ReproduceOptions = {}): Promise<ReproduceResu
     const file = join(configDir, EXPERIMENTS[f].config);
     if (!existsSync(file)) throw new UserError(`${file}: the ${f} config is missing`);
   }
-  mkdirSync(out, { recursive: true });
+  // The output directory is servesim's (or new) and locked for the whole run.
+  const outDir = new OutputDir(out, 'paper');
+  try {
+    return await reproduceInto(outDir, out, figures, configDir, set, log, o);
+  } finally {
+    outDir.close();
+  }
+}
+
+async function reproduceInto(
+  outDir: OutputDir,
+  out: string,
+  figures: Figure[],
+  configDir: string,
+  set: 'full' | 'fast',
+  log: (s: string) => void,
+  o: ReproduceOptions,
+): Promise<ReproduceResult> {
   const chartsDir = join(out, 'charts');
-  mkdirSync(chartsDir, { recursive: true });
 
   let trace: { dir: string; what: string } | null = null;
   if (figures.some((f) => EXPERIMENTS[f].trace)) {
@@ -208,8 +226,8 @@ export async function reproduce(o: ReproduceOptions = {}): Promise<ReproduceResu
     sections,
   });
   const reportFile = join(out, 'report.md');
-  writeFileAtomic(reportFile, report);
+  outDir.write('report.md', report);
   const claims = sections.flatMap((s) => s.claims);
-  writeFileAtomic(join(out, 'verdicts.json'), jsonText({ set, trace: trace?.what ?? null, claims }));
+  outDir.write('verdicts.json', jsonText({ set, trace: trace?.what ?? null, claims }));
   return { out, claims, reportFile, wallSeconds: wall };
 }

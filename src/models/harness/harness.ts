@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { writeFileAtomic } from '../../experiment/output.js';
+import { checkOutputFile, jsonHas, writeOutputFile, type OutputFileOptions } from '../../util/output.js';
 import { UserError } from '../../util/errors.js';
 import { VERSION } from '../../version.js';
 import { makeBatchSymbolic, type BatchRewrite } from '../onnx/batch.js';
@@ -387,12 +387,20 @@ export function mergeProfile(basePath: string, added: ProfileJson): ProfileJson 
   };
 }
 
+/** A profile servesim wrote (its format field), which `--out` may replace without --force. */
+const profileOutput = (force: boolean): OutputFileOptions => ({
+  force,
+  what: 'hardware profile',
+  isOurs: (b) => jsonHas(b, 'format', (v) => v === 'servesim-hw-profile'),
+});
+
+/** Check where a profile will be written, before anything is measured. */
+export function checkProfileOutput(path: string, force = false): void {
+  checkOutputFile(path, profileOutput(force));
+}
+
 /** Validate and write a profile atomically (temporary file, then rename). */
-export function writeProfile(path: string, profile: ProfileJson): void {
+export function writeProfile(path: string, profile: ProfileJson, force = false): void {
   resolveProfile(profile, path);
-  try {
-    writeFileAtomic(path, JSON.stringify(profile, null, 2) + '\n');
-  } catch (e) {
-    throw new UserError(`${path}: cannot write the profile (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  writeOutputFile(path, JSON.stringify(profile, null, 2) + '\n', profileOutput(force));
 }

@@ -1,0 +1,275 @@
+/**
+ * Output safety (issue 11): servesim replaces only what it wrote, a crash leaves the old or the new
+ * results, one writer at a time, stale temporaries are cleaned, and every path error is one line.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadExperiment } from '../src/experiment/config.js';
+import { runExperiment } from '../src/experiment/runner.js';
+import { mergeSweeps, runSweep } from '../src/experiment/sweep.js';
+import { RequestLog } from '../src/metrics/request-log.js';
+import { schedulerNames } from '../src/schedulers/index.js';
+import { UserError } from '../src/util/errors.js';
+import {
+  acquireLock,
+  assertSafeSegment,
+  beginDir,
+  checkOutputPath,
+  MARKER,
+  OutputDir,
+  releaseLock,
+  writeOutputFile,
+} from '../src/util/output.js';
+import { CLI, ensureBuilt, ROOT, snapshot, tinyConfig, tmp, writeConfig } from './helpers/results.js';
+
+/** A process id that is not running (the kernel's limit is below 2^22 on Linux). */
+const DEAD_PID = 4_194_000 + 301;
+
+const cli = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+
+/** Exactly one line on stderr, starting "servesim: ", no stack trace; exit status 1. */
+function expectUserError(r: { status: number | null; stderr: string }, pattern: RegExp): void {
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(/^servesim: /);
+  expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  expect(r.status).toBe(1);
+}
+
+function transient(dir: string): string[] {
+  return readdirSync(dir).filter((e) => /servesim-(tmp|old|lock)|\.tmp-\d+$/.test(e));
+}
+
+beforeAll(() => ensureBuilt(), 120_000);
+
+describe('output paths are checked before anything is created', () => {
+  it('rejects empty, root, pseudo-file-system, through-a-file and too-long paths with one-line errors', () => {
+    const d = tmp('servesim-out-');
+    writeFileSync(join(d, 'file'), 'x');
+    expect(() => checkOutputPath('')).toThrow(/^--out is empty/);
+    expect(() => checkOutputPath('/')).toThrow(/cannot write to the root directory/);
+    expect(() => checkOutputPath('/proc/x')).toThrow(/\/proc is a system directory/);
+    expect(() => checkOutputPath('/sys/x/y')).toThrow(/\/sys is a system directory/);
+    expect(() => checkOutputPath('/dev/null')).toThrow(/\/dev\/null is a system directory/);
+    expect(() => checkOutputPath(join(d, 'file', 'sub'))).toThrow(/^--out .*file\/sub: .*\/file is not a directory \(it is a file\)$/);
+    expect(() => checkOutputPath(join(d, 'a'.repeat(300)))).toThrow(/300 bytes long/);
+    expect(checkOutputPath(join(d, 'new', 'deeper'))).toBe(join(d, 'new', 'deeper'));
+    expect(existsSync(join(d, 'new'))).toBe(false); // checking creates nothing
+  });
+
+  it('accepts only single safe path segments as names', () => {
+    for (const bad of ['', '.', '..', 'a/b', 'a\\b', '.hidden', 'x'.repeat(201), 'nul\0']) {
+      expect(() => assertSafeSegment(bad, 'config name'), bad).toThrow(UserError);
+    }
+    expect(() => assertSafeSegment('..', 'config name')).toThrow(/^config name: "\.\." cannot be used as a file or directory name: it names a directory itself$/);
+    expect(() => assertSafeSegment('scheduler.type=clockwork', 'p')).not.toThrow();
+  });
+});
+
+describe('results directories: replace only what servesim wrote', () => {
+  const make = (target: string, files: Record<string, string>, force = false): void => {
+    const p = beginDir(target, 'run', { force });
+    for (const [n, t] of Object.entries(files)) writeFileSync(join(p.tmp, n), t);
+    p.commit();
+  };
+
+  it('never touches a file, a symbolic link or a foreign directory at the target, --force or not', () => {
+    const d = tmp('servesim-out-');
+    const file = join(d, 'thesis.pdf');
+    writeFileSync(file, 'precious');
+    const foreign = join(d, 'paper');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'thesis.tex'), 'tex');
+    const link = join(d, 'link');
+    symlinkSync(foreign, link);
+    for (const force of [false, true]) {
+      expect(() => beginDir(file, 'run', { force })).toThrow(/exists and is not a directory \(a file or device\); refusing to replace it/);
+      expect(() => beginDir(foreign, 'run', { force })).toThrow(/exists and was not written by servesim \(no \.servesim\.json marker\); refusing to replace it, even with --force/);
+      expect(() => beginDir(link, 'run', { force })).toThrow(/is a symbolic link; refusing to replace it/);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('precious');
+    expect(readdirSync(foreign)).toEqual(['thesis.tex']);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(transient(d)).toEqual([]);
+  });
+
+  it('replaces its own directory only with --force, and not once a person put a file into it', () => {
+    const d = tmp('servesim-out-');
+    const target = join(d, 'r');
+    make(target, { 'summary.json': 'old' });
+    expect(JSON.parse(readFileSync(join(target, MARKER), 'utf8'))).toEqual({ servesim: true, kind: 'run', files: ['summary.json'] });
+    expect(() => beginDir(target, 'run')).toThrow(/output directory exists and is not empty \(use --force/);
+    make(target, { 'summary.json': 'new', 'extra.csv': 'e' }, true);
+    expect(readFileSync(join(target, 'summary.json'), 'utf8')).toBe('new');
+    expect(readdirSync(target).sort()).toEqual([MARKER, 'extra.csv', 'summary.json'].sort());
+    writeFileSync(join(target, 'notes.txt'), 'mine');
+    expect(() => beginDir(target, 'run', { force: true })).toThrow(/notes\.txt is not a file servesim wrote\); refusing to replace it, even with --force/);
+    expect(readFileSync(join(target, 'notes.txt'), 'utf8')).toBe('mine');
+    // A sweep directory is not replaced by a single run, nor the other way round.
+    const sweep = new OutputDir(join(d, 's'), 'sweep');
+    sweep.write('sweep.json', '{}');
+    sweep.close();
+    expect(() => beginDir(join(d, 's'), 'run', { force: true })).toThrow(/holds servesim sweep output, not run output/);
+    expect(transient(d)).toEqual([]);
+  });
+
+  it('an interrupted replacement is repaired by the next writer: old results moved back, temporaries removed', () => {
+    const d = tmp('servesim-out-');
+    const target = join(d, 'r');
+    make(target, { 'summary.json': 'old' });
+    // The state a kill -9 between the two renames leaves: the old results aside, no target.
+    const aside = join(d, `.r.servesim-old-${DEAD_PID}`);
+    rmSync(aside, { recursive: true, force: true });
+    mkdirSync(aside);
+    for (const e of readdirSync(target)) writeFileSync(join(aside, e), readFileSync(join(target, e)));
+    rmSync(target, { recursive: true });
+    // Temporaries of dead processes (this version's and the earlier naming), and a live one's.
+    mkdirSync(join(d, `.r.servesim-tmp-${DEAD_PID}-1`));
+    mkdirSync(join(d, `.r.tmp-${DEAD_PID}`));
+    const live = join(d, `.r.servesim-tmp-${process.ppid}-7`);
+    mkdirSync(live);
+    expect(() => beginDir(target, 'run')).toThrow(/output directory exists and is not empty/); // the old results are back
+    expect(readFileSync(join(target, 'summary.json'), 'utf8')).toBe('old');
+    expect(transient(d).sort()).toEqual([`.r.servesim-tmp-${process.ppid}-7`]);
+    rmSync(live, { recursive: true });
+  });
+
+  it('a second writer of the same place fails while the first holds the lock; a dead holder\'s lock is broken', () => {
+    const d = tmp('servesim-out-');
+    const target = join(d, 'r');
+    const lock = acquireLock(target);
+    expect(() => beginDir(target, 'run')).toThrow(new RegExp(`another servesim \\(process ${process.pid}\\) is writing here`));
+    releaseLock(lock);
+    writeFileSync(join(d, '.r.servesim-lock'), JSON.stringify({ pid: DEAD_PID, host: hostname() }));
+    make(target, { 'summary.json': 'x' });
+    expect(transient(d)).toEqual([]);
+  });
+});
+
+describe('single output files (profiles, models, schemas)', () => {
+  it('replaces a file servesim wrote, a foreign file only with --force, never a directory, link or device', () => {
+    const d = tmp('servesim-out-');
+    const f = join(d, 'p.json');
+    const o = { what: 'hardware profile', isOurs: (b: Buffer) => b.toString().includes('"format": "servesim-hw-profile"') };
+    writeFileSync(f, 'my notes');
+    expect(() => writeOutputFile(f, 'new', o)).toThrow(/exists and is not a hardware profile servesim wrote; refusing to replace it \(use --force/);
+    expect(readFileSync(f, 'utf8')).toBe('my notes');
+    writeOutputFile(f, '{"format": "servesim-hw-profile"}', { ...o, force: true });
+    writeOutputFile(f, '{"format": "servesim-hw-profile", "v": 2}', o); // ours now: no --force needed
+    expect(readFileSync(f, 'utf8')).toBe('{"format": "servesim-hw-profile", "v": 2}');
+    mkdirSync(join(d, 'dir'));
+    symlinkSync(f, join(d, 'lnk'));
+    expect(() => writeOutputFile(join(d, 'dir'), 'x', { ...o, force: true })).toThrow(/is a directory/);
+    expect(() => writeOutputFile(join(d, 'lnk'), 'x', { ...o, force: true })).toThrow(/is a symbolic link/);
+    expect(() => writeOutputFile('/dev/full', 'x', { ...o, force: true })).toThrow(/system directory/);
+    expect(transient(d)).toEqual([]);
+  });
+
+  it('a directory servesim adds files to refuses a foreign directory and a person\'s file in its own', () => {
+    const d = tmp('servesim-out-');
+    mkdirSync(join(d, 'mine'));
+    writeFileSync(join(d, 'mine', 'a.png'), 'x');
+    expect(() => new OutputDir(join(d, 'mine'), 'charts')).toThrow(/holds files servesim did not write; refusing to write into it/);
+    const c = new OutputDir(join(d, 'charts'), 'charts');
+    c.write('goodput.png', 'png');
+    c.close();
+    writeFileSync(join(d, 'charts', 'latency-cdf.png'), 'a person\'s');
+    const again = new OutputDir(join(d, 'charts'), 'charts');
+    again.write('goodput.png', 'png2'); // servesim's own: replaced
+    expect(() => again.write('latency-cdf.png', 'png')).toThrow(/exists and was not written by servesim; refusing to replace it/);
+    again.close();
+    expect(readFileSync(join(d, 'charts', 'latency-cdf.png'), 'utf8')).toBe('a person\'s');
+    expect(transient(d)).toEqual([]);
+  });
+
+  it('a full disk while streaming requests.csv is a one-line error naming the file', () => {
+    const log = new RequestLog('/dev/full', ['m'], ['g'], 0, 1);
+    expect(() => log.close()).toThrow(/^\/dev\/full: cannot write: no space left on device \(ENOSPC\)$/);
+  });
+});
+
+describe('the CLI never destroys what it did not write (issue 11 defects 1-5, 7, 8)', () => {
+  it('--out FILE, a foreign directory with --force, "" and paths through files or into /proc are refused, untouched', () => {
+    const d = tmp('servesim-out-');
+    const cfg = writeConfig(d, tinyConfig({ duration: '1s', warmup: '0s', drain: '0s' }));
+    writeFileSync(join(d, 'f.txt'), 'hello');
+    mkdirSync(join(d, 'thesis'));
+    writeFileSync(join(d, 'thesis', 'thesis.tex'), 'tex');
+    expectUserError(cli(['run', cfg, '--out', join(d, 'f.txt'), '-q']), /f\.txt: exists and is not a directory/);
+    expectUserError(cli(['run', cfg, '--out', join(d, 'thesis'), '--force', '-q']), /thesis: exists and was not written by servesim/);
+    expectUserError(cli(['run', cfg, '--out', '', '-q']), /--out is empty/);
+    expectUserError(cli(['run', cfg, '--out', join(d, 'f.txt', 'sub'), '-q']), /is not a directory/);
+    expectUserError(cli(['run', cfg, '--out', '/proc/x', '-q']), /system directory/);
+    expectUserError(cli(['schema', '--out', join(d, 'thesis')]), /thesis: is a directory; expected a JSON Schema file name/);
+    expect(readFileSync(join(d, 'f.txt'), 'utf8')).toBe('hello');
+    expect(readdirSync(join(d, 'thesis'))).toEqual(['thesis.tex']);
+    expect(readdirSync(d).sort()).toEqual(['config.json', 'f.txt', 'thesis']);
+  }, 30_000);
+
+  it('merge refuses a shard whose point ids leave --out', async () => {
+    const d = tmp('servesim-out-');
+    const file = writeConfig(d, tinyConfig({ duration: '500ms', warmup: '0s', drain: '0s', sweep: { 'workload.rate': [100] } }));
+    const { input, points } = loadExperiment(file);
+    const shard = join(d, 'shard');
+    await runSweep({ file, input, points, outDir: shard, jobs: 1 });
+    const important = join(d, 'important');
+    mkdirSync(important);
+    writeFileSync(join(important, 'data'), 'keep');
+    const sf = JSON.parse(readFileSync(join(shard, 'sweep.json'), 'utf8'));
+    sf.points[0].id = '../important';
+    writeFileSync(join(shard, 'sweep.json'), JSON.stringify(sf));
+    expect(() => mergeSweeps([shard], { out: join(d, 'merged') })).toThrow(/points\[0\]\.id: "\.\.\/important" cannot be used as a file or directory name/);
+    expect(readdirSync(important)).toEqual(['data']);
+    expect(readFileSync(join(important, 'data'), 'utf8')).toBe('keep');
+  });
+
+  it('a run killed with SIGKILL leaves the old results whole; the next run cleans its temporaries; a concurrent writer is refused', async () => {
+    const d = tmp('servesim-out-');
+    const quick = writeConfig(d, tinyConfig({ duration: '1s', warmup: '0s', drain: '0s' }), 'quick.json');
+    const slow = writeConfig(d, tinyConfig({ duration: '2h', warmup: '0s', drain: '0s' }), 'slow.json');
+    const out = join(d, 'out');
+    expect(cli(['run', quick, '--out', out, '-q']).status).toBe(0);
+    const before = snapshot(out);
+    const child = spawn(process.execPath, [CLI, 'run', slow, '--out', out, '--force', '-q'], { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise<void>((res) => child.once('exit', () => res()));
+    // Wait until it is writing (its temporary directory exists), then try a second writer.
+    for (let i = 0; i < 200 && !readdirSync(d).some((e) => e.startsWith('.out.servesim-tmp-')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(d).some((e) => e.startsWith('.out.servesim-tmp-'))).toBe(true);
+    expectUserError(cli(['run', quick, '--out', out, '--force', '-q']), new RegExp(`another servesim \\(process ${child.pid}\\) is writing here`));
+    child.kill('SIGKILL');
+    await exited;
+    expect(snapshot(out)).toEqual(before); // the old results, whole
+    expect(transient(d).length).toBeGreaterThan(0); // its lock and temporary are left...
+    expect(cli(['run', quick, '--out', out, '--force', '-q']).status).toBe(0);
+    expect(transient(d)).toEqual([]); // ...and cleaned by the next run into the same place
+    expect(snapshot(out, (rel) => rel === 'run.json')).toEqual(Object.fromEntries(Object.entries(before).filter(([k]) => k !== 'run.json')));
+  }, 60_000);
+
+  it('run --json prints one JSON object for a sweep, with every point', () => {
+    const d = tmp('servesim-out-');
+    const file = writeConfig(d, tinyConfig({ duration: '500ms', warmup: '0s', drain: '0s', sweep: { 'workload.rate': [100, 200] } }));
+    const r = cli(['run', file, '--out', join(d, 'o'), '--json', '-q', '--jobs', '1']);
+    expect(r.status).toBe(0);
+    const v = JSON.parse(r.stdout);
+    expect(v.points.map((p: { point: string }) => p.point)).toEqual(['workload.rate=100', 'workload.rate=200']);
+    expect(v.points[1].summary.requests.total).toBe(JSON.parse(readFileSync(join(d, 'o', 'workload.rate=200', 'summary.json'), 'utf8')).requests.total);
+  }, 30_000);
+});
+
+describe('--trace-events works for every scheduler (defect 6)', () => {
+  it.each(schedulerNames())('%s', async (name) => {
+    const d = tmp('servesim-out-');
+    const file = writeConfig(d, tinyConfig({ duration: '1s', warmup: '0s', drain: '500ms', scheduler: { type: name } }));
+    const { points } = loadExperiment(file);
+    const out = await runExperiment(points[0].resolved, { traceEvents: { from: 0, to: 1e9 } });
+    const events = JSON.parse(out.files['trace-events.json']) as { traceEvents: Array<{ ph: string; cat?: string; name: string; args?: { name?: string } }> };
+    const execs = events.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'EXEC');
+    expect(execs.length).toBeGreaterThan(0);
+    // Every exec thread an event lands on has a name.
+    const named = new Set(events.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => `${(e as any).pid}/${(e as any).tid}`));
+    for (const e of execs) expect(named.has(`${(e as any).pid}/${(e as any).tid}`)).toBe(true);
+  });
+});
