@@ -259,6 +259,13 @@ describe('the CLI never destroys what it did not write (issue 11 defects 1-5, 7,
   }, 30_000);
 });
 
+describe('CLI messages', () => {
+  it('help for an unknown command names it (defect 15)', () => {
+    expectUserError(cli(['help', 'bogus']), /^servesim: help: unknown command "bogus" \(commands: run, plot,/);
+    expect(cli(['help', 'run']).stdout).toMatch(/^Usage: servesim run/);
+  });
+});
+
 describe('--trace-events works for every scheduler (defect 6)', () => {
   it.each(schedulerNames())('%s', async (name) => {
     const d = tmp('servesim-out-');

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { experimentJsonSchema, loadExperiment, parseSetArg } from '../experiment/config.js';
-import { jsonText, writeOutputFile } from '../util/output.js';
+import { exitCleanlyOnSignals, jsonText, writeOutputFile } from '../util/output.js';
 import { keyMetrics, runToDirectory } from '../experiment/runner.js';
 import { mergeSweeps, parseShard, runSweep } from '../experiment/sweep.js';
 import { parseTraceWindow } from '../metrics/trace-events.js';
@@ -234,7 +234,13 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   program.exitOverride();
+  exitCleanlyOnSignals();
   try {
+    // `servesim help NAME` with an unknown NAME: say so (commander prints the general help).
+    const [cmd, topic] = argv.slice(2);
+    if (cmd === 'help' && topic !== undefined && !program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) {
+      throw new UserError(`help: unknown command "${topic}" (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
+    }
     await program.parseAsync(argv);
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };

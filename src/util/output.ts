@@ -211,6 +211,15 @@ function trackTemp(p: string): void {
   liveTemps.add(p);
 }
 
+/** Ctrl-C or a TERM signal: exit through process.exit, so this process's temporaries and locks are removed. */
+let signalsHooked = false;
+export function exitCleanlyOnSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+}
+
 /**
  * Write a file atomically (a temporary name in the same directory, then rename): readers see the
  * old or the new content, never a part. The temporary is removed if writing fails (a full disk).
