@@ -15,7 +15,7 @@ import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.j
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
-import type { Workload, WorkloadContext } from './types.js';
+import type { TraceEnd, Workload, WorkloadContext } from './types.js';
 
 export const MINUTES_PER_DAY = 1440;
 export const INVOCATION_KEY_COLUMNS = ['HashOwner', 'HashApp', 'HashFunction', 'Trigger'] as const;
@@ -390,6 +390,15 @@ export class Azure2019Workload implements Workload {
       end: ctx.end,
     });
     driveArrivals(ctx, source);
+  }
+
+  /** With `minutes` the replay stops at the window's end; without, it wraps around until the run ends. */
+  traceEnd(): TraceEnd | null {
+    if (this.o.minutes === undefined) return null;
+    return {
+      at: Math.round(this.o.minutes * this.minuteNs),
+      what: `the ${this.o.minutes}-minute window ("minutes") of ${this.files.join(', ')}`,
+    };
   }
 
   describe(): Record<string, unknown> {

@@ -14,7 +14,7 @@ import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.j
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
 import { ArrayArrivalSource } from './replay.js';
-import type { Workload, WorkloadContext } from './types.js';
+import type { TraceEnd, Workload, WorkloadContext } from './types.js';
 
 export const AZURE2021_HEADER = ['app', 'func', 'end_timestamp', 'duration'] as const;
 
@@ -133,6 +133,7 @@ export type Azure2021Config = z.output<typeof Azure2021Options>;
 
 export class Azure2021Workload implements Workload {
   private data: Invocations2021 | null = null;
+  private end: TraceEnd | null = null;
   private readonly file: string;
   private info: Record<string, unknown> = {};
   constructor(
@@ -150,7 +151,17 @@ export class Azure2021Workload implements Workload {
         `workload azure-2021: start ${startS}s is after the last arrival in ${this.file} (at ${last}s): nothing to replay`,
       );
     }
+    // The replay ends at the window's end ("length") or at the trace's last arrival, if sooner.
+    const endS = this.o.length !== undefined ? Math.min(startS + this.o.length / SEC, last) : last;
+    const byLength = this.o.length !== undefined && startS + this.o.length / SEC <= last;
+    this.end = {
+      at: Math.round(((endS - startS) * SEC) / this.o.timeCompression),
+      what: byLength ? `the ${this.o.length! / SEC}s window ("length") of ${this.file}` : `${this.file} (its last arrival)`,
+    };
     this.data = d;
+  }
+  traceEnd(): TraceEnd | null {
+    return this.end;
   }
   start(ctx: WorkloadContext): void {
     const d = this.data;

@@ -13,7 +13,7 @@ import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registr
 import { driveArrivals } from '../sim/simulation.js';
 import { ArrayArrivalSource } from './replay.js';
 import { sortOrder } from './azure2021.js';
-import type { Workload, WorkloadContext } from './types.js';
+import type { TraceEnd, Workload, WorkloadContext } from './types.js';
 
 const DATETIME =
   /^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/i;
@@ -217,6 +217,7 @@ export type TimestampsConfig = z.output<typeof TimestampsOptions>;
 
 export class TimestampsWorkload implements Workload {
   private data: TimestampColumn | null = null;
+  private end: TraceEnd | null = null;
   private readonly file: string;
   private info: Record<string, unknown> = {};
   constructor(
@@ -239,6 +240,12 @@ export class TimestampsWorkload implements Workload {
       requests: this.data.times.length,
       spanSeconds: this.data.times[this.data.times.length - 1] / SEC,
     };
+    const tc = this.o.timeCompression;
+    const last = this.data.times[this.data.times.length - 1];
+    this.end = { at: tc === 1 ? last : Math.round(last / tc), what: `${this.file} (its last timestamp)` };
+  }
+  traceEnd(): TraceEnd | null {
+    return this.end;
   }
   start(ctx: WorkloadContext): void {
     const d = this.data;
