@@ -228,6 +228,23 @@ describe('odd layouts', () => {
   });
 });
 
+describe('messages stay on one line', () => {
+  it('a csv-parse error that quotes a newline, a header field holding a newline, a huge field', async () => {
+    const f = write('TIMESTAMP,x\r2023-11-16T18:17:03+02:00,""\n');
+    const m = await messageOf(ts(f), f);
+    expect(m).not.toMatch(/[\r\n]/);
+    expect(m).toMatch(/^<file>: line 2: malformed CSV \(got "\\n" at line 2 instead of delimiter/);
+    const g = write('"app\nx",func,end_timestamp,duration\n');
+    expect(await messageOf(readAzure2021(g), g)).toBe('<file>: line 1: expected the header app,func,end_timestamp,duration, found app\\nx,func,end_timestamp,duration');
+    const h = write(`t\n1\n${'9'.repeat(5000)}x\n`);
+    expect(await messageOf(ts(h), h)).toBe(`<file>: line 3, column 1: expected a decimal number (s), found "${'9'.repeat(57)}..."`);
+    const k = write(`${HEADER_2019}\n${row2019('9'.repeat(400))}\n`);
+    expect(await messageOf(workload2019(k).prepare!(), k)).toBe(
+      `<file>: line 2, column 5 (minute 1): count ${'9'.repeat(37)}... is above the limit of 1000000000 invocations of one function in one minute`,
+    );
+  });
+});
+
 describe('special files never hang', () => {
   const fifo = join(tempDir('servesim-fifo-'), 'trace.fifo');
   execFileSync('mkfifo', [fifo]);

@@ -8,9 +8,9 @@
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { MIN, SEC } from '../sim/time.js';
-import { UserError } from '../util/errors.js';
+import { describeValue, UserError } from '../util/errors.js';
 import { zDuration } from '../util/units-zod.js';
-import { F64Vec, I32Vec, headerPreview, MAX_MINUTE_COUNT, parseCount, readCsv, resolveTracePath } from './csv.js';
+import { F64Vec, I32Vec, headerPreview, MAX_MINUTE_COUNT, oneLine, parseCount, readCsv, resolveTracePath } from './csv.js';
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
@@ -55,7 +55,7 @@ export function checkInvocationHeader(file: string, fields: readonly string[]): 
     const f = fields[i + INVOCATION_KEY_COLUMNS.length].trim();
     if (f !== String(i + 1)) {
       throw new UserError(
-        `${name}: line 1: column ${i + 5} should be minute "${i + 1}", found ${JSON.stringify(f)}`,
+        `${name}: line 1: column ${i + 5} should be minute "${i + 1}", found ${describeValue(f)}`,
       );
     }
   }
@@ -103,12 +103,12 @@ export async function* readInvocationRows(file: string): AsyncGenerator<Invocati
       const v = parseCount(text);
       if (!(v >= 0)) {
         throw new UserError(
-          `${file}: line ${line}, column ${i + 5} (minute ${i + 1}): expected a non-negative integer count, found ${JSON.stringify(text)}`,
+          `${file}: line ${line}, column ${i + 5} (minute ${i + 1}): expected a non-negative integer count, found ${describeValue(text)}`,
         );
       }
       if (v > MAX_MINUTE_COUNT) {
         throw new UserError(
-          `${file}: line ${line}, column ${i + 5} (minute ${i + 1}): count ${text.trim()} is above the limit of ${MAX_MINUTE_COUNT} invocations of one function in one minute`,
+          `${file}: line ${line}, column ${i + 5} (minute ${i + 1}): count ${oneLine(text.trim(), 40)} is above the limit of ${MAX_MINUTE_COUNT} invocations of one function in one minute`,
         );
       }
       counts[i] = v;

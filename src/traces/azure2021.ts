@@ -7,9 +7,9 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { SEC } from '../sim/time.js';
-import { UserError } from '../util/errors.js';
+import { describeValue, UserError } from '../util/errors.js';
 import { zDuration } from '../util/units-zod.js';
-import { F64Vec, I32Vec, headerPreview, MAX_TRACE_SECONDS, parseDecimal, readCsv, resolveTracePath } from './csv.js';
+import { F64Vec, I32Vec, headerPreview, MAX_TRACE_SECONDS, oneLine, parseDecimal, readCsv, resolveTracePath } from './csv.js';
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
@@ -35,11 +35,11 @@ export interface Invocations2021 {
 function num(file: string, line: number, col: string, text: string): number {
   const v = parseDecimal(text);
   if (!(v >= 0)) {
-    throw new UserError(`${file}: line ${line}, column ${col}: expected a non-negative number of seconds, found ${JSON.stringify(text)}`);
+    throw new UserError(`${file}: line ${line}, column ${col}: expected a non-negative number of seconds, found ${describeValue(text)}`);
   }
   if (v > MAX_TRACE_SECONDS) {
     throw new UserError(
-      `${file}: line ${line}, column ${col}: ${JSON.stringify(text)} seconds is beyond the limit of ${MAX_TRACE_SECONDS} s (2,500 hours)`,
+      `${file}: line ${line}, column ${col}: ${describeValue(text)} seconds is beyond the limit of ${MAX_TRACE_SECONDS} s (2,500 hours)`,
     );
   }
   return v;
@@ -75,7 +75,7 @@ export async function readAzure2021(file: string, opts: { durations?: boolean } 
     const dur = num(file, line, 'duration', fields[3]);
     if (dur > end) {
       throw new UserError(
-        `${file}: line ${line}: duration ${fields[3].trim()} is longer than end_timestamp ${fields[2].trim()}: the arrival (end_timestamp - duration) would be before the trace start`,
+        `${file}: line ${line}: duration ${oneLine(fields[3].trim(), 40)} is longer than end_timestamp ${oneLine(fields[2].trim(), 40)}: the arrival (end_timestamp - duration) would be before the trace start`,
       );
     }
     const key = `${fields[0]}:${fields[1]}`;

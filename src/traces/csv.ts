@@ -75,7 +75,7 @@ export async function* readCsv(file: string, what = 'trace'): AsyncGenerator<Csv
     if (isIoError(e)) rethrowIo(e, file, `read ${what} file`);
     const err = e as Error & { lines?: number; code?: string };
     const line = err.lines !== undefined ? `line ${err.lines}: ` : '';
-    const msg = String(err.message).replace(/^Invalid (Record Length|Opening Quote|Closing Quote)?:?\s*/, '');
+    const msg = oneLine(String(err.message).replace(/^Invalid (Record Length|Opening Quote|Closing Quote)?:?\s*/, ''), 200);
     throw new UserError(`${file}: ${line}malformed CSV (${msg})`);
   } finally {
     parser.destroy();
@@ -83,10 +83,20 @@ export async function* readCsv(file: string, what = 'trace'): AsyncGenerator<Csv
   }
 }
 
-/** A readable list of the first few names, for "expected ..." messages. */
+/**
+ * File text quoted in a message stays on one line and short: control characters escaped (a quoted
+ * CSV field may hold a newline), long text cut.
+ */
+export function oneLine(text: string, max = 60): string {
+  const t = text.length > max ? text.slice(0, max - 3) + '...' : text;
+  return t.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+/** A readable list of the first few names, for "expected ..." messages (one line). */
 export function headerPreview(fields: readonly string[], max = 6): string {
-  if (fields.length <= max) return fields.join(',');
-  return `${fields.slice(0, max - 1).join(',')},...,${fields[fields.length - 1]} (${fields.length} columns)`;
+  const f = fields.map((x) => oneLine(x, 40));
+  if (f.length <= max) return f.join(',');
+  return `${f.slice(0, max - 1).join(',')},...,${f[f.length - 1]} (${f.length} columns)`;
 }
 
 /** The largest count accepted in one minute of one function (docs/traces.md, "Errors"). */

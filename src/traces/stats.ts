@@ -9,7 +9,7 @@ import { MINUTES_PER_DAY, readInvocationRows } from './azure2019.js';
 import { readAzure2021 } from './azure2021.js';
 import { readTimestamps } from './timestamps.js';
 import { SYNTH_TARGETS, TRIGGER_TARGETS } from './synth-azure.js';
-import { UserError } from '../util/errors.js';
+import { describeValue, UserError } from '../util/errors.js';
 
 export type TraceKind = 'azure2019-invocations' | 'azure2019-durations' | 'azure2019-memory' | 'azure2021' | 'timestamps';
 
@@ -185,7 +185,7 @@ async function durationStats(file: string, kind: TraceKind): Promise<StatLine[]>
     }
     const v = parseDecimal(fields[idx] ?? '');
     if (!(v >= 0 && v < Infinity)) {
-      throw new UserError(`${file}: line ${line}, column ${col}: expected a non-negative decimal number, found ${JSON.stringify(fields[idx] ?? '')}`);
+      throw new UserError(`${file}: line ${line}, column ${col}: expected a non-negative decimal number, found ${describeValue(fields[idx] ?? '')}`);
     }
     vals.push(v);
   }

@@ -7,8 +7,8 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { SEC } from '../sim/time.js';
-import { UserError } from '../util/errors.js';
-import { F64Vec, I32Vec, MAX_TRACE_SECONDS, parseDecimal, readCsv, resolveTracePath } from './csv.js';
+import { describeValue, UserError } from '../util/errors.js';
+import { F64Vec, I32Vec, MAX_TRACE_SECONDS, oneLine, parseDecimal, readCsv, resolveTracePath } from './csv.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
 import { ArrayArrivalSource } from './replay.js';
@@ -100,7 +100,7 @@ function columnIndex(file: string, header: string[] | null, col: string | number
   }
   if (!header) throw new UserError(`${file}: ${what} "${col}" given by name but the file is read without a header (use an index)`);
   const i = header.findIndex((h) => h.trim() === col);
-  if (i < 0) throw new UserError(`${file}: line 1: no column named "${col}" (${what}); the header has ${header.map((h) => `"${h.trim()}"`).join(', ')}`);
+  if (i < 0) throw new UserError(`${file}: line 1: no column named "${col}" (${what}); the header has ${header.map((h) => JSON.stringify(oneLine(h.trim(), 40))).join(', ')}`);
   return i;
 }
 
@@ -143,18 +143,18 @@ export async function readTimestamps(
     let approx: number;
     if (format === 'datetime') {
       const p = parseDateTimeOrWhy(text);
-      if (p === null) throw new UserError(`${file}: line ${line}, column ${col + 1}: expected a date-time such as "2023-11-16 18:17:03.9799600", found ${JSON.stringify(text)}`);
-      if (typeof p === 'string') throw new UserError(`${file}: line ${line}, column ${col + 1}: impossible date-time ${JSON.stringify(text)}: ${p}`);
+      if (p === null) throw new UserError(`${file}: line ${line}, column ${col + 1}: expected a date-time such as "2023-11-16 18:17:03.9799600", found ${describeValue(text)}`);
+      if (typeof p === 'string') throw new UserError(`${file}: line ${line}, column ${col + 1}: impossible date-time ${describeValue(text)}: ${p}`);
       if (base === null) base = p[0];
       secs.push(p[0] - base);
       fracs.push(p[1]);
       approx = p[0] - base + p[1] / SEC;
     } else {
       const v = parseDecimal(text);
-      if (Number.isNaN(v)) throw new UserError(`${file}: line ${line}, column ${col + 1}: expected a decimal number (${opts.unit}), found ${JSON.stringify(text)}`);
+      if (Number.isNaN(v)) throw new UserError(`${file}: line ${line}, column ${col + 1}: expected a decimal number (${opts.unit}), found ${describeValue(text)}`);
       approx = (v * unit) / SEC;
       if (!Number.isFinite(approx)) {
-        throw new UserError(`${file}: line ${line}, column ${col + 1}: ${JSON.stringify(text)} is too large a number of ${opts.unit}`);
+        throw new UserError(`${file}: line ${line}, column ${col + 1}: ${describeValue(text)} is too large a number of ${opts.unit}`);
       }
       secs.push(approx);
       fracs.push(0);
@@ -167,7 +167,7 @@ export async function readTimestamps(
   if (secs.length === 0) throw new UserError(`${file}: no timestamps after the header`);
   if (!(hi.v - lo.v <= MAX_TRACE_SECONDS)) {
     throw new UserError(
-      `${file}: line ${hi.line}: timestamp ${JSON.stringify(hi.text.trim())} is more than ${MAX_TRACE_SECONDS} s (2,500 hours, the limit) after the earliest one, ${JSON.stringify(lo.text.trim())} on line ${lo.line}`,
+      `${file}: line ${hi.line}: timestamp ${describeValue(hi.text.trim())} is more than ${MAX_TRACE_SECONDS} s (2,500 hours, the limit) after the earliest one, ${describeValue(lo.text.trim())} on line ${lo.line}`,
     );
   }
   const ns = new Float64Array(secs.length);
