@@ -40,6 +40,7 @@ describe('trace stats on degenerate files', () => {
   const cases: Array<[string, string, Record<string, string | number>]> = [
     ['2019: all counts zero', `${HEADER_2019}\n${row2019('1', 'http', () => 0)}\n`, { invocations: 0, 'minute-to-minute CV': 'n/a', 'share of invocations': 'n/a' }],
     ['2019: one row, one invocation', `${HEADER_2019}\n${row2019('1', 'timer', (m) => (m === 5 ? 1 : 0))}\n`, { invocations: 1, 'timer functions': 1 }],
+    ['2019: triggers named like Object properties', `${HEADER_2019}\n${row2019('1', 'constructor', () => 1)}\n${row2019('2', '__proto__', () => 1)}\n`, { invocations: 2880, 'trigger constructor': '0.5 / 0.5' }],
     ['2021: one row', 'app,func,end_timestamp,duration\na,b,1,0.5\n', { requests: 1, 'mean rate': 'n/a', 'inter-arrival CV': 'n/a' }],
     ['2021: identical arrivals', 'app,func,end_timestamp,duration\na,b,1,0\na,b,1,0\na,c,1,0\n', { requests: 3, 'inter-arrival CV': 'n/a', 'peak rate': 3 }],
     ['timestamps: one', 'TIMESTAMP\n2023-11-16 18:17:03\n', { requests: 1, 'span (s)': 0, 'mean rate': 'n/a' }],

@@ -130,7 +130,8 @@ export async function invocationStats(file: string): Promise<StatLine[]> {
   ];
   const trigs = [...new Set([...Object.keys(TRIGGER_TARGETS), ...trigFns.keys()])];
   for (const t of trigs) {
-    const target = TRIGGER_TARGETS[t as keyof typeof TRIGGER_TARGETS];
+    // Own keys only: a trigger named "constructor" must not find Object's.
+    const target = Object.hasOwn(TRIGGER_TARGETS, t) ? TRIGGER_TARGETS[t as keyof typeof TRIGGER_TARGETS] : undefined;
     lines.push({
       name: `trigger ${t}: share of functions / of invocations`,
       value: `${r3((trigFns.get(t) ?? 0) / F)} / ${r3((trigInv.get(t) ?? 0) / invocations)}`,
