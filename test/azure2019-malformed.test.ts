@@ -26,7 +26,7 @@ async function errorOf(content: string | null): Promise<string> {
 
 describe('malformed azure-2019 invocation files', () => {
   it('missing file', async () => {
-    expect(await errorOf(null)).toBe('<file>: invocations file not found');
+    expect(await errorOf(null)).toBe('<file>: 2019 invocations file not found');
   });
   it('empty file', async () => {
     expect(await errorOf('')).toBe('<file>: the file is empty (expected a CSV header line)');

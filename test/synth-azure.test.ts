@@ -109,7 +109,7 @@ describe('servesim trace (CLI)', () => {
     expect(json.kind).toBe('azure2019-memory');
   });
   it('bad arguments are errors for people', async () => {
-    await expect(cli(['trace', 'synth-azure', '--functions', 'many', '--out', tempDir()])).rejects.toThrow('--functions expects an integer from 1, found "many"');
+    await expect(cli(['trace', 'synth-azure', '--functions', 'many', '--out', tempDir()])).rejects.toThrow('--functions expects an integer from 1 to 1000000, found "many"');
     await expect(cli(['trace', 'stats', '/nonexistent/x.csv'])).rejects.toThrow('/nonexistent/x.csv: trace file not found');
   });
 });

@@ -1,13 +1,14 @@
 /** `servesim trace ...`: synthetic Azure-format traces and statistics of trace files. */
 import type { Command } from 'commander';
-import { synthAzure } from '../traces/synth-azure.js';
+import { SYNTH_HELP, SYNTH_LIMITS, synthAzure } from '../traces/synth-azure.js';
 import { formatStats, traceStats } from '../traces/stats.js';
 import { UserError } from '../util/errors.js';
 
-function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+/** A decimal integer option from min to max (both in the message), checked before any work. */
+function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      throw new UserError(`${name} expects an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, found "${v}"`);
+      throw new UserError(`${name} expects an integer from ${min} to ${max}, found ${JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v)}`);
     }
     return Number(v);
   };
@@ -27,16 +28,16 @@ export function registerTraceCommands(program: Command): void {
         '(see docs/traces.md). The same seed writes the same files.',
     )
     .requiredOption('--out <dir>', 'output directory (created if missing)')
-    .option('--functions <n>', 'number of functions (the real trace has ~46,000 per day)', intArg('--functions', 1), 46000)
-    .option('--days <n>', 'number of days, 1 to 14', intArg('--days', 1, 14), 1)
-    .option('--seed <s>', 'random seed', '1')
+    .option('--functions <n>', SYNTH_HELP.functions, intArg('--functions', 1, SYNTH_LIMITS.functions), 46000)
+    .option('--days <n>', SYNTH_HELP.days, intArg('--days', 1, SYNTH_LIMITS.days), 1)
+    .option('--seed <n>', SYNTH_HELP.seed, intArg('--seed', 0, SYNTH_LIMITS.seed), 1)
     .option('-q, --quiet', 'no progress on stderr', false)
     .addHelpText(
       'after',
       '\nExample:\n  servesim trace synth-azure --functions 46000 --days 1 --seed 1 --out traces/synth\n' +
         '  servesim trace stats traces/synth/invocations_per_function_md.anon.d01.csv\n',
     )
-    .action(async (o: { out: string; functions: number; days: number; seed: string; quiet: boolean }) => {
+    .action(async (o: { out: string; functions: number; days: number; seed: number; quiet: boolean }) => {
       const progress = o.quiet ? undefined : (line: string) => process.stderr.write(`synth-azure: ${line}\n`);
       const s = await synthAzure({ functions: o.functions, days: o.days, seed: o.seed, out: o.out, progress });
       process.stdout.write(

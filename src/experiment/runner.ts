@@ -24,6 +24,8 @@ export interface RunOptions {
   requestsCsv?: string;
   /** Record a trace-event timeline of this window of simulated time. */
   traceEvents?: { from: number; to: number };
+  /** Where warning lines go (default: stderr). */
+  warn?: (line: string) => void;
 }
 
 export interface RunOutcome {
@@ -92,10 +94,31 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
   );
 }
 
+/**
+ * Trace replays that run out before the run's duration (docs/traces.md, "When a trace ends before
+ * the run"): a warning line each, and their end times by workload name for summary.json.
+ */
+function traceEndedEarly(sim: Simulation, r: ResolvedExperiment, label: string, warn: (line: string) => void): Record<string, string> {
+  const ended: Record<string, string> = {};
+  const duration = r.config.duration;
+  sim.workloads.forEach((spec, i) => {
+    const end = spec.workload.traceEnd?.();
+    if (!end || end.at >= duration) return;
+    const w = r.workloads[i];
+    ended[w.name] = formatDuration(end.at);
+    warn(
+      `${label}: warning: workload "${w.name}" (${w.type.name}): ${end.what} ends at ${formatDuration(end.at)} of simulated time, ` +
+        `before the run's duration ${formatDuration(duration)}; no requests after that\n`,
+    );
+  });
+  return ended;
+}
+
 /** Run one resolved experiment in memory. */
 export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}): Promise<RunOutcome> {
   const sim = await buildSimulation(r, opts.progress ? (line) => process.stderr.write(line) : undefined);
   const c = r.config;
+  const traceEndedAt = traceEndedEarly(sim, r, opts.label ?? c.name, opts.warn ?? ((line) => process.stderr.write(line)));
   const modelNames = r.models.map((m) => m.name);
   const groupNames = r.workloads.map((w) => w.name);
   const requestLog = opts.requestsCsv ? new RequestLog(opts.requestsCsv, modelNames, groupNames, c.warmup, c.duration) : undefined;
@@ -141,6 +164,7 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
   };
   const sched = sim.scheduler.summary?.();
   if (sched) summary.schedulerStats = sched;
+  if (Object.keys(traceEndedAt).length > 0) summary.traceEndedAt = traceEndedAt;
   const described = sim.workloads.map((w, i) => ({ name: names[i], ...(w.workload.describe?.() ?? {}) }));
 
   const inputText = jsonText(r.input);

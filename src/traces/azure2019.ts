@@ -8,14 +8,14 @@
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { MIN, SEC } from '../sim/time.js';
-import { UserError } from '../util/errors.js';
+import { describeValue, UserError } from '../util/errors.js';
 import { zDuration } from '../util/units-zod.js';
-import { F64Vec, I32Vec, headerPreview, parseCount, readCsv, resolveTracePath } from './csv.js';
+import { F64Vec, I32Vec, headerPreview, MAX_MINUTE_COUNT, oneLine, parseCount, readCsv, resolveTracePath } from './csv.js';
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
-import type { Workload, WorkloadContext } from './types.js';
+import type { TraceEnd, Workload, WorkloadContext } from './types.js';
 
 export const MINUTES_PER_DAY = 1440;
 export const INVOCATION_KEY_COLUMNS = ['HashOwner', 'HashApp', 'HashFunction', 'Trigger'] as const;
@@ -55,7 +55,7 @@ export function checkInvocationHeader(file: string, fields: readonly string[]): 
     const f = fields[i + INVOCATION_KEY_COLUMNS.length].trim();
     if (f !== String(i + 1)) {
       throw new UserError(
-        `${name}: line 1: column ${i + 5} should be minute "${i + 1}", found ${JSON.stringify(f)}`,
+        `${name}: line 1: column ${i + 5} should be minute "${i + 1}", found ${describeValue(f)}`,
       );
     }
   }
@@ -73,14 +73,16 @@ export interface InvocationRow {
 
 /**
  * Stream the rows of an invocations file, validated: a header with exactly 1440 minute columns,
- * 1444 fields per row, non-negative integer counts. The `counts` array is reused between rows.
+ * 1444 fields per row, non-negative integer counts in decimal of at most MAX_MINUTE_COUNT, at
+ * least one row. The `counts` array is reused between rows.
  */
 export async function* readInvocationRows(file: string): AsyncGenerator<InvocationRow> {
   const counts = new Float64Array(MINUTES_PER_DAY);
   const width = INVOCATION_HEADER.length;
   let header = true;
+  let rows = 0;
   let short: { line: number; found: number } | null = null;
-  for await (const { fields, line } of readCsv(file, 'invocations file')) {
+  for await (const { fields, line } of readCsv(file, '2019 invocations')) {
     if (header) {
       checkInvocationHeader(file, fields);
       header = false;
@@ -101,11 +103,17 @@ export async function* readInvocationRows(file: string): AsyncGenerator<Invocati
       const v = parseCount(text);
       if (!(v >= 0)) {
         throw new UserError(
-          `${file}: line ${line}, column ${i + 5} (minute ${i + 1}): expected a non-negative integer count, found ${JSON.stringify(text)}`,
+          `${file}: line ${line}, column ${i + 5} (minute ${i + 1}): expected a non-negative integer count, found ${describeValue(text)}`,
+        );
+      }
+      if (v > MAX_MINUTE_COUNT) {
+        throw new UserError(
+          `${file}: line ${line}, column ${i + 5} (minute ${i + 1}): count ${oneLine(text.trim(), 40)} is above the limit of ${MAX_MINUTE_COUNT} invocations of one function in one minute`,
         );
       }
       counts[i] = v;
     }
+    rows++;
     yield { owner: fields[0], app: fields[1], func: fields[2], trigger: fields[3], counts, line };
   }
   if (header) throw new UserError(`${file}: the file is empty (expected the header ${EXPECTED_HEADER_TEXT})`);
@@ -114,6 +122,7 @@ export async function* readInvocationRows(file: string): AsyncGenerator<Invocati
       `${file}: line ${short.line}: the last line is cut short: expected ${width} fields (4 ids and 1440 minute counts), found ${short.found} (is the file truncated?)`,
     );
   }
+  if (rows === 0) throw new UserError(`${file}: no invocations in the file (only the header line, no function rows)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,6 +210,7 @@ export async function loadInvocations(
   let kept = 0;
   for (let d = 0; d < files.length; d++) {
     let rows = 0;
+    let fileTotal = 0;
     for await (const row of readInvocationRows(files[d])) {
       const key = `${row.owner}:${row.app}:${row.func}`;
       const f = fidx.idOf(key);
@@ -220,8 +230,10 @@ export async function loadInvocations(
         }
       }
       fidx.totals.data[f] += total;
+      fileTotal += total;
       if (++rows % 5000 === 0) onProgress?.(files[d], rows);
     }
+    if (fileTotal === 0) throw new UserError(`${files[d]}: no invocations in the file (every count of its ${rows} function row(s) is 0)`);
   }
   rowStart.push(positions.length);
   return {
@@ -378,6 +390,15 @@ export class Azure2019Workload implements Workload {
       end: ctx.end,
     });
     driveArrivals(ctx, source);
+  }
+
+  /** With `minutes` the replay stops at the window's end; without, it wraps around until the run ends. */
+  traceEnd(): TraceEnd | null {
+    if (this.o.minutes === undefined) return null;
+    return {
+      at: Math.round(this.o.minutes * this.minuteNs),
+      what: `the ${this.o.minutes}-minute window ("minutes") of ${this.files.join(', ')}`,
+    };
   }
 
   describe(): Record<string, unknown> {

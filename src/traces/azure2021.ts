@@ -7,14 +7,14 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { SEC } from '../sim/time.js';
-import { UserError } from '../util/errors.js';
+import { describeValue, UserError } from '../util/errors.js';
 import { zDuration } from '../util/units-zod.js';
-import { F64Vec, I32Vec, headerPreview, readCsv, resolveTracePath } from './csv.js';
+import { F64Vec, I32Vec, headerPreview, MAX_TRACE_SECONDS, oneLine, parseDecimal, readCsv, resolveTracePath } from './csv.js';
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
 import { ArrayArrivalSource } from './replay.js';
-import type { Workload, WorkloadContext } from './types.js';
+import type { TraceEnd, Workload, WorkloadContext } from './types.js';
 
 export const AZURE2021_HEADER = ['app', 'func', 'end_timestamp', 'duration'] as const;
 
@@ -31,10 +31,16 @@ export interface Invocations2021 {
   durations?: Float64Array;
 }
 
+/** A time in seconds: a decimal number from 0 to MAX_TRACE_SECONDS (docs/traces.md, "Errors"). */
 function num(file: string, line: number, col: string, text: string): number {
-  const v = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(v) || v < 0) {
-    throw new UserError(`${file}: line ${line}, column ${col}: expected a non-negative number of seconds, found ${JSON.stringify(text)}`);
+  const v = parseDecimal(text);
+  if (!(v >= 0)) {
+    throw new UserError(`${file}: line ${line}, column ${col}: expected a non-negative number of seconds, found ${describeValue(text)}`);
+  }
+  if (v > MAX_TRACE_SECONDS) {
+    throw new UserError(
+      `${file}: line ${line}, column ${col}: ${describeValue(text)} seconds is beyond the limit of ${MAX_TRACE_SECONDS} s (2,500 hours)`,
+    );
   }
   return v;
 }
@@ -47,7 +53,7 @@ export async function readAzure2021(file: string, opts: { durations?: boolean } 
   const durs = opts.durations ? new F64Vec(1 << 14) : null;
   let header = true;
   let short: { line: number; found: number } | null = null;
-  for await (const { fields, line } of readCsv(file, 'invocation trace')) {
+  for await (const { fields, line } of readCsv(file, '2021 invocation trace')) {
     if (header) {
       if (fields.length !== 4 || fields.some((f, i) => f.trim() !== AZURE2021_HEADER[i])) {
         throw new UserError(
@@ -67,6 +73,11 @@ export async function readAzure2021(file: string, opts: { durations?: boolean } 
     }
     const end = num(file, line, 'end_timestamp', fields[2]);
     const dur = num(file, line, 'duration', fields[3]);
+    if (dur > end) {
+      throw new UserError(
+        `${file}: line ${line}: duration ${oneLine(fields[3].trim(), 40)} is longer than end_timestamp ${oneLine(fields[2].trim(), 40)}: the arrival (end_timestamp - duration) would be before the trace start`,
+      );
+    }
     const key = `${fields[0]}:${fields[1]}`;
     const f = fidx.idOf(key);
     fidx.totals.data[f]++;
@@ -80,6 +91,7 @@ export async function readAzure2021(file: string, opts: { durations?: boolean } 
       `${file}: line ${short.line}: the last line is cut short: expected 4 fields (app,func,end_timestamp,duration), found ${short.found} (is the file truncated?)`,
     );
   }
+  if (times.length === 0) throw new UserError(`${file}: no invocations in the file (only the header line)`);
   const t = times.toArray();
   const order = sortOrder(t);
   const arrivals = new Float64Array(order.length);
@@ -121,6 +133,7 @@ export type Azure2021Config = z.output<typeof Azure2021Options>;
 
 export class Azure2021Workload implements Workload {
   private data: Invocations2021 | null = null;
+  private end: TraceEnd | null = null;
   private readonly file: string;
   private info: Record<string, unknown> = {};
   constructor(
@@ -130,7 +143,25 @@ export class Azure2021Workload implements Workload {
     this.file = resolveTracePath(o.file, env.configDir);
   }
   async prepare(): Promise<void> {
-    this.data = await readAzure2021(this.file);
+    const d = await readAzure2021(this.file);
+    const last = d.arrivals[d.arrivals.length - 1];
+    const startS = this.o.start / SEC;
+    if (startS > last) {
+      throw new UserError(
+        `workload azure-2021: start ${startS}s is after the last arrival in ${this.file} (at ${last}s): nothing to replay`,
+      );
+    }
+    // The replay ends at the window's end ("length") or at the trace's last arrival, if sooner.
+    const endS = this.o.length !== undefined ? Math.min(startS + this.o.length / SEC, last) : last;
+    const byLength = this.o.length !== undefined && startS + this.o.length / SEC <= last;
+    this.end = {
+      at: Math.round(((endS - startS) * SEC) / this.o.timeCompression),
+      what: byLength ? `the ${this.o.length! / SEC}s window ("length") of ${this.file}` : `${this.file} (its last arrival)`,
+    };
+    this.data = d;
+  }
+  traceEnd(): TraceEnd | null {
+    return this.end;
   }
   start(ctx: WorkloadContext): void {
     const d = this.data;

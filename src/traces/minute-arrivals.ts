@@ -144,8 +144,8 @@ export class MinuteArrivalSource implements ArrivalSource {
   private readonly cur: Float64Array;
   /** poisson/gamma: operational time left until the next arrival; even/uniform: fraction carried. */
   private readonly residual: Float64Array;
-  private readonly segN: Int32Array;
-  private readonly segJ: Int32Array;
+  private readonly segN: Float64Array;
+  private readonly segJ: Float64Array;
 
   constructor(opts: MinuteSourceOptions) {
     this.o = opts;
@@ -159,8 +159,8 @@ export class MinuteArrivalSource implements ArrivalSource {
     this.segScale = new Float64Array(n);
     this.cur = new Float64Array(n);
     this.residual = new Float64Array(n);
-    this.segN = new Int32Array(n);
-    this.segJ = new Int32Array(n);
+    this.segN = new Float64Array(n);
+    this.segJ = new Float64Array(n);
     if (opts.spread === 'gamma' && !(opts.cv! > 0)) throw new Error('gamma spread needs a positive cv');
     for (let m = 0; m < n; m++) {
       const s = opts.series.starts[m];

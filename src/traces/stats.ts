@@ -1,14 +1,15 @@
 /**
  * `servesim trace stats`: the statistics of a trace file, real or synthetic, streamed. The kind is
  * recognised from the header: Azure 2019 invocations / durations / memory, Azure 2021
- * per-invocation, or any CSV of per-request timestamps.
+ * per-invocation, or any CSV of per-request timestamps. A statistic that a file cannot give (a
+ * ratio over zero invocations, a CV of one gap) reads "n/a", never NaN (docs/traces.md).
  */
-import { F64Vec, readCsv } from './csv.js';
+import { F64Vec, headerPreview, parseDecimal, readCsv } from './csv.js';
 import { MINUTES_PER_DAY, readInvocationRows } from './azure2019.js';
 import { readAzure2021 } from './azure2021.js';
 import { readTimestamps } from './timestamps.js';
 import { SYNTH_TARGETS, TRIGGER_TARGETS } from './synth-azure.js';
-import { UserError } from '../util/errors.js';
+import { describeValue, UserError } from '../util/errors.js';
 
 export type TraceKind = 'azure2019-invocations' | 'azure2019-durations' | 'azure2019-memory' | 'azure2021' | 'timestamps';
 
@@ -57,7 +58,8 @@ function cvOf(xs: ArrayLike<number>): number {
   return Math.sqrt(v / Math.max(1, xs.length - 1)) / mean;
 }
 
-const r3 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(4)) : x);
+/** Four significant digits; "n/a" for what a degenerate file cannot give (0/0, an empty quantile). */
+const r3 = (x: number): number | 'n/a' => (Number.isFinite(x) ? Number(x.toPrecision(4)) : 'n/a');
 
 /** Statistics of an invocations_per_function_md file (computed in one streaming pass). */
 export async function invocationStats(file: string): Promise<StatLine[]> {
@@ -128,7 +130,8 @@ export async function invocationStats(file: string): Promise<StatLine[]> {
   ];
   const trigs = [...new Set([...Object.keys(TRIGGER_TARGETS), ...trigFns.keys()])];
   for (const t of trigs) {
-    const target = TRIGGER_TARGETS[t as keyof typeof TRIGGER_TARGETS];
+    // Own keys only: a trigger named "constructor" must not find Object's.
+    const target = Object.hasOwn(TRIGGER_TARGETS, t) ? TRIGGER_TARGETS[t as keyof typeof TRIGGER_TARGETS] : undefined;
     lines.push({
       name: `trigger ${t}: share of functions / of invocations`,
       value: `${r3((trigFns.get(t) ?? 0) / F)} / ${r3((trigInv.get(t) ?? 0) / invocations)}`,
@@ -178,10 +181,13 @@ async function durationStats(file: string, kind: TraceKind): Promise<StatLine[]>
   for await (const { fields, line } of readCsv(file)) {
     if (idx < 0) {
       idx = fields.findIndex((f) => f.trim() === col);
+      if (idx < 0) throw new UserError(`${file}: line 1: expected a column named ${col}, found ${headerPreview(fields)}`);
       continue;
     }
-    const v = Number(fields[idx]);
-    if (!Number.isFinite(v)) throw new UserError(`${file}: line ${line}, column ${col}: expected a number, found ${JSON.stringify(fields[idx] ?? '')}`);
+    const v = parseDecimal(fields[idx] ?? '');
+    if (!(v >= 0 && v < Infinity)) {
+      throw new UserError(`${file}: line ${line}, column ${col}: expected a non-negative decimal number, found ${describeValue(fields[idx] ?? '')}`);
+    }
     vals.push(v);
   }
   const s = vals.toArray().sort();
@@ -192,6 +198,13 @@ async function durationStats(file: string, kind: TraceKind): Promise<StatLine[]>
       ? [{ name: 'functions averaging under 1 s', value: r3(s.filter((x) => x < 1000).length / s.length), target: '~0.5' }]
       : [{ name: 'apps averaging at most 400 MB', value: r3(s.filter((x) => x <= 400).length / s.length), target: '~0.9' }]),
   ];
+}
+
+/** The largest of some non-negative numbers (0 when none), without spreading them as arguments. */
+function maxOf(xs: Iterable<number>): number {
+  let m = 0;
+  for (const x of xs) if (x > m) m = x;
+  return m;
 }
 
 function arrivalLines(times: Float64Array /* seconds, sorted */): StatLine[] {
@@ -208,7 +221,7 @@ function arrivalLines(times: Float64Array /* seconds, sorted */): StatLine[] {
     { name: 'requests', value: n },
     { name: 'span (s)', value: r3(span) },
     { name: 'mean rate (requests/s)', value: span > 0 ? r3((n - 1) / span) : 'n/a' },
-    { name: 'peak rate in one second', value: Math.max(0, ...perSecond.values()) },
+    { name: 'peak rate in one second', value: maxOf(perSecond.values()) },
     { name: 'inter-arrival CV (1 = Poisson)', value: gaps.length > 1 ? r3(cvOf(gaps)) : 'n/a' },
   ];
 }
@@ -248,7 +261,15 @@ export async function traceStats(file: string, opts: { column?: string | number 
       break;
     }
   }
-  return { file, kind, lines };
+  return { file, kind, lines: lines.map(definedLine) };
+}
+
+/** A last guard: no NaN, Infinity or undefined value in the text or the JSON (they read "n/a"). */
+function definedLine(l: StatLine): StatLine {
+  const ok = (v: unknown): v is number | string => (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string');
+  const out: StatLine = { name: l.name, value: ok(l.value) ? l.value : 'n/a' };
+  if (l.target !== undefined) out.target = ok(l.target) ? l.target : 'n/a';
+  return out;
 }
 
 export function formatStats(s: TraceStats): string {

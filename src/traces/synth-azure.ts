@@ -24,6 +24,7 @@ import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } fr
 import { join } from 'node:path';
 import { Rng } from '../sim/random.js';
 import { UserError } from '../util/errors.js';
+import { rethrowIo, withIo } from '../util/io.js';
 import {
   durationFileName,
   INVOCATION_HEADER,
@@ -76,9 +77,24 @@ const BURSTS_PER_DAY: Record<Trigger, number> = {
   timer: 0,
 };
 
+/**
+ * Limits of `trace synth-azure` (docs/traces.md, "Synthetic Azure-format traces"). A function takes
+ * ~1 KB of memory while generating and ~3.2 KB per day in the invocations file, so the largest
+ * trace fits V8's default heap (~4 GiB on a 24 GiB machine) with room to spare: ~1 GiB of memory,
+ * ~3.2 GB of files per day. Beyond it V8 aborted with a fatal out-of-memory error.
+ */
+export const SYNTH_LIMITS = {
+  functions: 1_000_000,
+  days: 14,
+  /** Integer seeds from 0 to 2^53 - 1; string seeds (API only) up to this many characters. */
+  seed: Number.MAX_SAFE_INTEGER,
+  seedChars: 200,
+} as const;
+
 export interface SynthOptions {
   functions: number;
   days: number;
+  /** An integer from 0 to SYNTH_LIMITS.seed, or a short string (the CLI takes integers). */
   seed: number | string;
   out: string;
   /** Called now and then with a line of progress. */
@@ -328,24 +344,58 @@ function dayCounts(f: Fn, rng: Rng, out: Int32Array, weight: Float64Array, cdf: 
   return total;
 }
 
+/**
+ * One output file of synth-azure, written under a temporary name (`NAME.tmp`) and renamed into
+ * place only when every file of the day is complete. All of synth-azure's file writing goes
+ * through here. Every stream error (ENOSPC, EACCES, EIO, ...) becomes a one-line UserError naming
+ * the file and the cause; `abort()` removes the temporary file.
+ */
 class AtomicWriter {
   private readonly tmp: string;
   private readonly s: WriteStream;
+  /** The first error the stream reported (kept so that none goes unhandled). */
+  private error: unknown = null;
   constructor(private readonly path: string) {
     this.tmp = `${path}.tmp`;
     this.s = createWriteStream(this.tmp);
+    this.s.on('error', (e) => {
+      this.error ??= e;
+    });
+  }
+  private fail(e: unknown): never {
+    return rethrowIo(e, this.path, 'write');
   }
   async write(text: string): Promise<void> {
-    if (!this.s.write(text)) await once(this.s, 'drain');
+    if (this.error) this.fail(this.error);
+    if (!this.s.write(text)) {
+      try {
+        await once(this.s, 'drain');
+      } catch (e) {
+        this.fail(e);
+      }
+    }
   }
-  async close(): Promise<void> {
-    this.s.end();
-    await once(this.s, 'finish');
-    renameSync(this.tmp, this.path);
+  /** Flush and close the temporary file (errors on the last writes or on close are reported too). */
+  async finish(): Promise<void> {
+    if (this.error) this.fail(this.error);
+    await new Promise<void>((resolve) => {
+      this.s.once('close', () => resolve());
+      this.s.end();
+    });
+    if (this.error) this.fail(this.error);
   }
+  /** Rename the finished temporary file into place. */
+  commit(): void {
+    withIo(this.path, 'write', () => renameSync(this.tmp, this.path));
+  }
+  /** Stop and remove the temporary file; never throws (the error being reported is the first one). */
   abort(): void {
     this.s.destroy();
-    rmSync(this.tmp, { force: true });
+    try {
+      rmSync(this.tmp, { force: true });
+    } catch {
+      // e.g. the temporary name is a directory that this run did not make: leave it.
+    }
   }
 }
 
@@ -355,15 +405,33 @@ const MEMORY_HEADER =
   'HashOwner,HashApp,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,AverageAllocatedMb_pct99,AverageAllocatedMb_pct100';
 const Z = { p0: -3, p1: -2.326, p25: -0.674, p75: 0.674, p99: 2.326, p100: 3.5, p5: -1.645, p95: 1.645 };
 
+/** The messages the CLI shows for its options (the same limits hold for the API). */
+export const SYNTH_HELP = {
+  functions: `number of functions, 1 to ${SYNTH_LIMITS.functions.toLocaleString('en-US')} (the real trace has ~46,000 per day; ~1 KB of memory and ~3.2 KB of files per function and day)`,
+  days: `number of days, 1 to ${SYNTH_LIMITS.days}`,
+  seed: `random seed, an integer from 0 to 2^53 - 1`,
+} as const;
+
+/** Check the options before any work (one-line UserErrors naming the option and its limits). */
+export function checkSynthOptions(o: Pick<SynthOptions, 'functions' | 'days' | 'seed'>): void {
+  const L = SYNTH_LIMITS;
+  if (!(Number.isInteger(o.functions) && o.functions >= 1 && o.functions <= L.functions)) {
+    throw new UserError(`--functions expects an integer from 1 to ${L.functions} (the real trace has ~46,000 per day), found ${o.functions}`);
+  }
+  if (!(Number.isInteger(o.days) && o.days >= 1 && o.days <= L.days)) {
+    throw new UserError(`--days expects an integer from 1 to ${L.days}, found ${o.days}`);
+  }
+  const seedOk =
+    typeof o.seed === 'number'
+      ? Number.isSafeInteger(o.seed) && o.seed >= 0
+      : typeof o.seed === 'string' && o.seed.length >= 1 && o.seed.length <= L.seedChars;
+  if (!seedOk) throw new UserError(`--seed expects an integer from 0 to ${L.seed}, found ${JSON.stringify(o.seed)}`);
+}
+
 /** Write `days` days of synthetic 2019-format files into `out`. */
 export async function synthAzure(o: SynthOptions): Promise<SynthSummary> {
-  if (!(Number.isInteger(o.functions) && o.functions >= 1)) throw new UserError(`--functions expects a positive integer, found ${o.functions}`);
-  if (!(Number.isInteger(o.days) && o.days >= 1 && o.days <= 14)) throw new UserError(`--days expects an integer from 1 to 14, found ${o.days}`);
-  try {
-    mkdirSync(o.out, { recursive: true });
-  } catch (e) {
-    throw new UserError(`${o.out}: cannot create the output directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  checkSynthOptions(o);
+  withIo(o.out, 'create the output directory', () => mkdirSync(o.out, { recursive: true }));
   const { fns, apps, owners } = synthPopulation(o.functions, o.seed);
   // Rows sorted by ids, like the published files.
   fns.sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.appHash < b.appHash ? -1 : a.appHash > b.appHash ? 1 : a.hash < b.hash ? -1 : 1));
@@ -412,7 +480,8 @@ export async function synthAzure(o: SynthOptions): Promise<SynthSummary> {
           await mem.write(`${f.owner},${f.appHash},${samples},${Math.round(avg)},${m(-2.326)},${m(-1.645)},${m(-0.674)},${m(0)},${m(0.674)},${m(1.645)},${m(2.326)},${m(3.5)}\n`);
         }
       }
-      for (const w of writers) await w.close();
+      for (const w of writers) await w.finish();
+      for (const w of writers) w.commit();
       files.push(invocationFileName(day), durationFileName(day), ...(day <= 12 ? [memoryFileName(day)] : []));
       invocations.push(dayTotal);
       o.progress?.(`day ${day}: ${fns.length} functions, ${dayTotal} invocations written`);

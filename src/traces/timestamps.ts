@@ -7,35 +7,75 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { SEC } from '../sim/time.js';
-import { UserError } from '../util/errors.js';
-import { F64Vec, I32Vec, readCsv, resolveTracePath } from './csv.js';
+import { describeValue, UserError } from '../util/errors.js';
+import { F64Vec, I32Vec, MAX_TRACE_SECONDS, oneLine, parseDecimal, readCsv, resolveTracePath } from './csv.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
 import { ArrayArrivalSource } from './replay.js';
 import { sortOrder } from './azure2021.js';
-import type { Workload, WorkloadContext } from './types.js';
+import type { TraceEnd, Workload, WorkloadContext } from './types.js';
 
 const DATETIME =
   /^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/i;
 
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(m) ? 30 : 31;
+}
+
+/** Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** True when `text` has the shape of a date-time (possible or not). */
+export function looksLikeDateTime(text: string): boolean {
+  return DATETIME.test(text);
+}
+
 /**
- * Parse an absolute date-time into [whole seconds since the epoch, nanoseconds within the second].
- * Returns null when the text is not a date-time.
+ * Parse an absolute date-time into [whole seconds since the epoch, nanoseconds within the second],
+ * or say why it is impossible ("February 2023 has 28 days"); null when the text does not have the
+ * shape of a date-time. Offsets are +-hh:mm with hh <= 23 and mm <= 59 (RFC 3339); second 60 (a
+ * leap second) counts as the next minute's first.
  */
-export function parseDateTime(text: string): [number, number] | null {
+export function parseDateTimeOrWhy(text: string): [number, number] | string | null {
   const m = DATETIME.exec(text);
   if (!m) return null;
   const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(m[i]));
   const s = m[6] ? Number(m[6]) : 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
-  let secs = Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
+  if (mo < 1 || mo > 12) return `month ${m[2]} does not exist`;
+  if (d < 1 || d > daysInMonth(y, mo)) return `${MONTHS[mo - 1]} ${m[1]} has ${daysInMonth(y, mo)} days, not ${d}`;
+  if (h > 23) return `hour ${m[4]} does not exist (00 to 23)`;
+  if (mi > 59) return `minute ${m[5]} does not exist (00 to 59)`;
+  if (s > 60) return `second ${m[6]} does not exist (00 to 60)`;
+  let secs = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
   const frac = m[7] ? Number((m[7] + '000000000').slice(0, 9)) : 0;
   if (m[8] && m[8].toUpperCase() !== 'Z') {
     const z = m[8].replace(':', '');
-    const off = (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * 60;
+    const oh = Number(z.slice(1, 3));
+    const om = Number(z.slice(3, 5));
+    if (oh > 23 || om > 59) return `offset ${m[8]} is out of range (-23:59 to +23:59)`;
+    const off = (oh * 60 + om) * 60;
     secs -= z[0] === '+' ? off : -off;
   }
   return [secs, frac];
+}
+
+/**
+ * Parse an absolute date-time into [whole seconds since the epoch, nanoseconds within the second].
+ * Returns null when the text is not a possible date-time.
+ */
+export function parseDateTime(text: string): [number, number] | null {
+  const r = parseDateTimeOrWhy(text);
+  return typeof r === 'string' ? null : r;
 }
 
 export const TIME_UNITS: Record<string, number> = { s: SEC, ms: 1e6, us: 1e3, ns: 1 };
@@ -52,14 +92,23 @@ export interface TimestampColumn {
 }
 
 function columnIndex(file: string, header: string[] | null, col: string | number, what: string): number {
-  if (typeof col === 'number') return col;
+  if (typeof col === 'number') {
+    if (header && col >= header.length) {
+      throw new UserError(`${file}: line 1: the ${what} is index ${col} (0-based) but the header has ${header.length} column(s)`);
+    }
+    return col;
+  }
   if (!header) throw new UserError(`${file}: ${what} "${col}" given by name but the file is read without a header (use an index)`);
   const i = header.findIndex((h) => h.trim() === col);
-  if (i < 0) throw new UserError(`${file}: line 1: no column named "${col}" (${what}); the header has ${header.map((h) => `"${h.trim()}"`).join(', ')}`);
+  if (i < 0) throw new UserError(`${file}: line 1: no column named "${col}" (${what}); the header has ${header.map((h) => JSON.stringify(oneLine(h.trim(), 40))).join(', ')}`);
   return i;
 }
 
-/** Read one timestamp column (and optionally a model column), validated and sorted. */
+/**
+ * Read one timestamp column (and optionally a model column), validated and sorted. Numbers are
+ * decimal; date-times must exist (no February 31st); the span from the earliest to the latest
+ * timestamp is at most MAX_TRACE_SECONDS (docs/traces.md, "Errors").
+ */
 export async function readTimestamps(
   file: string,
   opts: { column: string | number; header: boolean; unit: string; format: 'auto' | 'datetime' | 'number'; modelColumn?: string | number },
@@ -73,8 +122,11 @@ export async function readTimestamps(
   let base: number | null = null;
   const modelValues: string[] | undefined = opts.modelColumn !== undefined ? [] : undefined;
   const unit = TIME_UNITS[opts.unit];
+  // The earliest and latest timestamps (seconds, approximately), for the span check.
+  const lo = { v: Infinity, line: 0, text: '' };
+  const hi = { v: -Infinity, line: 0, text: '' };
   let first = true;
-  for await (const { fields, line } of readCsv(file, 'timestamp file')) {
+  for await (const { fields, line } of readCsv(file, 'timestamp')) {
     if (first) {
       first = false;
       if (opts.header) header = fields;
@@ -87,23 +139,37 @@ export async function readTimestamps(
       throw new UserError(`${file}: line ${line}: expected at least ${width} fields, found ${fields.length}`);
     }
     const text = fields[col];
-    if (format === null) format = parseDateTime(text) ? 'datetime' : 'number';
+    if (format === null) format = looksLikeDateTime(text) ? 'datetime' : 'number';
+    let approx: number;
     if (format === 'datetime') {
-      const p = parseDateTime(text);
-      if (!p) throw new UserError(`${file}: line ${line}, column ${col + 1}: expected a date-time such as "2023-11-16 18:17:03.9799600", found ${JSON.stringify(text)}`);
+      const p = parseDateTimeOrWhy(text);
+      if (p === null) throw new UserError(`${file}: line ${line}, column ${col + 1}: expected a date-time such as "2023-11-16 18:17:03.9799600", found ${describeValue(text)}`);
+      if (typeof p === 'string') throw new UserError(`${file}: line ${line}, column ${col + 1}: impossible date-time ${describeValue(text)}: ${p}`);
       if (base === null) base = p[0];
       secs.push(p[0] - base);
       fracs.push(p[1]);
+      approx = p[0] - base + p[1] / SEC;
     } else {
-      const v = text.trim() === '' ? NaN : Number(text);
-      if (!Number.isFinite(v)) throw new UserError(`${file}: line ${line}, column ${col + 1}: expected a number (${opts.unit}), found ${JSON.stringify(text)}`);
-      secs.push((v * unit) / SEC);
+      const v = parseDecimal(text);
+      if (Number.isNaN(v)) throw new UserError(`${file}: line ${line}, column ${col + 1}: expected a decimal number (${opts.unit}), found ${describeValue(text)}`);
+      approx = (v * unit) / SEC;
+      if (!Number.isFinite(approx)) {
+        throw new UserError(`${file}: line ${line}, column ${col + 1}: ${describeValue(text)} is too large a number of ${opts.unit}`);
+      }
+      secs.push(approx);
       fracs.push(0);
     }
+    if (approx < lo.v) Object.assign(lo, { v: approx, line, text });
+    if (approx > hi.v) Object.assign(hi, { v: approx, line, text });
     modelValues?.push(fields[mcol].trim());
   }
   if (first) throw new UserError(`${file}: the file is empty`);
   if (secs.length === 0) throw new UserError(`${file}: no timestamps after the header`);
+  if (!(hi.v - lo.v <= MAX_TRACE_SECONDS)) {
+    throw new UserError(
+      `${file}: line ${hi.line}: timestamp ${describeValue(hi.text.trim())} is more than ${MAX_TRACE_SECONDS} s (2,500 hours, the limit) after the earliest one, ${describeValue(lo.text.trim())} on line ${lo.line}`,
+    );
+  }
   const ns = new Float64Array(secs.length);
   let min = Infinity;
   for (let i = 0; i < ns.length; i++) {
@@ -151,6 +217,7 @@ export type TimestampsConfig = z.output<typeof TimestampsOptions>;
 
 export class TimestampsWorkload implements Workload {
   private data: TimestampColumn | null = null;
+  private end: TraceEnd | null = null;
   private readonly file: string;
   private info: Record<string, unknown> = {};
   constructor(
@@ -173,6 +240,12 @@ export class TimestampsWorkload implements Workload {
       requests: this.data.times.length,
       spanSeconds: this.data.times[this.data.times.length - 1] / SEC,
     };
+    const tc = this.o.timeCompression;
+    const last = this.data.times[this.data.times.length - 1];
+    this.end = { at: tc === 1 ? last : Math.round(last / tc), what: `${this.file} (its last timestamp)` };
+  }
+  traceEnd(): TraceEnd | null {
+    return this.end;
   }
   start(ctx: WorkloadContext): void {
     const d = this.data;

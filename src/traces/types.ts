@@ -34,6 +34,14 @@ export interface WorkloadContext {
   batch1Estimate(model: ModelId): Nanos;
 }
 
+/** Where a replayed trace runs out (see `Workload.traceEnd`). */
+export interface TraceEnd {
+  /** Simulated time (ns) after which the trace has no more arrivals. */
+  readonly at: Nanos;
+  /** What ends, for the warning: e.g. "trace /data/x.csv (its last arrival)". */
+  readonly what: string;
+}
+
 export interface Workload {
   /** Async preparation before simulated time starts (reading and indexing trace files). */
   prepare?(): Promise<void>;
@@ -42,6 +50,12 @@ export interface Workload {
   onResponse?(request: Request, outcome: Outcome): void;
   /** Choices made while resolving (e.g. a trace's mapping and scale), recorded with the results. */
   describe?(): Record<string, unknown>;
+  /**
+   * Trace replays: when the trace runs out in simulated time, or null when it lasts until the
+   * experiment ends (e.g. it wraps around). Called after prepare(). The runner warns when this is
+   * before the run's duration (docs/traces.md, "When a trace ends before the run").
+   */
+  traceEnd?(): TraceEnd | null;
 }
 
 /**
