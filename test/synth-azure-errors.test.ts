@@ -10,21 +10,32 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerTraceCommands } from '../src/cli/trace.js';
 import { synthAzure } from '../src/traces/synth-azure.js';
 import { UserError } from '../src/util/errors.js';
+import { MARKER } from '../src/util/output.js';
 import { tempDir } from './helpers/fake-ctx.js';
 
-/** Temporary paths whose writes go to /dev/full (ENOSPC on the first flush). */
-const full = new Set<string>();
+/**
+ * Output files whose temporary (`.NAME.servesim-tmp-PID-N`, src/util/output.ts) is redirected:
+ * to /dev/full (ENOSPC on the first flush) or to a directory (EISDIR on open).
+ */
+const redirect = new Map<string, string>();
 
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
+  const { basename, dirname, join } = await import('node:path');
   return {
     ...fs,
-    createWriteStream: ((path: string, opts?: unknown) =>
-      fs.createWriteStream(full.has(String(path)) ? '/dev/full' : path, opts as never)) as typeof fs.createWriteStream,
+    createWriteStream: ((path: string, opts?: unknown) => {
+      const m = /^\.(.+)\.servesim-tmp-\d+-[0-9a-z]+$/.exec(basename(String(path)));
+      const to = m ? redirect.get(join(dirname(String(path)), m[1])) : undefined;
+      return fs.createWriteStream(to ?? path, to !== undefined ? undefined : (opts as never));
+    }) as typeof fs.createWriteStream,
   };
 });
 
-afterEach(() => full.clear());
+afterEach(() => redirect.clear());
+
+/** The entries of a directory, without servesim's marker. */
+const entries = (d: string): string[] => readdirSync(d).filter((e) => e !== MARKER);
 
 async function errorOf(p: Promise<unknown>): Promise<Error> {
   const e = await p.then(
@@ -39,20 +50,20 @@ describe('synth-azure write errors', () => {
   it('ENOSPC on one file: a one-line UserError naming it, no file of the day left behind', async () => {
     const out = tempDir('servesim-synth-full-');
     const dur = join(out, 'function_durations_percentiles.anon.d01.csv');
-    full.add(`${dur}.tmp`);
+    redirect.set(dur, '/dev/full');
     const e = await errorOf(synthAzure({ functions: 3000, days: 1, seed: 1, out }));
     expect(e).toBeInstanceOf(UserError);
     expect(e.message).toBe(`${dur}: cannot write: no space left on device (ENOSPC)`);
-    expect(readdirSync(out)).toEqual([]);
+    expect(entries(out)).toEqual([]);
   });
   it('ENOSPC on a later day: the complete earlier days stay, the failed day leaves nothing', async () => {
     const out = tempDir('servesim-synth-full-');
     const mem = join(out, 'app_memory_percentiles.anon.d02.csv');
-    full.add(`${mem}.tmp`);
+    redirect.set(mem, '/dev/full');
     const e = await errorOf(synthAzure({ functions: 50, days: 3, seed: 1, out }));
     expect(e).toBeInstanceOf(UserError);
     expect(e.message).toBe(`${mem}: cannot write: no space left on device (ENOSPC)`);
-    expect(readdirSync(out).sort()).toEqual([
+    expect(entries(out).sort()).toEqual([
       'app_memory_percentiles.anon.d01.csv',
       'function_durations_percentiles.anon.d01.csv',
       'invocations_per_function_md.anon.d01.csv',
@@ -63,15 +74,28 @@ describe('synth-azure write errors', () => {
     writeFileSync(join(d, 'file'), '');
     const e = await errorOf(synthAzure({ functions: 5, days: 1, seed: 1, out: join(d, 'file', 'sub') }));
     expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toBe(`${join(d, 'file', 'sub')}: cannot create the output directory: a path component is not a directory (ENOTDIR)`);
+    expect(e.message).toBe(`--out ${join(d, 'file', 'sub')}: ${join(d, 'file')} is not a directory (it is a file)`);
   });
-  it('a temporary name that is a directory (EISDIR on open) is reported, not an unhandled error event', async () => {
+  it('a temporary that cannot be opened (EISDIR) is reported, not an unhandled error event', async () => {
     const out = tempDir('servesim-synth-');
-    mkdirSync(join(out, 'invocations_per_function_md.anon.d01.csv.tmp'));
+    const inv = join(out, 'invocations_per_function_md.anon.d01.csv');
+    redirect.set(inv, tempDir('servesim-synth-dir-'));
     const e = await errorOf(synthAzure({ functions: 5, days: 1, seed: 1, out }));
     expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toBe(`${join(out, 'invocations_per_function_md.anon.d01.csv')}: cannot write: is a directory (EISDIR)`);
-    expect(existsSync(join(out, 'function_durations_percentiles.anon.d01.csv.tmp'))).toBe(false);
+    expect(e.message).toBe(`${inv}: cannot write: is a directory (EISDIR)`);
+    expect(readdirSync(out).filter((f) => f.includes('servesim-tmp'))).toEqual([]);
+  });
+  it('a directory holding files servesim did not write, or a foreign file of the same name, is never written into', async () => {
+    const mine = tempDir('servesim-synth-');
+    writeFileSync(join(mine, 'invocations_per_function_md.anon.d01.csv'), 'real trace');
+    const e = await errorOf(synthAzure({ functions: 5, days: 1, seed: 1, out: mine }));
+    expect(e.message).toBe(`${mine}: exists and holds files servesim did not write; refusing to write into it (choose another --out, or an empty directory)`);
+    const out = tempDir('servesim-synth-');
+    await synthAzure({ functions: 5, days: 1, seed: 1, out });
+    writeFileSync(join(out, 'function_durations_percentiles.anon.d02.csv'), 'a person\'s');
+    const e2 = await errorOf(synthAzure({ functions: 5, days: 2, seed: 1, out }));
+    expect(e2.message).toBe(`${join(out, 'function_durations_percentiles.anon.d02.csv')}: exists and was not written by servesim; refusing to replace it (move it away, or use another --out)`);
+    await synthAzure({ functions: 5, days: 1, seed: 2, out }); // its own files: replaced
   });
 });
 
@@ -109,7 +133,7 @@ describe('synth-azure limits, checked before any work', () => {
       expect(e).toBeInstanceOf(UserError);
       expect(e.message).toBe(message);
     }
-    expect(readdirSync(out)).toEqual([]);
+    expect(entries(out)).toEqual([]);
   });
   it('--help states the limits', () => {
     const program = new Command();

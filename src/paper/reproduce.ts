@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { loadExperiment, PACKAGE_ROOT, type ResolvedExperiment } from '../experiment/config.js';
-import { jsonText, OutputDir, writeFileAtomic } from '../util/output.js';
+import { jsonText, OutputDir, writeIntoDir } from '../util/output.js';
 import { runToDirectory } from '../experiment/runner.js';
 import { pointHash, runSweep } from '../experiment/sweep.js';
 import { invocationFileName } from '../traces/azure2019.js';
@@ -88,7 +88,7 @@ export async function prepareTrace(o: { azureDir?: string; cache: string; log: (
   }
   o.log(`reproduce: writing the synthetic Azure day (${SYNTH_FUNCTIONS.toLocaleString('en-US')} functions) to ${o.cache} (once; reused afterwards)`);
   await synthAzure({ functions: SYNTH_FUNCTIONS, days: 1, seed: SYNTH_SEED, out: o.cache, progress: (l) => o.log(`synth-azure: ${l}`) });
-  writeFileAtomic(marker, jsonText(want));
+  writeIntoDir(o.cache, 'trace', 'synth.json', jsonText(want));
   return { dir: resolve(o.cache), what };
 }
 

@@ -24,6 +24,7 @@ import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } fr
 import { join } from 'node:path';
 import { Rng } from '../sim/random.js';
 import { UserError } from '../util/errors.js';
+import { OutputDir } from '../util/output.js';
 import { rethrowIo, withIo } from '../util/io.js';
 import {
   durationFileName,
@@ -351,13 +352,18 @@ function dayCounts(f: Fn, rng: Rng, out: Int32Array, weight: Float64Array, cdf: 
  * the file and the cause; `abort()` removes the temporary file.
  */
 class AtomicWriter {
+  private readonly path: string;
   private readonly tmp: string;
   private readonly s: WriteStream;
   /** The first error the stream reported (kept so that none goes unhandled). */
   private error: unknown = null;
-  constructor(private readonly path: string) {
-    this.tmp = `${path}.tmp`;
-    this.s = createWriteStream(this.tmp);
+  constructor(
+    private readonly dir: OutputDir,
+    name: string,
+  ) {
+    this.path = dir.claim(name);
+    this.tmp = dir.tempFor(name);
+    this.s = createWriteStream(this.tmp, { flags: 'wx' });
     this.s.on('error', (e) => {
       this.error ??= e;
     });
@@ -387,6 +393,7 @@ class AtomicWriter {
   /** Rename the finished temporary file into place. */
   commit(): void {
     withIo(this.path, 'write', () => renameSync(this.tmp, this.path));
+    this.dir.doneWith(this.tmp);
   }
   /** Stop and remove the temporary file; never throws (the error being reported is the first one). */
   abort(): void {
@@ -396,6 +403,7 @@ class AtomicWriter {
     } catch {
       // e.g. the temporary name is a directory that this run did not make: leave it.
     }
+    this.dir.doneWith(this.tmp);
   }
 }
 
@@ -431,7 +439,22 @@ export function checkSynthOptions(o: Pick<SynthOptions, 'functions' | 'days' | '
 /** Write `days` days of synthetic 2019-format files into `out`. */
 export async function synthAzure(o: SynthOptions): Promise<SynthSummary> {
   checkSynthOptions(o);
-  withIo(o.out, 'create the output directory', () => mkdirSync(o.out, { recursive: true }));
+  // Into a new or empty directory, or one servesim wrote a trace into (src/util/output.ts); a file
+  // there that servesim did not write is never replaced.
+  const out = new OutputDir(o.out, 'trace');
+  try {
+    for (let day = 1; day <= o.days; day++) {
+      out.check(invocationFileName(day));
+      out.check(durationFileName(day));
+      if (day <= 12) out.check(memoryFileName(day));
+    }
+    return await synthInto(out, o);
+  } finally {
+    out.close();
+  }
+}
+
+async function synthInto(out: OutputDir, o: SynthOptions): Promise<SynthSummary> {
   const { fns, apps, owners } = synthPopulation(o.functions, o.seed);
   // Rows sorted by ids, like the published files.
   fns.sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.appHash < b.appHash ? -1 : a.appHash > b.appHash ? 1 : a.hash < b.hash ? -1 : 1));
@@ -442,8 +465,8 @@ export async function synthAzure(o: SynthOptions): Promise<SynthSummary> {
   const cdf = new Float64Array(MINUTES_PER_DAY);
   for (let day = 1; day <= o.days; day++) {
     const rng = new Rng(`${o.seed}/synth/day${day}`);
-    const inv = new AtomicWriter(join(o.out, invocationFileName(day)));
-    const dur = new AtomicWriter(join(o.out, durationFileName(day)));
+    const inv = new AtomicWriter(out, invocationFileName(day));
+    const dur = new AtomicWriter(out, durationFileName(day));
     const writers = [inv, dur];
     try {
       await inv.write(INVOCATION_HEADER.join(',') + '\n');
@@ -464,7 +487,7 @@ export async function synthAzure(o: SynthOptions): Promise<SynthSummary> {
         if ((i + 1) % 5000 === 0) o.progress?.(`day ${day}: ${i + 1}/${fns.length} functions`);
       }
       if (day <= 12) {
-        const mem = new AtomicWriter(join(o.out, memoryFileName(day)));
+        const mem = new AtomicWriter(out, memoryFileName(day));
         writers.push(mem);
         await mem.write(MEMORY_HEADER + '\n');
         const seen = new Set<string>();
