@@ -303,6 +303,19 @@ describe('(15) messages say what is expected', () => {
     ['charts of the wrong type', (c) => (c.output = { charts: 'yes' }), 'FILE: output.charts: expected a boolean or an array, found "yes"'],
   ];
   for (const [title, mutate, message] of cases) it(title, () => expect(errorOf(mutate)).toBe(message));
+
+  it('bad record keys and non-integers in a profile say what was expected', () => {
+    const p = tinyProfileJson();
+    const bad = structuredClone(p) as unknown as { models: Record<string, { exec: Record<string, unknown>; load: unknown; weightsBytes: unknown }> };
+    bad.models.A.exec['1'] = { percentiles: { '0': 1, '100.5': 1 } };
+    expect(() => resolveProfile(bad, 'p.json')).toThrow(new UserError('p.json: models.A.exec.1.percentiles: expected a percentile key between "0" and "100", found the key "100.5"'));
+    const key = structuredClone(p) as typeof bad;
+    key.models.B.exec.x = key.models.B.load;
+    expect(() => resolveProfile(key, 'p.json')).toThrow(new UserError('p.json: models.B.exec: expected a batch size key, found the key "x"'));
+    const frac = structuredClone(p) as typeof bad;
+    frac.models.C.weightsBytes = 1.5;
+    expect(() => resolveProfile(frac, 'p.json')).toThrow(new UserError('p.json: models.C.weightsBytes: expected an integer, found 1.5'));
+  });
 });
 
 describe('names that become directories are single safe path segments', () => {

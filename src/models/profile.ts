@@ -26,7 +26,7 @@ import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/uni
 export const PROFILE_FORMAT = 'servesim-hw-profile';
 export const PROFILE_VERSION = 1;
 
-const percentileKey = z.string().regex(/^(100|[1-9]?[0-9])(\.[0-9]+)?$/, 'expected a percentile key between "0" and "100"');
+const percentileKey = z.string().regex(/^(100(\.0+)?|[1-9]?[0-9](\.[0-9]+)?)$/, 'expected a percentile key between "0" and "100"');
 
 /** A measured duration in milliseconds: positive, at most MAX_DURATION (30 days) like every duration. */
 const durationMs = z.number().positive().max(MAX_DURATION / MS);

@@ -11,6 +11,8 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 }
 
 function article(t: string): string {
+  if (t === 'int') return 'an integer';
+  if (t === 'record') return 'an object';
   return /^(object|array|integer)$/.test(t) ? `an ${t}` : /^(string|number|boolean)$/.test(t) ? `a ${t}` : t;
 }
 
@@ -42,6 +44,18 @@ export function formatZodIssue(file: string, root: unknown, issue: z.core.$ZodIs
   switch (issue.code) {
     case 'invalid_union':
       return formatUnionIssue(file, root, issue, found);
+    case 'invalid_key': {
+      // A record key that fails its schema: the path ends with the key itself.
+      const key = path[path.length - 1];
+      const sub = (issue as { issues?: z.core.$ZodIssue[] }).issues?.[0];
+      const expected =
+        sub?.message.startsWith('expected ')
+          ? sub.message
+          : sub?.code === 'invalid_format' && (sub as { pattern?: string }).pattern
+            ? `expected a key matching ${(sub as { pattern?: string }).pattern}`
+            : 'expected another key';
+      return `${file}: ${formatPath(path.slice(0, -1))}: ${expected}, found the key ${JSON.stringify(String(key))}`;
+    }
     case 'unrecognized_keys': {
       const keys = (issue as { keys: string[] }).keys;
       const where = formatPath(path);
