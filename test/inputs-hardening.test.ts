@@ -195,6 +195,27 @@ describe('(11) every quantity is finite and within its documented range', () => 
   });
 });
 
+describe('globs cannot take exponential time', () => {
+  it('"*" x 40 then a letter in exclude and workload.models is matched in linear time', () => {
+    const glob = '*'.repeat(40) + 'Q';
+    const started = performance.now();
+    expect(errorOf((c) => (c.models = [{ profile: '*', exclude: [glob] }]))).toBe(
+      `FILE: models[0].exclude[0]: expected a model name or glob of hw-profiles/v100-clockwork.json, found "${glob}"`,
+    );
+    expect(errorOf((c) => (c.workload.models = ['*'.repeat(40) + '#9']))).toBe(
+      `FILE: workload.models[0]: expected a model instance name, profile model name or glob matching this experiment's models, found "${'*'.repeat(40)}#9"`,
+    );
+    expect(performance.now() - started).toBeLessThan(2000); // a regular expression took 5 s for 12 stars
+    // Same selections as before: "*" any run, anchored at both ends.
+    const c = base() as Cfg;
+    c.models = [{ profile: '*', exclude: ['*res*', 'tsn_*', '*_pose_*', 'dense*1', '*winograd*'] }];
+    c.workload.models = ['*incep*', 'x*n', 'dla34'];
+    const r = loadExperiment(file('globs.json', JSON.stringify(c))).points[0].resolved;
+    expect(r.models.map((m) => m.name)).toEqual(['densenet169', 'dla34', 'googlenet', 'inceptionv3', 'xception']);
+    expect(r.workloads[0].targets.map((i) => r.models[i].name)).toEqual(['dla34', 'inceptionv3', 'xception']);
+  });
+});
+
 describe('(12) reserved field names are rejected by name, before anything is merged', () => {
   const clean = () => {
     expect(Object.keys(Object.prototype)).toEqual([]);

@@ -291,8 +291,34 @@ function findFile(ref: string, configDir: string): string | undefined {
   return undefined;
 }
 
-function globToRegex(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+/**
+ * A glob with "*" (any run of characters) as a matcher. Matching is greedy with one backtrack
+ * point, O(length of glob x length of name), so no glob ("*a*a*a...b") can make it take
+ * exponential time as a regular expression could.
+ */
+function globToRegex(glob: string): { test(name: string): boolean } {
+  return {
+    test(name: string): boolean {
+      let g = 0;
+      let n = 0;
+      let star = -1;
+      let mark = 0;
+      while (n < name.length) {
+        if (g < glob.length && glob[g] !== '*' && glob[g] === name[n]) {
+          g++;
+          n++;
+        } else if (g < glob.length && glob[g] === '*') {
+          star = g++;
+          mark = n;
+        } else if (star >= 0) {
+          g = star + 1;
+          n = ++mark;
+        } else return false;
+      }
+      while (g < glob.length && glob[g] === '*') g++;
+      return g === glob.length;
+    },
+  };
 }
 
 /** Validate and resolve a config (one sweep point) into everything a run needs. */
