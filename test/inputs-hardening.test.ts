@@ -57,6 +57,7 @@ const errorOf = (mutate: (c: Cfg) => void, sets: Array<[string, unknown]> = []):
 /** The config text with `"KEY": RAW` spliced in (for values JSON.stringify cannot write, like 1e999). */
 const withRaw = (key: string, raw: string): string => JSON.stringify(base()).replace(/^\{/, `{"${key}": ${raw},`);
 
+const DURATION = 'expected a duration such as "5ms", "250us", "1.5s" or "15m" (units ns, us, ms, s, m, h, d; plain numbers are ms)';
 const WORKLOAD_TYPES = 'azure-2019, azure-2021, bursty-activation, closed-loop, poisson, slo-ramp, timestamps';
 const SCHEDULER_TYPES = 'clipper, clipper-code, clipper-lru, clockwork, fifo, infaas, triton';
 
@@ -158,6 +159,17 @@ describe('(11) every quantity is finite and within its documented range', () => 
     ],
   ];
   for (const [title, run, message] of cases) it(title, () => expect(run()).toBe(message));
+
+  it('a million-digit quantity is refused at once (the patterns would backtrack for hours)', () => {
+    const started = performance.now();
+    const digits = '1'.repeat(1_000_000);
+    expect(errorOf((c) => (c.duration = `${digits}!`))).toBe(`FILE: duration: ${DURATION}, found "${'1'.repeat(57)}..."`);
+    expect(errorOf((c) => (c.workload = { type: 'poisson', rate: `${digits}/` }))).toBe(
+      `FILE: workload.rate: expected a rate such as 200 or "200/s" or "12/min", found "${'1'.repeat(57)}..."`,
+    );
+    expect(() => parseSize(`${digits}x`)).toThrow(`expected a size such as "16MiB" or "602kB", found "${'1'.repeat(57)}..."`);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
 
   it('the largest values of each range are accepted and stay exact', () => {
     const c = base() as Cfg;

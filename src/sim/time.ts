@@ -85,6 +85,17 @@ const QUANTITY = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-zµ]*)\s*$/i;
 const NUMBER = /^[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?$/i;
 
 /**
+ * Longest quantity string parsed. Longer ones are refused before any pattern is tried: the
+ * patterns backtrack quadratically on a long run of digits (40,000 took 8 s), and no real
+ * quantity is longer than a few dozen characters.
+ */
+const MAX_QUANTITY_LENGTH = 100;
+/** `value` if short enough to parse, else "" (which no pattern matches). */
+const capped = (value: string): string => (value.length > MAX_QUANTITY_LENGTH ? '' : value);
+/** `value` quoted for a message, cut to 60 characters. */
+const shown = (value: string): string => JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+
+/**
  * Parse "250us", "5ms", "1.5s", "15m", "8h" into integer nanoseconds. Numbers are taken in
  * `plainUnit`. Throws QuantityRangeError beyond +-MAX_DURATION (or on overflow to Infinity).
  */
@@ -93,8 +104,8 @@ export function parseDuration(value: string | number, plainUnit: number = MS): N
     if (Number.isNaN(value)) throw new Error(`expected a duration, found ${value}`);
     return bounded('duration', value, Math.round(value * plainUnit), MAX_DURATION);
   }
-  const m = QUANTITY.exec(value);
-  if (!m) throw new Error(`expected a duration such as "5ms", "250us" or "15m", found "${value}"`);
+  const m = QUANTITY.exec(capped(value));
+  if (!m) throw new Error(`expected a duration such as "5ms", "250us" or "15m", found ${shown(value)}`);
   const unit = m[2].toLowerCase();
   const scale = unit === '' ? plainUnit : DURATION_UNITS[unit];
   if (scale === undefined) {
@@ -114,8 +125,8 @@ function sizeBytes(value: string | number): number {
     if (Number.isNaN(value)) throw new Error(`expected a size, found ${value}`);
     return Math.round(value);
   }
-  const m = QUANTITY.exec(value);
-  if (!m) throw new Error(`expected a size such as "16MiB" or "602kB", found "${value}"`);
+  const m = QUANTITY.exec(capped(value));
+  if (!m) throw new Error(`expected a size such as "16MiB" or "602kB", found ${shown(value)}`);
   const unit = m[2].toLowerCase();
   const scale = unit === '' ? 1 : SIZE_UNITS[unit];
   if (scale === undefined) {
@@ -130,8 +141,8 @@ export function parseRate(value: string | number): number {
     if (Number.isNaN(value)) throw new Error(`expected a rate, found ${value}`);
     return bounded('rate', value, value, MAX_RATE);
   }
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(?:\/\s*([a-z]+))?\s*$/i.exec(value);
-  if (!m) throw new Error(`expected a rate such as 200 or "200/s" or "5/min", found "${value}"`);
+  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(?:\/\s*([a-z]+))?\s*$/i.exec(capped(value));
+  if (!m) throw new Error(`expected a rate such as 200 or "200/s" or "5/min", found ${shown(value)}`);
   const per = (m[2] ?? 's').toLowerCase();
   const scale = DURATION_UNITS[per];
   if (scale === undefined) throw new Error(`unknown rate unit "/${m[2]}" in "${value}"`);
@@ -160,6 +171,7 @@ export function parseBandwidth(value: string | number): number {
     if (Number.isNaN(value)) throw new Error(`expected a bandwidth, found ${value}`);
     return bounded('bandwidth', value, value, MAX_BANDWIDTH);
   }
+  if (value.length > MAX_QUANTITY_LENGTH) throw new Error(`expected a bandwidth such as "12.3GB/s" or "10Gbit/s", found ${shown(value)}`);
   const m = /^\s*(.+?)\s*(?:\/\s*s)?\s*$/i.exec(value);
   const body = m ? m[1] : value;
   const bits = /^(.*?)(k|m|g|t)?bit$/i.exec(body.replace(/\s+/g, ''));

@@ -143,6 +143,7 @@ export function parseSizeOption(flag: string, spec: string): number {
 
 /** --weights-memory: a fraction of the device memory ("50%") or a size ("8GiB"), checked before anything is measured. */
 export function parseWeightsMemory(spec: string): { fraction: number } | { bytes: number } {
+  if (spec.length > 100) throw new UserError(`--weights-memory: expected a size such as "8GiB" or a percentage such as "50%", found ${JSON.stringify(spec.slice(0, 57) + '...')}`);
   const pct = /^\s*([0-9]*\.?[0-9]+)\s*%\s*$/.exec(spec);
   if (pct) {
     const f = Number(pct[1]) / 100;
