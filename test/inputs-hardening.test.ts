@@ -334,6 +334,11 @@ describe('(15) messages say what is expected', () => {
       'FILE: workload.loadFactor.every: expected a positive duration, found 0',
     ],
     ['charts of the wrong type', (c) => (c.output = { charts: 'yes' }), 'FILE: output.charts: expected a boolean or an array, found "yes"'],
+    [
+      'many unknown fields: ten named, the rest counted',
+      (c) => Object.assign(c.cluster, Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, i]))),
+      'FILE: cluster: unknown fields "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", and 2 more',
+    ],
   ];
   for (const [title, mutate, message] of cases) it(title, () => expect(errorOf(mutate)).toBe(message));
 

@@ -59,9 +59,9 @@ export function formatZodIssue(file: string, root: unknown, issue: z.core.$ZodIs
     case 'unrecognized_keys': {
       const keys = (issue as { keys: string[] }).keys;
       const where = formatPath(path);
-      return `${file}: ${where === '(top level)' ? '' : where + ': '}unknown field${keys.length > 1 ? 's' : ''} ${keys
-        .map((k) => `"${k}"`)
-        .join(', ')}`;
+      const shown = keys.slice(0, 10).map((k) => JSON.stringify(k.length > 60 ? `${k.slice(0, 57)}...` : k));
+      if (keys.length > 10) shown.push(`and ${keys.length - 10} more`);
+      return `${file}: ${where === '(top level)' ? '' : where + ': '}unknown field${keys.length > 1 ? 's' : ''} ${shown.join(', ')}`;
     }
     case 'invalid_type':
       what = issue.message.startsWith('expected ') && !issue.message.startsWith('expected ' + (issue as { expected: string }).expected)
