@@ -14,6 +14,8 @@ import { listProfiles } from '../src/cli/list.js';
 import { loadExperiment, parseSetArg, resolveExperiment, setPath } from '../src/experiment/config.js';
 import { loadProfile, resolveProfile } from '../src/models/profile.js';
 import { MAX_SIZE, parseBandwidth, parseDuration, parseRate, parseSize } from '../src/sim/time.js';
+import { getWorkload } from '../src/traces/index.js';
+import type { WorkloadContext } from '../src/traces/types.js';
 import { UserError } from '../src/util/errors.js';
 import { assertSafeSegment } from '../src/util/paths.js';
 import { tinyProfileJson } from './helpers.js';
@@ -159,6 +161,16 @@ describe('(11) every quantity is finite and within its documented range', () => 
     ],
   ];
   for (const [title, run, message] of cases) it(title, () => expect(run()).toBe(message));
+
+  it('closed-loop refuses more than 1,000,000 clients in all before submitting any', () => {
+    const t = getWorkload('closed-loop')!;
+    let submitted = 0;
+    const ctx = { targets: [0, 1, 2], submit: () => void submitted++ } as unknown as WorkloadContext;
+    expect(() => t.create(t.options.parse({ concurrency: 400_000 }), {} as never).start(ctx)).toThrow(
+      new UserError('workload closed-loop: concurrency 400000 x 3 target models is 1200000 clients, more than 1000000'),
+    );
+    expect(submitted).toBe(0);
+  });
 
   it('a million-digit quantity is refused at once (the patterns would backtrack for hours)', () => {
     const started = performance.now();
