@@ -89,7 +89,7 @@ describe('bad experiment configs: one clear message each', () => {
     const f = join(dir, 'broken.json');
     writeFileSync(f, '{\n  "name": "x",\n  "seed": 1,,\n}');
     expect(() => loadExperiment(f)).toThrow(`${f}: not valid JSON at line 3, column 13`);
-    expect(() => loadExperiment(join(dir, 'missing.json'))).toThrow(`${join(dir, 'missing.json')}: cannot read experiment config (no such file)`);
+    expect(() => loadExperiment(join(dir, 'missing.json'))).toThrow(`${join(dir, 'missing.json')}: config file not found`);
   });
 });
 
@@ -149,10 +149,11 @@ describe('sweeps as lists of points', () => {
   it('runs parameters that vary together as explicit points, and rejects duplicates', () => {
     const pts = expandSweep({
       a: 1,
+      workload: [{ type: 'poisson' }, { type: 'closed-loop' }],
       sweep: [{ 'workload[1].concurrency': 16, 'workload[1].models': ['x'] }, { 'workload[1].concurrency': 4 }],
     });
     expect(pts.map((p) => p.id)).toEqual(['workload[1].concurrency=16,workload[1].models=_x_', 'workload[1].concurrency=4']);
-    expect(pts[0].input).toEqual({ a: 1, workload: [undefined, { concurrency: 16, models: ['x'] }] });
+    expect(pts[0].input).toEqual({ a: 1, workload: [{ type: 'poisson' }, { type: 'closed-loop', concurrency: 16, models: ['x'] }] });
     const f = join(dir, 'dup.json');
     writeFileSync(f, JSON.stringify({ ...base(), sweep: [{ 'workload.slo': '5ms' }, { 'workload.slo': '5ms' }] }));
     expect(() => loadExperiment(f)).toThrow(`${f}: sweep: two points have the same parameters`);

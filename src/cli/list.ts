@@ -1,15 +1,41 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../experiment/config.js';
 import { loadProfile } from '../models/profile.js';
 import { UserError } from '../util/errors.js';
+import { errnoCode, rethrowIo, withIo } from '../util/io.js';
 
-/** Profiles found in `dir` (or the package's hw-profiles) with their models. */
-export function listProfiles(dir: string): string {
-  const where = existsSync(dir) ? dir : join(PACKAGE_ROOT, 'hw-profiles');
-  if (!existsSync(where)) return `Profiles: none (no directory ${dir})\n`;
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Profiles found in `dir` with their models. A `dir` given (--profiles-dir) must be a directory;
+ * without one, ./hw-profiles if there is one, else the package's.
+ */
+export function listProfiles(dir?: string): string {
+  let where: string;
+  if (dir === undefined) {
+    where = isDirectory('hw-profiles') ? 'hw-profiles' : join(PACKAGE_ROOT, 'hw-profiles');
+  } else {
+    if (dir === '') throw new UserError('--profiles-dir: expected a directory, found ""');
+    let st;
+    try {
+      st = statSync(dir);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') throw new UserError(`--profiles-dir ${dir}: no such directory`);
+      rethrowIo(e, dir, 'read the profiles directory');
+    }
+    if (!st.isDirectory()) throw new UserError(`--profiles-dir ${dir}: not a directory`);
+    where = dir;
+  }
+  const files = withIo(where, 'read the profiles directory', () => readdirSync(where));
   let out = `Profiles (${where}):\n`;
-  for (const f of readdirSync(where).filter((f) => f.endsWith('.json')).sort()) {
+  for (const f of files.filter((f) => f.endsWith('.json')).sort()) {
     try {
       const p = loadProfile(join(where, f));
       const names = [...p.models.keys()].sort();

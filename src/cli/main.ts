@@ -188,7 +188,7 @@ export function buildProgram(): Command {
     .command('list')
     .description('List schedulers, workloads, and hardware profiles with their models')
     .addOption(new Option('--what <kind>', 'only one kind').choices(['schedulers', 'workloads', 'profiles']))
-    .option('--profiles-dir <dir>', 'where to look for profiles', 'hw-profiles')
+    .option('--profiles-dir <dir>', 'where to look for profiles (default: ./hw-profiles if there is one, else the package\'s)')
     .action((o) => {
       const what: string | undefined = o.what;
       if (!what || what === 'schedulers') {

@@ -7,45 +7,66 @@ import { Command, Option } from 'commander';
 import { checkOutputFile, writeOutputFile } from '../util/output.js';
 import { countParameters } from '../models/onnx/graph.js';
 import { encodeModel } from '../models/onnx/proto.js';
-import { checkProfileOutput, collectSources, DEFAULTS, mergeProfile, profileModels, writeProfile } from '../models/harness/harness.js';
+import {
+  checkHarnessOptions,
+  checkModelName,
+  checkProfileOutput,
+  collectSources,
+  DEFAULTS,
+  mergeProfile,
+  OPTION_LIMITS,
+  profileModels,
+  readMergeBase,
+  writeProfile,
+  type HarnessOptions,
+} from '../models/harness/harness.js';
 import { checkProvider, CUDA_INSTALL_HINT, PROVIDERS, type Provider } from '../models/harness/runtime.js';
 import { buildZooModel, FAMILY_OPTIONS, ZOO, zooEntry, type ZooFamily } from '../models/zoo/index.js';
-import { MS, parseDuration } from '../sim/time.js';
+import { MAX_COUNT } from '../util/units-zod.js';
+import { MS, parseDuration, QuantityRangeError, RANGE_TEXT } from '../sim/time.js';
 import { UserError } from '../util/errors.js';
+import { RESERVED_KEYS } from '../util/json-input.js';
 
-function positiveInt(flag: string, min = 1) {
+/** An integer option in [min, max] (safe), or a one-line error naming the flag. */
+function intOption(flag: string, min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new UserError(`${flag}: expected an integer >= ${min}, found "${v}"`);
+    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UserError(`${flag}: expected an integer between ${min} and ${max}, found "${v}"`);
+    }
     return n;
   };
 }
 
-function intList(flag: string) {
+function intList(flag: string, max: number) {
   return (v: string): number[] => {
     const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (items.length === 0) throw new UserError(`${flag}: expected a comma-separated list of positive integers, found "${v}"`);
-    const list = items.map(positiveInt(flag));
+    const list = items.map(intOption(flag, 1, max));
     return [...new Set(list)].sort((a, b) => a - b);
   };
 }
 
 function durationMs(flag: string) {
   return (v: string): number => {
+    let ns: number;
     try {
-      const ns = parseDuration(v, MS);
-      if (ns < 0) throw new Error(`expected a non-negative duration, found "${v}"`);
-      return ns / MS;
+      ns = parseDuration(v, MS);
     } catch (e) {
+      if (e instanceof QuantityRangeError) throw new UserError(`${flag}: expected a duration ${RANGE_TEXT.duration.nonNegative}, found "${v}"`);
       throw new UserError(`${flag}: ${(e as Error).message}`);
     }
+    if (ns < 0) throw new UserError(`${flag}: expected a duration ${RANGE_TEXT.duration.nonNegative}, found "${v}"`);
+    return ns / MS;
   };
 }
 
 function dimAssignment(v: string, previous: Record<string, number> = {}): Record<string, number> {
   const m = /^\s*([^=\s]+)\s*=\s*(\d+)\s*$/.exec(v);
-  if (!m || Number(m[2]) <= 0) throw new UserError(`--dim: expected NAME=SIZE (e.g. seq=128), found "${v}"`);
-  return { ...previous, [m[1]]: Number(m[2]) };
+  if (!m) throw new UserError(`--dim: expected NAME=SIZE (e.g. seq=128), found "${v}"`);
+  if (RESERVED_KEYS.has(m[1])) throw new UserError(`--dim: "${m[1]}" is not allowed as a dimension name`);
+  const size = intOption(`--dim ${m[1]}`, 1, OPTION_LIMITS.count)(m[2]);
+  return { ...previous, [m[1]]: size };
 }
 
 /** An ONNX file servesim's zoo wrote (its producer name is near the start of the file). */
@@ -97,15 +118,19 @@ function addProfileCommand(program: Command): void {
     .argument('[inputs...]', 'ONNX files or directories of .onnx files')
     .option('--zoo <names>', 'comma-separated zoo models to build and profile (e.g. resnet18,resnet50,mobilenetv2,bert-mini)')
     .addOption(new Option('--provider <name>', 'execution provider').choices(PROVIDERS).default('cpu'))
-    .option('--device-id <n>', 'CUDA device ordinal', positiveInt('--device-id', 0), 0)
-    .addOption(new Option('--batch <list>', 'comma-separated batch sizes').argParser(intList('--batch')).default([...DEFAULTS.batchSizes], DEFAULTS.batchSizes.join(',')))
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: logical cores)', positiveInt('--threads'))
-    .option('--warmup <n>', 'untimed runs before timing each batch size (capped at a quarter of --max-time)', positiveInt('--warmup', 0), DEFAULTS.warmup)
-    .option('--runs <n>', 'minimum timed runs per batch size', positiveInt('--runs'), DEFAULTS.minRuns)
+    .option('--device-id <n>', 'CUDA device ordinal', intOption('--device-id', 0, OPTION_LIMITS.deviceId), 0)
+    .addOption(
+      new Option('--batch <list>', `comma-separated batch sizes (each 1..${OPTION_LIMITS.batchSize})`)
+        .argParser(intList('--batch', OPTION_LIMITS.batchSize))
+        .default([...DEFAULTS.batchSizes], DEFAULTS.batchSizes.join(',')),
+    )
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: logical cores)', intOption('--threads', 1, OPTION_LIMITS.threads))
+    .option('--warmup <n>', 'untimed runs before timing each batch size (capped at a quarter of --max-time)', intOption('--warmup', 0, OPTION_LIMITS.count), DEFAULTS.warmup)
+    .option('--runs <n>', 'minimum timed runs per batch size', intOption('--runs', 1, OPTION_LIMITS.count), DEFAULTS.minRuns)
     .addOption(new Option('--min-time <duration>', 'minimum timed duration per batch size, e.g. 2s or 500ms').argParser(durationMs('--min-time')).default(DEFAULTS.minTimeMs, `${DEFAULTS.minTimeMs / 1000}s`))
     .addOption(new Option('--max-time <duration>', 'time budget per batch size (and for the load measurement)').argParser(durationMs('--max-time')).default(DEFAULTS.maxTimeMs, `${DEFAULTS.maxTimeMs / 1000}s`))
-    .option('--load-runs <n>', 'session creations timed for the load cost', positiveInt('--load-runs'), DEFAULTS.loadRuns)
-    .option('--samples <n>', 'most measurements kept per distribution', positiveInt('--samples'), DEFAULTS.sampleSize)
+    .option('--load-runs <n>', 'session creations timed for the load cost', intOption('--load-runs', 1, OPTION_LIMITS.count), DEFAULTS.loadRuns)
+    .option('--samples <n>', 'most measurements kept per distribution', intOption('--samples', 1, OPTION_LIMITS.count), DEFAULTS.sampleSize)
     .addOption(new Option('--dim <name=size>', 'size of a symbolic input dimension other than the batch (repeatable)').argParser(dimAssignment).default({}, 'none'))
     .option('--seed <seed>', 'seed of the input data and of zoo weights', DEFAULTS.seed)
     .option('--name <name>', 'name of the model in the profile (one input only; default: file name or zoo name)')
@@ -117,15 +142,9 @@ function addProfileCommand(program: Command): void {
     .option('--merge <file>', 'add the measured models to this profile (same device), replacing same-named models')
     .option('-f, --force', 'replace an existing --out file even if it is not a profile servesim wrote', false)
     .action(async (inputs: string[], f: ProfileFlags) => {
-      const outFile = f.out ?? f.merge;
-      if (outFile) checkProfileOutput(outFile, f.force); // before anything is measured
-      const threads = f.threads ?? cpus().length;
-      await checkProvider({ provider: f.provider, deviceId: f.deviceId, threads });
-      const zoo = (f.zoo ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-      const sources = collectSources(inputs, zoo, f.seed, f.name);
+      const threads = Math.min(f.threads ?? cpus().length, OPTION_LIMITS.threads);
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const started = performance.now();
-      const measured = await profileModels(sources, {
+      const options: HarnessOptions = {
         provider: f.provider,
         deviceId: f.deviceId,
         threads,
@@ -143,7 +162,18 @@ function addProfileCommand(program: Command): void {
         weightsMemory: f.weightsMemory,
         pageSize: f.pageSize,
         log,
-      });
+      };
+      // Every option, the inputs and the --merge file are checked before any model is built or measured.
+      checkHarnessOptions(options);
+      if (f.name !== undefined) checkModelName(f.name);
+      if (f.merge !== undefined) readMergeBase(f.merge);
+      const outFile = f.out ?? f.merge;
+      if (outFile) checkProfileOutput(outFile, f.force);
+      const zoo = (f.zoo ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const sources = collectSources(inputs, zoo, f.seed, f.name);
+      await checkProvider({ provider: f.provider, deviceId: f.deviceId, threads });
+      const started = performance.now();
+      const measured = await profileModels(sources, options);
       const profile = f.merge ? mergeProfile(f.merge, measured) : measured;
       const out = f.out ?? f.merge;
       if (out) {
@@ -188,7 +218,9 @@ function addZooCommands(program: Command): void {
     .requiredOption('--out <file>', 'output .onnx file')
     .option('--seed <seed>', 'seed of the weights', DEFAULTS.seed)
     .option('-f, --force', 'replace an existing --out file even if servesim did not write it', false);
-  for (const k of ZOO_FLAGS) build.option(`--${k} <n>`, `override: ${k} (families: ${Object.entries(FAMILY_OPTIONS).filter(([, o]) => k in o).map(([f]) => f).join(', ')})`, positiveInt(`--${k}`));
+  for (const k of ZOO_FLAGS) {
+    build.option(`--${k} <n>`, `override: ${k} (families: ${Object.entries(FAMILY_OPTIONS).filter(([, o]) => k in o).map(([f]) => f).join(', ')})`, intOption(`--${k}`, 1, MAX_COUNT));
+  }
   build.action((name: string, f: Record<string, string | number>) => {
     const entry = zooEntry(name);
     checkOutputFile(String(f.out), zooOutput(Boolean(f.force)));

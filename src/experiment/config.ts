@@ -3,7 +3,7 @@
  * then resolved against the hardware profile and the scheduler/workload registries.
  * Every error names the file, the field path, what was expected and what was found.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -16,8 +16,11 @@ import type { ModelId, ModelInstance } from '../sim/types.js';
 import { getWorkload, workloadNames } from '../traces/index.js';
 import type { WorkloadType } from '../traces/registry.js';
 import { describeValue, UserError } from '../util/errors.js';
-import { formatZodIssue, parseOrThrow } from '../util/zod-errors.js';
-import { zBandwidth, zDuration, zSize } from '../util/units-zod.js';
+import { readInputText } from '../util/io.js';
+import { checkJsonValue, parseJsonInput, RESERVED_KEYS } from '../util/json-input.js';
+import { segmentProblem } from '../util/paths.js';
+import { formatZodIssues, parseOrThrow } from '../util/zod-errors.js';
+import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
 
 /** The package's root directory (holds hw-profiles/ and experiments/). */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,11 +36,23 @@ export const NetworkSchema = z.strictObject({
   workerBandwidth: zBandwidth().default(1.25e9),
 });
 
+/** Most worker hosts, GPUs per worker, model instances and points of a sweep (README.md, "Experiment configs"). */
+export const LIMITS = {
+  workers: 10_000,
+  gpusPerWorker: 1_024,
+  instances: 1_000_000,
+  /** GPUs x model instances: the simulator keeps a few bytes of state per pair. */
+  gpuInstancePairs: 100_000_000,
+  sweepPoints: 100_000,
+  /** Bytes of a sweep point's directory name (it gets a ".tmp-PID" suffix while written). */
+  sweepPointId: 200,
+} as const;
+
 export const ClusterSchema = z.strictObject({
   /** Hardware profile path: relative to the working directory, the config's directory, or the package. */
   profile: z.string().min(1),
-  workers: z.number().int().positive().default(1),
-  gpusPerWorker: z.number().int().positive().default(1),
+  workers: z.number().int().positive().max(LIMITS.workers).default(1),
+  gpusPerWorker: z.number().int().positive().max(LIMITS.gpusPerWorker).default(1),
   /** Override the profile's page size. */
   pageSize: zSize().optional(),
   /** Override the profile's weight-cache size per GPU. */
@@ -50,21 +65,26 @@ export const ClusterSchema = z.strictObject({
 export const ModelEntrySchema = z.strictObject({
   /** A model name of the hardware profile, or "*" for every model in it. */
   profile: z.string().min(1),
-  copies: z.number().int().positive().default(1),
+  copies: z.number().int().positive().max(MAX_COUNT).default(1),
   /** Instance name prefix (default: the profile model's name). */
   name: z.string().min(1).optional(),
   /** With "*": profile model names or globs to leave out. */
   exclude: z.array(z.string().min(1)).min(1).optional(),
 });
 
+/** `type` of a workload: a missing or non-string type gets the list of valid ones. */
+const workloadTypeField = z.string({ error: () => `expected one of ${workloadNames().join(', ')}` });
+/** `type` of the scheduler, likewise. */
+const schedulerTypeField = z.string({ error: () => `expected one of ${schedulerNames().join(', ')}` });
+
 /** Fields every workload has; the rest are the type's own options. */
 export const WorkloadCommonSchema = z.object({
-  type: z.string(),
+  type: workloadTypeField,
   /** Group label in results (default: the type, or type#index when several). */
   name: z.string().min(1).optional(),
   slo: zDuration().default(100_000_000),
   /** SLO as a multiple of the model's batch-1 execution time (overrides slo). */
-  sloFactor: z.number().positive().optional(),
+  sloFactor: z.number().positive().max(MAX_FACTOR).optional(),
   /** Instances this workload sends to: names, profile model names, or globs with "*". Default: all. */
   models: z.array(z.string().min(1)).min(1).optional(),
 });
@@ -86,7 +106,13 @@ export const MetricsSchema = z.strictObject({
 
 export const ExperimentSchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a name of letters, digits, ".", "_" and "-"'),
+  /** Also the default output directory's name: one safe path segment (src/util/paths.ts). */
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/,
+      'expected a name of letters, digits, ".", "_" and "-" (not starting with "." or "-", at most 100 characters)',
+    ),
   description: z.string().optional(),
   seed: z.number().int().nonnegative().default(1),
   /** Simulated time during which workloads send requests. */
@@ -97,8 +123,8 @@ export const ExperimentSchema = z.strictObject({
   drain: zDuration({ allowZero: true }).default(10_000_000_000),
   cluster: ClusterSchema,
   models: z.array(ModelEntrySchema).min(1),
-  workload: z.union([z.looseObject({ type: z.string() }), z.array(z.looseObject({ type: z.string() })).min(1)]),
-  scheduler: z.looseObject({ type: z.string() }),
+  workload: z.union([z.looseObject({ type: workloadTypeField }), z.array(z.looseObject({ type: workloadTypeField })).min(1)]),
+  scheduler: z.looseObject({ type: schedulerTypeField }),
   output: OutputSchema.default({ requests: false, charts: false }),
   metrics: MetricsSchema.default({ window: 1_000_000_000 }),
   /** Grid: dotted config path -> values; `servesim run` runs every combination. */
@@ -136,55 +162,54 @@ export interface ResolvedExperiment {
 
 // ------------------------------------------------------------------ reading and overriding
 
+/**
+ * Read an experiment config: a regular file of bounded size (never a FIFO or device, which could
+ * hang), JSON with line and column in errors, an object at the top level, no reserved field names
+ * (src/util/json-input.ts).
+ */
 export function readConfigFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot read experiment config (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    let where = '';
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      const line = before.split('\n').length;
-      const col = Number(pos[1]) - before.lastIndexOf('\n');
-      where = ` at line ${line}, column ${col}`;
-    }
-    throw new UserError(`${file}: not valid JSON${where} (${msg.replace(/ in JSON at position \d+.*$/, '')})`);
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new UserError(`${file}: expected a JSON object at the top level, found ${describeValue(json)}`);
-  }
-  return json as Record<string, unknown>;
+  const text = readInputText(file, 'config');
+  return parseJsonInput(text, file, { topObject: true }) as Record<string, unknown>;
 }
 
-/** Split "workload.slo", "workload[1].slo" or "models.0.copies" into keys. */
-export function splitPath(path: string): Array<string | number> {
+/**
+ * Split "workload.slo", "workload[1].slo" or "models.0.copies" into keys; `where` starts messages.
+ * Empty parts and reserved names (`__proto__`, `constructor`, `prototype`) are errors.
+ */
+export function splitPath(path: string, where = `config path "${path}"`): Array<string | number> {
   const out: Array<string | number> = [];
   for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
-    if (part === '') throw new UserError(`bad config path "${path}"`);
+    if (part === '') throw new UserError(`${where}: expected field names separated by "." (e.g. workload.slo or workload[1].slo), found "${path}"`);
+    if (RESERVED_KEYS.has(part)) throw new UserError(`${where}: "${part}" is not allowed as a field name`);
     out.push(/^\d+$/.test(part) ? Number(part) : part);
   }
   return out;
 }
 
-/** Set a dotted path in a JSON value (copy-on-write), creating objects as needed. */
-export function setPath(root: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
-  const keys = splitPath(path);
+/**
+ * Set a dotted path in a JSON value (copy-on-write), creating missing objects and lists. Every
+ * step must fit what is there: a list takes an index no larger than its length (its length
+ * appends), an existing value that is not an object or list cannot take a field, so an override
+ * can never be silently ignored. `where` starts messages ("--set PATH", "FILE: sweep key PATH").
+ */
+export function setPath(root: Record<string, unknown>, path: string, value: unknown, where = `config path "${path}"`): Record<string, unknown> {
+  const keys = splitPath(path, where);
   const copy = structuredClone(root);
   let cur: any = copy;
-  for (let i = 0; i < keys.length - 1; i++) {
+  const at = (i: number) => (i === 0 ? 'the top level' : keys.slice(0, i).map((k, j) => (typeof k === 'number' ? `[${k}]` : j === 0 ? k : `.${k}`)).join(''));
+  for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    if (cur[k] === undefined || cur[k] === null || typeof cur[k] !== 'object') {
-      if (Array.isArray(cur) && typeof k !== 'number') throw new UserError(`config path "${path}": "${k}" is not an index of a list`);
-      cur[k] = typeof keys[i + 1] === 'number' ? [] : {};
+    if (Array.isArray(cur)) {
+      if (typeof k !== 'number') throw new UserError(`${where}: ${at(i)} is a list, expected an index such as ${at(i)}[0], found "${k}"`);
+      if (k > cur.length) {
+        throw new UserError(`${where}: ${at(i)} has ${cur.length} ${cur.length === 1 ? 'entry' : 'entries'}, expected an index of at most ${cur.length}, found ${k}`);
+      }
+    }
+    if (i === keys.length - 1) break;
+    const next = cur[k];
+    if (next === undefined) cur[k] = typeof keys[i + 1] === 'number' ? [] : {};
+    else if (next === null || typeof next !== 'object') {
+      throw new UserError(`${where}: ${at(i + 1)} is ${describeValue(next)}, not an object or list, so it has no field "${keys[i + 1]}"`);
     }
     cur = cur[k];
   }
@@ -192,18 +217,24 @@ export function setPath(root: Record<string, unknown>, path: string, value: unkn
   return copy;
 }
 
-/** "--set path=value": the value is parsed as JSON when it can be ("8", "true", "[1,2]"), else taken as a string. */
+/**
+ * "--set path=value": the value is parsed as JSON when it can be ("8", "true", "[1,2]"), else taken
+ * as a string. The path and the value are checked for reserved field names here, before anything
+ * is merged.
+ */
 export function parseSetArg(arg: string): [string, unknown] {
   const eq = arg.indexOf('=');
   if (eq <= 0) throw new UserError(`--set expects path=value, found "${arg}"`);
   const path = arg.slice(0, eq).trim();
   const raw = arg.slice(eq + 1);
+  splitPath(path, `--set ${path}`);
   let value: unknown = raw;
   try {
     value = JSON.parse(raw);
   } catch {
     value = raw;
   }
+  checkJsonValue(value, `--set ${path}`);
   return [path, value];
 }
 
@@ -221,19 +252,26 @@ function slug(v: unknown): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
+/** A point's directory name: "path=value,..." with each value slugged. */
+function pointId(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${slug(v)}`)
+    .join(',');
+}
+
 /**
  * The points of a config's sweep; one point if none. A sweep is either a grid
  * (`{ path: [values] }`: every combination, in key order, last key fastest) or a list of explicit
  * points (`[{ path: value, ... }, ...]`, for parameters that vary together).
  */
-export function expandSweep(input: Record<string, unknown>): SweepPoint[] {
+export function expandSweep(input: Record<string, unknown>, file = 'config'): SweepPoint[] {
   const sweep = input.sweep as Record<string, unknown[]> | Array<Record<string, unknown>> | undefined;
   const base = { ...input };
   delete base.sweep;
   const point = (params: Record<string, unknown>): SweepPoint => {
     let cfg = base;
-    for (const [k, v] of Object.entries(params)) cfg = setPath(cfg, k, v);
-    return { id: Object.entries(params).map(([k, v]) => `${k}=${slug(v)}`).join(','), params, input: cfg };
+    for (const [k, v] of Object.entries(params)) cfg = setPath(cfg, k, v, `${file}: sweep key "${k}"`);
+    return { id: pointId(params), params, input: cfg };
   };
   if (Array.isArray(sweep)) return sweep.map((p) => point(p));
   if (!sweep || Object.keys(sweep).length === 0) return [{ id: '', params: {}, input: base }];
@@ -253,13 +291,42 @@ function findFile(ref: string, configDir: string): string | undefined {
   return undefined;
 }
 
-function globToRegex(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+/**
+ * A glob with "*" (any run of characters) as a matcher. Matching is greedy with one backtrack
+ * point, O(length of glob x length of name), so no glob ("*a*a*a...b") can make it take
+ * exponential time as a regular expression could.
+ */
+function globToRegex(glob: string): { test(name: string): boolean } {
+  return {
+    test(name: string): boolean {
+      let g = 0;
+      let n = 0;
+      let star = -1;
+      let mark = 0;
+      while (n < name.length) {
+        if (g < glob.length && glob[g] !== '*' && glob[g] === name[n]) {
+          g++;
+          n++;
+        } else if (g < glob.length && glob[g] === '*') {
+          star = g++;
+          mark = n;
+        } else if (star >= 0) {
+          g = star + 1;
+          n = ++mark;
+        } else return false;
+      }
+      while (g < glob.length && glob[g] === '*') g++;
+      return g === glob.length;
+    },
+  };
 }
 
 /** Validate and resolve a config (one sweep point) into everything a run needs. */
 export function resolveExperiment(input: Record<string, unknown>, file: string): ResolvedExperiment {
+  checkJsonValue(input, file);
   const config = parseOrThrow(ExperimentSchema, input, file);
+  // Every duration is at most MAX_DURATION (30 days, src/sim/time.ts), so duration + drain (the
+  // simulated horizon) plus any SLO stays an exact integer of nanoseconds.
   if (config.warmup >= config.duration) {
     throw new UserError(
       `${file}: warmup: expected less than duration (${formatDuration(config.duration)}), found ${formatDuration(config.warmup)}`,
@@ -277,8 +344,14 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
   const weightsMemory = config.cluster.weightsMemory ?? profile.device.weightsMemoryBytes;
   const pagesPerGpu = Math.floor(weightsMemory / pageSize);
   if (pagesPerGpu < 1) {
-    throw new UserError(`${file}: cluster.weightsMemory: expected room for at least one page of ${pageSize} bytes, found ${weightsMemory} bytes`);
+    const fromProfile = (v: number | undefined, field: string) => (v === undefined ? `, device.${field} of ${config.cluster.profile}` : '');
+    throw new UserError(
+      config.cluster.pageSize !== undefined
+        ? `${file}: cluster.pageSize: expected at most the weights memory of a GPU (${weightsMemory} bytes${fromProfile(config.cluster.weightsMemory, 'weightsMemory')}), found ${pageSize} bytes`
+        : `${file}: cluster.weightsMemory: expected room for at least one page (${pageSize} bytes${fromProfile(config.cluster.pageSize, 'pageSize')}), found ${weightsMemory} bytes`,
+    );
   }
+  const gpus = config.cluster.workers * config.cluster.gpusPerWorker;
 
   // Model instances
   const models: ModelInstance[] = [];
@@ -296,6 +369,13 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
     });
     const names =
       entry.profile === '*' ? [...profile.models.keys()].sort().filter((k) => !excluded.some((re) => re.test(k))) : [entry.profile];
+    if (names.length === 0) {
+      throw new UserError(
+        entry.exclude
+          ? `${file}: models[${i}].exclude: expected to leave at least one of the ${profile.models.size} models of ${config.cluster.profile}, found it excludes them all`
+          : `${file}: models[${i}].profile: expected "*" to match at least one model, found ${config.cluster.profile} has none`,
+      );
+    }
     for (const pname of names) {
       const mp = profile.models.get(pname);
       if (!mp) {
@@ -312,6 +392,14 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
         );
       }
       const prefix = entry.profile === '*' ? pname : (entry.name ?? pname);
+      if (models.length + entry.copies > LIMITS.instances) {
+        throw new UserError(`${file}: models[${i}]: expected at most ${LIMITS.instances} model instances in all, found more`);
+      }
+      if (gpus * (models.length + entry.copies) > LIMITS.gpuInstancePairs) {
+        throw new UserError(
+          `${file}: models[${i}]: expected GPUs x model instances of at most ${LIMITS.gpuInstancePairs}, found more (${gpus} GPUs: cluster.workers x cluster.gpusPerWorker)`,
+        );
+      }
       for (let c = 0; c < entry.copies; c++) {
         const name = entry.copies === 1 ? prefix : `${prefix}#${c}`;
         if (seen.has(name)) throw new UserError(`${file}: models[${i}]: instance name "${name}" is used twice (give the entry a distinct "name")`);
@@ -365,6 +453,9 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
       });
       targets = [...set].sort((a, b) => a - b);
     }
+    if (targets.length === 0) {
+      throw new UserError(`${file}: ${pathStr([...wPath(i), 'models'])}: expected a selection of at least one model instance, found none`);
+    }
     const name = common.name ?? (wIn.length > 1 ? `${wtype.name}#${i}` : wtype.name);
     return { type: wtype, options: own, group: i, name, slo: common.slo, sloFactor: common.sloFactor, targets };
   });
@@ -409,28 +500,80 @@ function parseSection<S extends z.ZodType>(schema: S, value: unknown, file: stri
     const k = prefix[i];
     root = typeof k === 'number' ? Object.assign([], { [k]: root }) : { [k]: root };
   }
-  throw new UserError(issues.slice(0, 5).map((iss) => formatZodIssue(file, root, iss as z.core.$ZodIssue)).join('\n'));
+  throw new UserError(formatZodIssues(file, root, issues as z.core.$ZodIssue[]));
 }
 
+/**
+ * Check a sweep before expanding it: its shape, its keys (config paths), its size, and its points'
+ * directory names: each a safe single path segment (src/util/paths.ts) of at most
+ * LIMITS.sweepPointId bytes, and no two alike (two points would otherwise share one directory).
+ */
 function checkSweep(sweep: unknown, file: string): void {
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (sweep === undefined) return;
+  const checkKey = (k: string, where: string) => {
+    splitPath(k, `${file}: ${where} key "${k}"`);
+    // eslint-disable-next-line no-control-regex
+    if (/[/\\\u0000-\u001f\u007f=,]/.test(k)) {
+      throw new UserError(`${file}: ${where} key ${describeValue(k)}: expected a config path such as workload.slo or workload[1].slo`);
+    }
+  };
+  const checkId = (id: string, where: string, culprit: string) => {
+    const problem = segmentProblem(id, LIMITS.sweepPointId);
+    if (problem) {
+      throw new UserError(
+        `${file}: ${where}: expected values that make a point directory name of at most ${LIMITS.sweepPointId} bytes with no leading "." or "-", found ${culprit} (the name ${describeValue(id)}: ${problem})`,
+      );
+    }
+  };
   if (Array.isArray(sweep)) {
     if (sweep.length === 0) throw new UserError(`${file}: sweep: expected a non-empty list of points, found an array of 0`);
+    if (sweep.length > LIMITS.sweepPoints) throw new UserError(`${file}: sweep: expected at most ${LIMITS.sweepPoints} points, found ${sweep.length}`);
+    const seen = new Map<string, number>();
     sweep.forEach((p, i) => {
       if (!isObj(p) || Object.keys(p).length === 0) {
         throw new UserError(`${file}: sweep[${i}]: expected an object of path -> value, found ${describeValue(p)}`);
       }
+      for (const k of Object.keys(p)) checkKey(k, `sweep[${i}]`);
+      const id = pointId(p);
+      checkId(id, `sweep[${i}]`, 'this point');
+      const j = seen.get(id);
+      if (j !== undefined) throw new UserError(`${file}: sweep: two points have the same parameters (sweep[${j}] and sweep[${i}], both written to "${id}")`);
+      seen.set(id, i);
     });
-    const ids = new Set(expandSweep({ sweep }).map((p) => p.id));
-    if (ids.size !== sweep.length) throw new UserError(`${file}: sweep: two points have the same parameters`);
     return;
   }
   if (!isObj(sweep)) {
     throw new UserError(`${file}: sweep: expected an object of path -> list of values, or a list of points, found ${describeValue(sweep)}`);
   }
+  let points = 1;
+  let idBytes = Object.keys(sweep).length - 1; // the commas
   for (const [k, v] of Object.entries(sweep)) {
     if (!Array.isArray(v) || v.length === 0) throw new UserError(`${file}: sweep.${k}: expected a non-empty list of values, found ${describeValue(v)}`);
+    checkKey(k, 'sweep');
+    points *= v.length;
+    if (points > LIMITS.sweepPoints) throw new UserError(`${file}: sweep: expected at most ${LIMITS.sweepPoints} points (the product of the list lengths), found more`);
+    const seen = new Map<string, unknown>();
+    let longest = 0;
+    for (const value of v) {
+      const part = `${k}=${slug(value)}`;
+      checkId(part, `sweep.${k}`, `the value ${describeValue(value)}`);
+      if (seen.has(part)) {
+        const first = seen.get(part);
+        const same = JSON.stringify(first) === JSON.stringify(value);
+        throw new UserError(
+          same
+            ? `${file}: sweep.${k}: expected distinct values, found ${describeValue(value)} twice`
+            : `${file}: sweep.${k}: expected values with distinct directory names, found ${describeValue(first)} and ${describeValue(value)}, both written to "${part}"`,
+        );
+      }
+      seen.set(part, value);
+      longest = Math.max(longest, Buffer.byteLength(part));
+    }
+    idBytes += longest;
+  }
+  if (idBytes > LIMITS.sweepPointId) {
+    throw new UserError(`${file}: sweep: expected point directory names of at most ${LIMITS.sweepPointId} bytes, found one of ${idBytes} bytes (use shorter values, or a list of points)`);
   }
 }
 
@@ -440,10 +583,13 @@ export function loadExperiment(
   opts: { sets?: Array<[string, unknown]>; seed?: number } = {},
 ): { input: Record<string, unknown>; points: Array<SweepPoint & { resolved: ResolvedExperiment }> } {
   let input = readConfigFile(file);
-  for (const [p, v] of opts.sets ?? []) input = setPath(input, p, v);
+  for (const [p, v] of opts.sets ?? []) {
+    checkJsonValue(v, `--set ${p}`);
+    input = setPath(input, p, v, `--set ${p}`);
+  }
   if (opts.seed !== undefined) input = { ...input, seed: opts.seed };
   checkSweep(input.sweep, file);
-  const points = expandSweep(input).map((p) => {
+  const points = expandSweep(input, file).map((p) => {
     try {
       return { ...p, resolved: resolveExperiment(p.input, file) };
     } catch (e) {

@@ -19,7 +19,8 @@ import { fork } from 'node:child_process';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { PACKAGE_ROOT, resolveExperiment, type SweepPoint } from './config.js';
-import { assertSafeSegment, beginDir, inspectTarget, jsonText, notOwnedReason, OutputDir, outputKind } from '../util/output.js';
+import { assertSafeSegment } from '../util/paths.js';
+import { beginDir, inspectTarget, jsonText, MAX_NAME_BYTES, notOwnedReason, OutputDir, outputKind } from '../util/output.js';
 import { readInputText } from '../util/io.js';
 import { runToDirectory, writeIndex } from './runner.js';
 
@@ -195,7 +196,7 @@ function readSweepFile(dir: string): SweepFile {
     if (!v || typeof v !== 'object' || !Array.isArray(v.points) || typeof v.configHash !== 'string') throw new SyntaxError('not a servesim sweep.json');
     v.points.forEach((p, i) => {
       if (!p || typeof p.id !== 'string') throw new SyntaxError(`points[${i}].id is not a string`);
-      assertSafeSegment(p.id, `${f}: points[${i}].id`);
+      assertSafeSegment(p.id, `${f}: points[${i}].id`, MAX_NAME_BYTES);
     });
     return v;
   } catch (e) {
@@ -212,7 +213,7 @@ async function runSweepIn(out: OutputDir, o: SweepOptions, mine: SweepPoint[], l
   const todo: SweepPoint[] = [];
   const existing = existsSync(join(outDir, 'sweep.json')) ? readSweepFile(outDir) : undefined;
   const sf = sweepFile(o.input, o.points, o.shard);
-  for (const p of o.points) assertSafeSegment(p.id, `${o.file}: sweep point`);
+  for (const p of o.points) assertSafeSegment(p.id, `${o.file}: sweep point`, MAX_NAME_BYTES);
   if (o.resume) {
     if (existing && existing.configHash !== sf.configHash && !o.force) {
       throw new UserError(`${outDir}: holds a sweep of a different config (sweep.json configHash differs); use another --out, or --force to replace its points`);

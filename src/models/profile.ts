@@ -15,23 +15,28 @@
  * Distribution = { "percentiles": { "<p in 0..100>": ms, ... }, "samples"?: [ms, ...] }
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Empirical } from '../sim/random.js';
-import { MS, type Nanos } from '../sim/time.js';
-import { UserError } from '../util/errors.js';
+import { MAX_DURATION, MAX_SIZE, MS, type Nanos } from '../sim/time.js';
+import { readInputFile } from '../util/io.js';
+import { checkJsonValue, parseJsonInput } from '../util/json-input.js';
 import { parseOrThrow } from '../util/zod-errors.js';
-import { zBandwidth, zDuration, zSize } from '../util/units-zod.js';
+import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
 
 export const PROFILE_FORMAT = 'servesim-hw-profile';
 export const PROFILE_VERSION = 1;
 
-const percentileKey = z.string().regex(/^(100|[1-9]?[0-9])(\.[0-9]+)?$/, 'expected a percentile key between "0" and "100"');
+const percentileKey = z.string().regex(/^(100(\.0+)?|[1-9]?[0-9](\.[0-9]+)?)$/, 'expected a percentile key between "0" and "100"');
+
+/** A measured duration in milliseconds: positive, at most MAX_DURATION (30 days) like every duration. */
+const durationMs = z.number().positive().max(MAX_DURATION / MS);
+/** A byte count: an integer of at most MAX_SIZE (1 PiB). */
+const bytes = z.number().int().max(MAX_SIZE);
 
 export const DistributionSchema = z
   .strictObject({
-    percentiles: z.record(percentileKey, z.number().positive()).optional(),
-    samples: z.array(z.number().positive()).max(100_000).optional(),
+    percentiles: z.record(percentileKey, durationMs).optional(),
+    samples: z.array(durationMs).max(100_000).optional(),
   })
   .refine((d) => (d.percentiles && Object.keys(d.percentiles).length > 0) || (d.samples && d.samples.length > 0), {
     message: 'expected "percentiles" and/or "samples"',
@@ -60,21 +65,21 @@ export const ProvenanceSchema = z.looseObject({
 
 export const InterferenceSchema = z.strictObject({
   /** speedup[k-1]: aggregate throughput of k overlapping executions relative to one; the last value repeats. */
-  speedup: z.array(z.number().positive()).min(1),
+  speedup: z.array(z.number().positive().max(MAX_FACTOR)).min(1).max(MAX_COUNT),
   /** Extra coefficient of variation applied to each execution that overlaps another. */
-  extraCv: z.number().min(0).default(0),
+  extraCv: z.number().min(0).max(MAX_FACTOR).default(0),
 });
 
 export const ModelProfileSchema = z
   .strictObject({
-    weightsBytes: z.number().int().positive(),
-    inputBytes: z.number().int().nonnegative(),
-    outputBytes: z.number().int().nonnegative(),
-    batchSizes: z.array(z.number().int().positive()).min(1),
+    weightsBytes: bytes.positive(),
+    inputBytes: bytes.nonnegative(),
+    outputBytes: bytes.nonnegative(),
+    batchSizes: z.array(z.number().int().positive().max(MAX_COUNT)).min(1),
     exec: z.record(z.string().regex(/^[1-9][0-9]*$/, 'expected a batch size key'), DistributionSchema),
     load: DistributionSchema,
     /** Device memory a loaded instance takes beyond its weights (e.g. a CUDA session's workspace), bytes. */
-    extraMemoryBytes: z.number().int().nonnegative().optional(),
+    extraMemoryBytes: bytes.nonnegative().optional(),
     provenance: ProvenanceSchema.optional(),
     notes: z.string().optional(),
   })
@@ -92,17 +97,26 @@ export const ModelProfileSchema = z
   });
 export type ModelProfileJson = z.input<typeof ModelProfileSchema>;
 
-export const DeviceSchema = z.strictObject({
-  name: z.string().min(1),
-  kind: z.enum(['gpu', 'cpu']),
-  memory: zSize().optional(),
-  weightsMemory: zSize(),
-  pageSize: zSize(),
-  pcie: z.strictObject({ bandwidth: zBandwidth(), latency: zDuration({ allowZero: true }) }),
-  interference: InterferenceSchema.default({ speedup: [1], extraCv: 0 }),
-  /** Free-form facts about the device (cores, driver, cpu model...). */
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-});
+export const DeviceSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    kind: z.enum(['gpu', 'cpu']),
+    memory: zSize().optional(),
+    weightsMemory: zSize(),
+    pageSize: zSize(),
+    pcie: z.strictObject({ bandwidth: zBandwidth(), latency: zDuration({ allowZero: true }) }),
+    interference: InterferenceSchema.default({ speedup: [1], extraCv: 0 }),
+    /** Free-form facts about the device (cores, driver, cpu model...). */
+    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .superRefine((d, ctx) => {
+    // The weight cache lives in the device's memory, and must hold at least one page.
+    if (d.memory !== undefined && d.weightsMemory > d.memory) {
+      ctx.addIssue({ code: 'custom', path: ['weightsMemory'], message: `expected at most device.memory (${d.memory} bytes)` });
+    } else if (d.pageSize > d.weightsMemory) {
+      ctx.addIssue({ code: 'custom', path: ['pageSize'], message: `expected at most device.weightsMemory (${d.weightsMemory} bytes)` });
+    }
+  });
 
 export const ProfileSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -153,6 +167,7 @@ function toEmpirical(d: z.output<typeof DistributionSchema>): Empirical {
 }
 
 export function resolveProfile(json: unknown, path: string, hash = ''): HardwareProfile {
+  checkJsonValue(json, path);
   const p = parseOrThrow(ProfileSchema, json, path);
   const models = new Map<string, ModelProfile>();
   for (const [name, m] of Object.entries(p.models)) {
@@ -188,25 +203,23 @@ export function resolveProfile(json: unknown, path: string, hash = ''): Hardware
 
 const cache = new Map<string, HardwareProfile>();
 
+/**
+ * Read a profile file as JSON: a regular file of bounded size (never a FIFO or device), parse
+ * errors with line and column, no reserved field names (src/util/json-input.ts).
+ */
+export function readProfileJson(path: string): { json: unknown; bytes: Buffer } {
+  const bytes = readInputFile(path, 'hardware profile');
+  return { json: parseJsonInput(bytes.toString('utf8'), path, { topObject: true }), bytes };
+}
+
 /** Load and validate a profile file (cached by path and content hash). */
 export function loadProfile(path: string): HardwareProfile {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot read hardware profile (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  }
+  const bytes = readInputFile(path, 'hardware profile');
   const hash = createHash('sha256').update(bytes).digest('hex');
   const key = `${path}\0${hash}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = parseJsonInput(bytes.toString('utf8'), path, { topObject: true });
   const prof = resolveProfile(json, path, hash);
   cache.set(key, prof);
   return prof;

@@ -29,7 +29,7 @@
 import { z } from 'zod';
 import type { Rng } from '../sim/random.js';
 import type { ActionResult, GpuId, ModelId, Request, Scheduler, SchedulerContext, TimerHandle } from '../sim/types.js';
-import { zDuration } from '../util/units-zod.js';
+import { MAX_COUNT, MAX_FACTOR, zDuration } from '../util/units-zod.js';
 import { GpuMemoryView, Held, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
 import { EdfQueue, FifoQueue, type RequestQueue } from './queues.js';
 import { execConcurrencyOption, execEngine } from './concurrency.js';
@@ -40,13 +40,13 @@ import { registerScheduler } from './registry.js';
 /** Engine cap on overlapping executions per GPU; 0 = no cap (one batch per container anyway). */
 const execConcurrency = execConcurrencyOption;
 /** Upper bound on a batch; 0 = the model's largest supported batch size. */
-const maxBatch = z.number().int().nonnegative().default(0);
+const maxBatch = z.number().int().nonnegative().max(MAX_COUNT).default(0);
 
 const aimdFields = {
   /** AIMD: starting maxBatch. */
-  initialBatch: z.number().int().positive().default(1),
+  initialBatch: z.number().int().positive().max(MAX_COUNT).default(1),
   /** AIMD: added to maxBatch after a batch within budget. */
-  additiveIncrease: z.number().int().positive().default(1),
+  additiveIncrease: z.number().int().positive().max(MAX_COUNT).default(1),
   /** AIMD: maxBatch is multiplied by this (then floored, at least 1) after a batch over budget. */
   multiplicativeDecrease: z.number().gt(0).lt(1).default(0.9),
   /** AIMD: latency budget = SLO x budgetFraction (0.92 in Clipper's code). */
@@ -59,7 +59,7 @@ const aimdFields = {
 
 export const clipperOptions = z.strictObject({
   /** GPUs each model is deployed on at the start (static deployment). */
-  replicas: z.number().int().positive().default(1),
+  replicas: z.number().int().positive().max(MAX_COUNT).default(1),
   ...aimdFields,
 });
 
@@ -67,17 +67,17 @@ export const clipperLruOptions = z.strictObject({ ...aimdFields });
 
 export const clipperCodeOptions = z.strictObject({
   /** GPUs each model is deployed on at the start (static deployment). */
-  replicas: z.number().int().positive().default(1),
+  replicas: z.number().int().positive().max(MAX_COUNT).default(1),
   /** Remaining time to the earliest deadline is multiplied by this to get the latency budget. */
   budgetDecay: z.number().gt(0).max(1).default(0.92),
   /** Samples a batch size needs before exploring beyond it (and before its variance is pooled). */
-  minSamples: z.number().int().positive().default(5),
+  minSamples: z.number().int().positive().max(MAX_COUNT).default(5),
   /** p99 latency estimate = mean + zScore x pooled std. */
-  zScore: z.number().nonnegative().default(3),
+  zScore: z.number().nonnegative().max(MAX_FACTOR).default(3),
   /** Below this batch size exploration adds 1; from it on it multiplies by 1 + N(exploreMean, exploreStd). */
-  additiveThreshold: z.number().int().positive().default(10),
-  exploreMean: z.number().nonnegative().default(0.1),
-  exploreStd: z.number().nonnegative().default(0.05),
+  additiveThreshold: z.number().int().positive().max(MAX_COUNT).default(10),
+  exploreMean: z.number().nonnegative().max(MAX_FACTOR).default(0.1),
+  exploreStd: z.number().nonnegative().max(MAX_FACTOR).default(0.05),
   maxBatch,
   execConcurrency,
 });

@@ -1,5 +1,6 @@
 /** The execution-concurrency option shared by the policies that let executions overlap on a GPU. */
 import { z } from 'zod';
+import { MAX_COUNT } from '../util/units-zod.js';
 import type { EngineRequirements } from './registry.js';
 
 /**
@@ -7,7 +8,7 @@ import type { EngineRequirements } from './registry.js';
  * interference speed-up and extra variability); 0 = no cap beyond what the policy itself allows
  * (one batch per container / instance / batch thread).
  */
-export const execConcurrencyOption = z.number().int().nonnegative().default(0);
+export const execConcurrencyOption = z.number().int().nonnegative().max(MAX_COUNT).default(0);
 
 const UNCAPPED = Number.MAX_SAFE_INTEGER;
 

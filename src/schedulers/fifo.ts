@@ -5,13 +5,14 @@
  * loaded on demand there, evicting least-recently-used idle models when pages run out.
  */
 import { z } from 'zod';
+import { MAX_COUNT } from '../util/units-zod.js';
 import type { ActionResult, GpuId, Request, Scheduler, SchedulerContext } from '../sim/types.js';
 import { GpuMemoryView, Held, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
 import { registerScheduler } from './registry.js';
 
 const options = z.strictObject({
   /** INFER actions outstanding per GPU (2 keeps the next one waiting at the worker). */
-  inflight: z.number().int().positive().default(2),
+  inflight: z.number().int().positive().max(MAX_COUNT).default(2),
   /** Pre-load models round-robin at the start while memory lasts. */
   preload: z.boolean().default(true),
 });

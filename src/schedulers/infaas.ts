@@ -20,7 +20,7 @@
  */
 import { z } from 'zod';
 import type { ActionResult, GpuId, ModelId, Request, Scheduler, SchedulerContext, TimerHandle } from '../sim/types.js';
-import { zDuration } from '../util/units-zod.js';
+import { MAX_COUNT, zDuration } from '../util/units-zod.js';
 import { execConcurrencyOption, execEngine } from './concurrency.js';
 import { GpuMemoryView, NEVER, memoryViews } from './gpu-memory.js';
 import { registerScheduler } from './registry.js';
@@ -28,13 +28,13 @@ import { registerScheduler } from './registry.js';
 export const infaasOptions = z
   .strictObject({
     /** TF-Serving max_batch_size. */
-    maxBatch: z.number().int().positive().default(8),
+    maxBatch: z.number().int().positive().max(MAX_COUNT).default(8),
     /** TF-Serving batch_timeout_micros: the open batch may run this long after its first request joined. */
     batchTimeout: zDuration({ allowZero: true }).default(10_000_000),
     /** TF-Serving allowed_batch_sizes: batches of n > 1 are padded to the next one (ascending, last = maxBatch). */
-    allowedBatchSizes: z.array(z.number().int().positive()).min(1).default([2, 4, 8]),
+    allowedBatchSizes: z.array(z.number().int().positive().max(MAX_COUNT)).min(1).default([2, 4, 8]),
     /** TF-Serving num_batch_threads per replica: batches of one replica executing at a time. */
-    batchThreads: z.number().int().positive().default(1),
+    batchThreads: z.number().int().positive().max(MAX_COUNT).default(1),
     /** Scale out when a replica's utilization over a monitoring interval exceeds this. */
     scaleOutUtilization: z.number().gt(0).max(1).default(0.8),
     /** How often utilization is checked. */

@@ -20,7 +20,7 @@
  */
 import { z } from 'zod';
 import type { ActionResult, GpuId, ModelId, Request, Scheduler, SchedulerContext, TimerHandle } from '../sim/types.js';
-import { zDuration } from '../util/units-zod.js';
+import { MAX_COUNT, zDuration } from '../util/units-zod.js';
 import { execConcurrencyOption, execEngine } from './concurrency.js';
 import { GpuMemoryView, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
 import { FifoQueue } from './queues.js';
@@ -29,19 +29,19 @@ import { registerScheduler } from './registry.js';
 export const tritonOptions = z
   .strictObject({
     /** Largest batch (capped at the model's largest supported batch size). */
-    maxBatchSize: z.number().int().positive().default(8),
+    maxBatchSize: z.number().int().positive().max(MAX_COUNT).default(8),
     /** Batch sizes sent at once when reached (none: maxBatchSize is the only one). */
-    preferredBatchSizes: z.array(z.number().int().positive()).default([]),
+    preferredBatchSizes: z.array(z.number().int().positive().max(MAX_COUNT)).default([]),
     /** max_queue_delay_microseconds: how long the oldest request may wait for a batch to fill. */
     maxQueueDelay: zDuration({ allowZero: true }).default(0),
     /** default_timeout_microseconds: reject a request that has waited this long in the queue (0 = never). */
     defaultTimeout: zDuration({ allowZero: true }).default(0),
     /** max_queue_size: reject arrivals at a queue this long (0 = unbounded). */
-    maxQueueSize: z.number().int().nonnegative().default(0),
+    maxQueueSize: z.number().int().nonnegative().max(MAX_COUNT).default(0),
     /** instance_count: instances of each model per GPU holding it (each runs one batch at a time). */
-    instanceCount: z.number().int().positive().default(1),
+    instanceCount: z.number().int().positive().max(MAX_COUNT).default(1),
     /** GPUs each model is loaded on (0 = every GPU). */
-    replicas: z.number().int().nonnegative().default(0),
+    replicas: z.number().int().nonnegative().max(MAX_COUNT).default(0),
     /** Engine cap on overlapping executions per GPU; 0 = no cap (one batch per instance anyway). */
     execConcurrency: execConcurrencyOption,
   })

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { MIN, SEC } from '../sim/time.js';
 import { describeValue, UserError } from '../util/errors.js';
-import { zDuration } from '../util/units-zod.js';
+import { MAX_COUNT, MAX_FACTOR, MIN_FACTOR, zDuration } from '../util/units-zod.js';
 import { F64Vec, I32Vec, headerPreview, MAX_MINUTE_COUNT, oneLine, parseCount, readCsv, resolveTracePath } from './csv.js';
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
@@ -129,10 +129,10 @@ export async function* readInvocationRows(file: string): AsyncGenerator<Invocati
 // The workload type.
 
 const RampSchema = z.strictObject({
-  start: z.number().positive().default(0.1),
-  factor: z.number().positive().default(1.5),
+  start: z.number().positive().max(MAX_FACTOR).default(0.1),
+  factor: z.number().positive().max(MAX_FACTOR).default(1.5),
   every: zDuration().prefault('60s'),
-  max: z.number().positive().default(4),
+  max: z.number().positive().max(MAX_FACTOR).default(4),
 });
 
 export const SpreadSchema = z.enum(['poisson', 'uniform', 'even', 'gamma']);
@@ -146,24 +146,24 @@ export const Azure2019Options = z
     /** Day numbers (1..14) read from `dir`, replayed in this order. */
     days: z.union([z.number().int().min(1).max(99), z.array(z.number().int().min(1).max(99)).min(1)]).default(1),
     /** First replayed minute, counted from midnight of the first day (0-based). */
-    startMinute: z.number().int().min(0).default(0),
+    startMinute: z.number().int().min(0).max(99 * 1440).default(0),
     /** Minutes replayed; by default until the experiment ends, wrapping around after the last day. */
-    minutes: z.number().int().positive().optional(),
+    minutes: z.number().int().positive().max(99 * 1440).optional(),
     /** Keep only the N functions with the most invocations. */
-    topN: z.number().int().positive().optional(),
+    topN: z.number().int().positive().max(MAX_COUNT).optional(),
     mapping: MappingSchema.default('contiguous'),
     /** Multiplies every count. Default 1, or loadFactor x perWorker x workers when loadFactor is given. */
-    scale: z.number().positive().optional(),
+    scale: z.number().positive().max(MAX_FACTOR).optional(),
     /** Clockwork's load factor: a number, or a ramp {start, factor, every, max} (fig11). */
-    loadFactor: z.union([z.number().positive(), RampSchema]).optional(),
-    perWorker: z.number().positive().default(0.125),
+    loadFactor: z.union([z.number().positive().max(MAX_FACTOR), RampSchema]).optional(),
+    perWorker: z.number().positive().max(MAX_FACTOR).default(0.125),
     /** Clockwork's num_workers in scale = loadFactor x perWorker x workers (default: the cluster's workers). */
-    workers: z.number().int().positive().optional(),
+    workers: z.number().int().positive().max(MAX_COUNT).optional(),
     spread: SpreadSchema.default('poisson'),
     /** Coefficient of variation of the gaps for spread "gamma". */
-    cv: z.number().positive().optional(),
+    cv: z.number().positive().max(MAX_FACTOR).optional(),
     /** Replay this many trace minutes per simulated minute. */
-    timeCompression: z.number().positive().default(1),
+    timeCompression: z.number().positive().min(MIN_FACTOR).max(MAX_FACTOR).default(1),
   })
   .superRefine((o, ctx) => {
     if ((o.dir === undefined) === (o.files === undefined)) {

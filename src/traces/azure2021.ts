@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { SEC } from '../sim/time.js';
 import { describeValue, UserError } from '../util/errors.js';
-import { zDuration } from '../util/units-zod.js';
+import { MAX_COUNT, MAX_FACTOR, MIN_FACTOR, zDuration } from '../util/units-zod.js';
 import { F64Vec, I32Vec, headerPreview, MAX_TRACE_SECONDS, oneLine, parseDecimal, readCsv, resolveTracePath } from './csv.js';
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
@@ -124,10 +124,10 @@ export const Azure2021Options = z.strictObject({
   start: zDuration({ allowZero: true, plainUnit: SEC }).prefault(0),
   /** How much trace time to replay (default: to the end of the trace or of the experiment). */
   length: zDuration({ plainUnit: SEC }).optional(),
-  topN: z.number().int().positive().optional(),
+  topN: z.number().int().positive().max(MAX_COUNT).optional(),
   mapping: MappingSchema.default('contiguous'),
   /** Replay this many seconds of trace per simulated second. */
-  timeCompression: z.number().positive().default(1),
+  timeCompression: z.number().positive().min(MIN_FACTOR).max(MAX_FACTOR).default(1),
 });
 export type Azure2021Config = z.output<typeof Azure2021Options>;
 

@@ -4,13 +4,14 @@
  */
 import { z } from 'zod';
 import type { Request } from '../sim/types.js';
-import { zDuration } from '../util/units-zod.js';
+import { UserError } from '../util/errors.js';
+import { MAX_COUNT, zDuration } from '../util/units-zod.js';
 import { registerWorkload } from './registry.js';
 import type { Workload, WorkloadContext } from './types.js';
 
 const options = z.strictObject({
   /** Clients per target model (0: none, e.g. a background group switched off in a sweep). */
-  concurrency: z.number().int().min(0).default(1),
+  concurrency: z.number().int().min(0).max(MAX_COUNT).default(1),
   /** Think time between a response and the client's next request (0 by default). */
   thinkTime: zDuration({ allowZero: true }).default(0),
   /** "constant" think time or "exponential" with that mean. */
@@ -23,6 +24,10 @@ class ClosedLoop implements Workload {
 
   start(ctx: WorkloadContext): void {
     this.ctx = ctx;
+    const clients = this.o.concurrency * ctx.targets.length;
+    if (clients > MAX_COUNT) {
+      throw new UserError(`workload closed-loop: concurrency ${this.o.concurrency} x ${ctx.targets.length} target models is ${clients} clients, more than ${MAX_COUNT}`);
+    }
     for (const m of ctx.targets) for (let i = 0; i < this.o.concurrency; i++) ctx.submit(m);
   }
 

@@ -14,7 +14,7 @@ import type { Rng } from '../sim/random.js';
 import { SEC } from '../sim/time.js';
 import type { ModelId } from '../sim/types.js';
 import { UserError } from '../util/errors.js';
-import { zDuration, zRate } from '../util/units-zod.js';
+import { MAX_COUNT, MAX_FACTOR, zDuration, zRate } from '../util/units-zod.js';
 import { rampAt } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
@@ -51,7 +51,7 @@ export const BurstyActivationOptions = z.strictObject({
   /** Rate of each minor model. */
   minorRate: zRate({ allowZero: true }).prefault(200),
   /** How many of the targets are minor models (the rest are major). */
-  minorCount: z.number().int().min(0).default(1),
+  minorCount: z.number().int().min(0).max(MAX_COUNT).default(1),
   /** Whether the minor models are the first or the last targets. */
   minorPosition: z.enum(['first', 'last']).default('last'),
   /** One more major model becomes active every interval. */
@@ -128,10 +128,10 @@ export const SloRampOptions = z.strictObject({
   ramp: z
     .strictObject({
       /** SLO factor (x the model's batch-1 estimate) at time 0. */
-      start: z.number().positive().default(1),
-      factor: z.number().positive().default(1.5),
+      start: z.number().positive().max(MAX_FACTOR).default(1),
+      factor: z.number().positive().max(MAX_FACTOR).default(1.5),
       every: zDuration().prefault('30s'),
-      max: z.number().positive().default(100),
+      max: z.number().positive().max(MAX_FACTOR).default(100),
       /** After reaching max, start over from `start` instead of holding. */
       repeat: z.boolean().default(false),
     })

@@ -14,6 +14,7 @@ import { driveArrivals } from '../sim/simulation.js';
 import { ArrayArrivalSource } from './replay.js';
 import { sortOrder } from './azure2021.js';
 import type { TraceEnd, Workload, WorkloadContext } from './types.js';
+import { MAX_COUNT, MAX_FACTOR, MIN_FACTOR } from '../util/units-zod.js';
 
 const DATETIME =
   /^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/i;
@@ -188,7 +189,7 @@ export async function readTimestamps(
   };
 }
 
-const ColumnRef = z.union([z.string().min(1), z.number().int().min(0)]);
+const ColumnRef = z.union([z.string().min(1), z.number().int().min(0).max(MAX_COUNT)]);
 
 export const TimestampsOptions = z
   .strictObject({
@@ -206,7 +207,7 @@ export const TimestampsOptions = z
     /** With assign "column": the column naming the model (an instance name or any label). */
     modelColumn: ColumnRef.optional(),
     /** Replay this many seconds of trace per simulated second. */
-    timeCompression: z.number().positive().default(1),
+    timeCompression: z.number().positive().min(MIN_FACTOR).max(MAX_FACTOR).default(1),
   })
   .superRefine((o, ctx) => {
     if ((o.assign === 'column') !== (o.modelColumn !== undefined)) {

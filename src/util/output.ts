@@ -41,6 +41,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from './errors.js';
 import { errnoCode, rethrowIo } from './io.js';
+import { assertSafeSegment } from './paths.js';
 
 /** The marker file of a directory servesim wrote. */
 export const MARKER = '.servesim.json';
@@ -67,22 +68,6 @@ export const MAX_NAME_BYTES = 200;
 
 /** Names of servesim's own temporaries, locks and markers (never a person's files). */
 const OWN_TRANSIENT = /^\.(.+)\.(servesim-tmp-\d+-[0-9a-z]+|servesim-old-\d+|servesim-lock(\.stale-\d+)?|tmp-\d+)$/;
-
-/**
- * Check that `name` is usable as one path segment that servesim creates (a config's name, a sweep
- * point id, a file name): not empty, no separators or NUL, not "." or "..", no leading dot, at most
- * MAX_NAME_BYTES bytes. `where` names its origin in the message.
- */
-export function assertSafeSegment(name: string, where: string): void {
-  const bad = (why: string): never => {
-    throw new UserError(`${where}: ${JSON.stringify(name.length > 60 ? name.slice(0, 57) + '...' : name)} cannot be used as a file or directory name: ${why}`);
-  };
-  if (typeof name !== 'string' || name === '') bad('it is empty');
-  if (name === '.' || name === '..') bad('it names a directory itself');
-  if (/[/\\\0]/.test(name)) bad('it contains "/", "\\" or NUL');
-  if (name.startsWith('.')) bad('it starts with "."');
-  if (Buffer.byteLength(name) > MAX_NAME_BYTES) bad(`it is ${Buffer.byteLength(name)} bytes long, more than ${MAX_NAME_BYTES}`);
-}
 
 /** File-system types where results must never go (Linux statfs magic numbers). */
 const PSEUDO_FS: Record<number, string> = {
@@ -650,7 +635,7 @@ export class OutputDir {
 
   /** Check that `name` may be written (before doing expensive work); returns its path. */
   check(name: string): string {
-    assertSafeSegment(name, `${this.dir}: output file`);
+    assertSafeSegment(name, `${this.dir}: output file`, MAX_NAME_BYTES);
     const p = join(this.dir, name);
     const st = lstatOrUndefined(p, 'check output file');
     if (!st) return p;

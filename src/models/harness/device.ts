@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { parseSize } from '../../sim/time.js';
+import { parseSize, QuantityRangeError, RANGE_TEXT } from '../../sim/time.js';
 import type { ProfileJson } from '../profile.js';
 import { UserError } from '../../util/errors.js';
 import { createSession, probeModelBytes, type RuntimeOptions } from './runtime.js';
@@ -128,21 +128,56 @@ export class TransferProbe {
   }
 }
 
-/** "50%" of `total`, or a size such as "8GiB". */
-export function resolveWeightsMemory(spec: string, total: number): number {
+/** A positive size option ("16MiB", "602kB", bytes) within the size range, or a one-line error naming `flag`. */
+export function parseSizeOption(flag: string, spec: string): number {
+  let n: number;
+  try {
+    n = parseSize(spec);
+  } catch (e) {
+    if (e instanceof QuantityRangeError) throw new UserError(`${flag}: expected a size ${RANGE_TEXT.size.positive}, found "${spec}"`);
+    throw new UserError(`${flag}: expected a size such as "16MiB", "602kB" or a number of bytes, found "${spec}"`);
+  }
+  if (!(n >= 1)) throw new UserError(`${flag}: expected a size ${RANGE_TEXT.size.positive}, found "${spec}"`);
+  return n;
+}
+
+/** --weights-memory: a fraction of the device memory ("50%") or a size ("8GiB"), checked before anything is measured. */
+export function parseWeightsMemory(spec: string): { fraction: number } | { bytes: number } {
+  if (spec.length > 100) throw new UserError(`--weights-memory: expected a size such as "8GiB" or a percentage such as "50%", found ${JSON.stringify(spec.slice(0, 57) + '...')}`);
   const pct = /^\s*([0-9]*\.?[0-9]+)\s*%\s*$/.exec(spec);
   if (pct) {
     const f = Number(pct[1]) / 100;
     if (!(f > 0 && f <= 1)) throw new UserError(`--weights-memory: expected a percentage in (0, 100], found "${spec}"`);
-    return Math.floor(total * f);
+    return { fraction: f };
   }
+  if (/%/.test(spec)) throw new UserError(`--weights-memory: expected a percentage such as "50%", found "${spec}"`);
   try {
-    const n = parseSize(spec);
-    if (n <= 0) throw new Error('expected a positive size');
-    return n;
+    return { bytes: parseSizeOption('--weights-memory', spec) };
   } catch (e) {
-    throw new UserError(`--weights-memory: ${(e as Error).message} (or a percentage of the device memory such as "50%")`);
+    throw new UserError(`${(e as Error).message} (or a percentage of the device memory such as "50%")`);
   }
+}
+
+/** "50%" of `total`, or a size such as "8GiB". */
+export function resolveWeightsMemory(spec: string, total: number): number {
+  const w = parseWeightsMemory(spec);
+  return 'bytes' in w ? w.bytes : Math.floor(total * w.fraction);
+}
+
+/**
+ * The weight cache of the described device must fit in its memory and hold at least one page:
+ * checked as soon as the device is known, before any model is measured.
+ */
+function checkDeviceMemory(o: DeviceOptions, memory: number | undefined): number {
+  const weightsMemory = resolveWeightsMemory(o.weightsMemory, memory ?? 0);
+  if (memory !== undefined && weightsMemory > memory) {
+    throw new UserError(`--weights-memory: expected at most the device memory (${memory} bytes), found "${o.weightsMemory}" (${weightsMemory} bytes)`);
+  }
+  const pageSize = parseSizeOption('--page-size', o.pageSize);
+  if (pageSize > weightsMemory) {
+    throw new UserError(`--page-size: expected at most the weights memory (--weights-memory ${o.weightsMemory}: ${weightsMemory} bytes), found "${o.pageSize}"`);
+  }
+  return weightsMemory;
 }
 
 export interface DeviceOptions extends RuntimeOptions {
@@ -163,18 +198,15 @@ export async function describeDevice(o: DeviceOptions): Promise<ProfileJson['dev
   const cpuList = cpus();
   const cpuModel = cpuList[0]?.model.trim() ?? 'unknown CPU';
   const host = { cpuModel, logicalCores: cpuList.length, hostMemoryBytes: totalmem(), platform: `${process.platform}/${process.arch}` };
-  try {
-    parseSize(o.pageSize);
-  } catch (e) {
-    throw new UserError(`--page-size: ${(e as Error).message}`);
-  }
+  parseSizeOption('--page-size', o.pageSize);
   if (o.provider === 'cpu') {
+    const weightsMemory = checkDeviceMemory(o, totalmem());
     const bw = memcpyBandwidth(o.memcpyBytes);
     return {
       name: o.name ?? `${cpuModel} (${cpuList.length} logical cores)`,
       kind: 'cpu',
       memory: totalmem(),
-      weightsMemory: resolveWeightsMemory(o.weightsMemory, totalmem()),
+      weightsMemory,
       pageSize: o.pageSize,
       pcie: { bandwidth: formatBandwidth(bw), latency: CPU_TRANSFER_LATENCY },
       interference: { speedup: [1], extraCv: 0 },
@@ -182,18 +214,19 @@ export async function describeDevice(o: DeviceOptions): Promise<ProfileJson['dev
     };
   }
   const gpu = gpuInfo(o.deviceId);
+  const memory = gpu?.memoryBytes;
+  if (memory === undefined && /%/.test(o.weightsMemory)) {
+    throw new UserError('nvidia-smi is not available to read the GPU memory; give --weights-memory as a size (e.g. "20GiB")');
+  }
+  const weightsMemory = checkDeviceMemory(o, memory);
   const probe = await TransferProbe.open(o);
   try {
     const fit = await probe.fit();
-    const memory = gpu?.memoryBytes;
-    if (memory === undefined && /%/.test(o.weightsMemory)) {
-      throw new UserError('nvidia-smi is not available to read the GPU memory; give --weights-memory as a size (e.g. "20GiB")');
-    }
     return {
       name: o.name ?? gpu?.name ?? `CUDA device ${o.deviceId}`,
       kind: 'gpu',
       ...(memory !== undefined ? { memory } : {}),
-      weightsMemory: resolveWeightsMemory(o.weightsMemory, memory ?? 0),
+      weightsMemory,
       pageSize: o.pageSize,
       pcie: { bandwidth: formatBandwidth(fit.bandwidth), latency: `${(fit.latencyMs * 1000).toFixed(1)}us` },
       interference: { speedup: [1], extraCv: 0 },

@@ -9,7 +9,7 @@
  * is the load cost; CUDA: the load cost is the host->device copy of the weights, measured with the
  * transfer probe, and session creation times go to the provenance).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -19,9 +19,11 @@ import { VERSION } from '../../version.js';
 import { makeBatchSymbolic, type BatchRewrite } from '../onnx/batch.js';
 import { analyzeConstants, opsetVersion } from '../onnx/graph.js';
 import { encodeModel, readModelFile, type Model } from '../onnx/proto.js';
-import { PROFILE_FORMAT, PROFILE_VERSION, resolveProfile, type DistributionJson, type ModelProfileJson, type ProfileJson } from '../profile.js';
+import { MAX_DURATION, MS } from '../../sim/time.js';
+import { RESERVED_KEYS } from '../../util/json-input.js';
+import { PROFILE_FORMAT, PROFILE_VERSION, readProfileJson, resolveProfile, type DistributionJson, type ModelProfileJson, type ProfileJson } from '../profile.js';
 import { buildZooModel, zooEntry } from '../zoo/index.js';
-import { describeDevice, gpuMemoryOfThisProcess, TransferProbe, type DeviceOptions } from './device.js';
+import { describeDevice, gpuMemoryOfThisProcess, parseSizeOption, parseWeightsMemory, TransferProbe, type DeviceOptions } from './device.js';
 import { createSession, inputSpecs, makeFeeds, onnxruntimeVersion, tensorsBytes, checkProvider, type InputSpec } from './runtime.js';
 import { median, summarize } from './stats.js';
 
@@ -40,6 +42,53 @@ export const DEFAULTS = {
 
 /** Fewest timed runs kept for a batch size even when its time budget is spent. */
 const MIN_RUNS_FLOOR = 3;
+
+/** Bounds of the integer options (the flags of `servesim profile`, docs/profiling.md). */
+export const OPTION_LIMITS = {
+  batchSize: 4096,
+  deviceId: 1023,
+  threads: 1024,
+  /** --warmup, --runs, --load-runs, --samples, --dim sizes. */
+  count: 1_000_000,
+} as const;
+
+/**
+ * Check every option before anything is built or measured: the integers are safe and within
+ * OPTION_LIMITS, the durations finite, --page-size and --weights-memory well-formed (the weights
+ * memory as a size at least one page), names not reserved. Messages name the CLI flag.
+ */
+export function checkHarnessOptions(o: HarnessOptions): void {
+  const int = (flag: string, v: number, min: number, max: number) => {
+    if (!Number.isSafeInteger(v) || v < min || v > max) throw new UserError(`${flag}: expected an integer between ${min} and ${max}, found ${v}`);
+  };
+  if (o.batchSizes.length === 0) throw new UserError('--batch: expected at least one batch size, found none');
+  for (const b of o.batchSizes) int('--batch', b, 1, OPTION_LIMITS.batchSize);
+  int('--device-id', o.deviceId, 0, OPTION_LIMITS.deviceId);
+  int('--threads', o.threads, 1, OPTION_LIMITS.threads);
+  int('--warmup', o.warmup, 0, OPTION_LIMITS.count);
+  int('--runs', o.minRuns, 1, OPTION_LIMITS.count);
+  int('--load-runs', o.loadRuns, 1, OPTION_LIMITS.count);
+  int('--samples', o.sampleSize, 1, OPTION_LIMITS.count);
+  for (const [flag, ms] of [['--min-time', o.minTimeMs], ['--max-time', o.maxTimeMs]] as const) {
+    if (!(Number.isFinite(ms) && ms >= 0 && ms <= MAX_DURATION / MS)) throw new UserError(`${flag}: expected a duration between 0 and 30d, found ${ms} ms`);
+  }
+  for (const [name, size] of Object.entries(o.dims)) {
+    if (RESERVED_KEYS.has(name) || name === '') throw new UserError(`--dim: "${name}" is not allowed as a dimension name`);
+    int(`--dim ${name}`, size, 1, OPTION_LIMITS.count);
+  }
+  const pageSize = parseSizeOption('--page-size', o.pageSize);
+  const wm = parseWeightsMemory(o.weightsMemory);
+  if ('bytes' in wm && wm.bytes < pageSize) {
+    throw new UserError(`--page-size: expected at most --weights-memory (${wm.bytes} bytes), found "${o.pageSize}" (${pageSize} bytes)`);
+  }
+  if (o.name !== undefined && o.name.trim() === '') throw new UserError('--device-name: expected a name, found ""');
+}
+
+/** The name a model gets in a profile (--name): not empty, not a reserved field name. */
+export function checkModelName(name: string, flag = '--name'): string {
+  if (name === '' || RESERVED_KEYS.has(name)) throw new UserError(`${flag}: expected a model name, found "${name}"${name ? ' (a reserved name)' : ''}`);
+  return name;
+}
 
 export interface HarnessOptions extends DeviceOptions {
   readonly batchSizes: readonly number[];
@@ -91,10 +140,11 @@ export function collectSources(paths: readonly string[], zoo: readonly string[],
   if (sources.length === 0) throw new UserError('nothing to profile: give ONNX files or directories, and/or --zoo names');
   if (name !== undefined) {
     if (sources.length !== 1) throw new UserError(`--name applies to a single model, found ${sources.length}`);
-    return [{ ...sources[0], name }];
+    return [{ ...sources[0], name: checkModelName(name) }];
   }
   const seen = new Set<string>();
   for (const s of sources) {
+    if (RESERVED_KEYS.has(s.name)) throw new UserError(`${s.origin}: "${s.name}" cannot name a model in a profile; give another with --name`);
     if (seen.has(s.name)) throw new UserError(`two models would both be named "${s.name}" in the profile; profile them separately with --name`);
     seen.add(s.name);
   }
@@ -311,7 +361,7 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
 
 /** Profile `sources` and return the profile JSON (validated). */
 export async function profileModels(sources: readonly ModelSource[], o: HarnessOptions): Promise<ProfileJson> {
-  for (const b of o.batchSizes) if (!Number.isInteger(b) || b <= 0) throw new UserError(`batch sizes must be positive integers, found ${b}`);
+  checkHarnessOptions(o);
   await checkProvider(o);
   const started = performance.now();
   const device = await describeDevice(o);
@@ -363,13 +413,7 @@ export async function profileModels(sources: readonly ModelSource[], o: HarnessO
 
 /** Add `added`'s models to the profile in `basePath` (replacing same-named ones); the devices must match. */
 export function mergeProfile(basePath: string, added: ProfileJson): ProfileJson {
-  let base: ProfileJson;
-  try {
-    base = JSON.parse(readFileSync(basePath, 'utf8')) as ProfileJson;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${basePath}: cannot read the profile to merge into (${code === 'ENOENT' ? 'no such file' : (e as Error).message})`);
-  }
+  const base = readMergeBase(basePath);
   const resolved = resolveProfile(base, basePath);
   if (resolved.device.kind !== added.device.kind || resolved.device.name !== added.device.name) {
     throw new UserError(
@@ -385,6 +429,16 @@ export function mergeProfile(basePath: string, added: ProfileJson): ProfileJson 
     provenance: { ...base.provenance, notes: base.provenance.notes ? `${base.provenance.notes}; ${note}` : note },
     models: { ...base.models, ...added.models },
   };
+}
+
+/**
+ * Read and validate the profile a run will merge into (--merge): a bounded regular file holding a
+ * valid profile. The CLI calls this before measuring anything.
+ */
+export function readMergeBase(basePath: string): ProfileJson {
+  const { json } = readProfileJson(basePath);
+  resolveProfile(json, basePath);
+  return json as ProfileJson;
 }
 
 /** A profile servesim wrote (its format field), which `--out` may replace without --force. */

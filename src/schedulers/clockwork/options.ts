@@ -3,7 +3,7 @@
  * with the released source's default. Durations accept "5ms", "250us" or plain milliseconds.
  */
 import { z } from 'zod';
-import { zDuration } from '../../util/units-zod.js';
+import { MAX_COUNT, zDuration } from '../../util/units-zod.js';
 
 /** Batch sizes Clockwork supports (inputs are padded to the next one). */
 export const SUPPORTED_BATCH_SIZES = [1, 2, 4, 8, 16] as const;
@@ -16,7 +16,7 @@ export const clockworkOptions = z.strictObject({
   /** Safety buffer between the SLO and the internal deadline: exec_slo = max(slo - buffer, scheduleAhead + buffer). */
   buffer: zDuration({ allowZero: true }).default(5_000_000),
   /** Measurements in each estimator's sliding window. */
-  window: z.number().int('expected a whole number of measurements').min(1, 'expected a window of at least 1 measurement').default(10),
+  window: z.number().int('expected a whole number of measurements').min(1, 'expected a window of at least 1 measurement').max(MAX_COUNT).default(10),
   /** Percentile of the window used as the estimate (0..1). */
   percentile: z.number().refine((p) => p >= 0 && p <= 1, percentileMsg).default(0.99),
   /** An outstanding action overdue by more than this is assumed to have started at now - lag - estimate. */
@@ -28,7 +28,7 @@ export const clockworkOptions = z.strictObject({
   /** Upper bound of weights_slo, how long a request's demand counts towards loading its model. */
   maxLoadSlo: zDuration().default(25_000_000),
   /** Concurrent controller->worker sends (0 = unlimited). */
-  sendConcurrency: z.number().int().min(0, 'expected 0 (unlimited) or more concurrent sends').default(2),
+  sendConcurrency: z.number().int().min(0, 'expected 0 (unlimited) or more concurrent sends').max(MAX_COUNT).default(2),
   /** An action whose send would start after latest - networkSlack fails as "network too late". */
   networkSlack: zDuration({ allowZero: true }).default(5_000_000),
   /** The timelines never predict work starting before now + startDelay; also latest >= now + startDelay + scheduleAhead. */
