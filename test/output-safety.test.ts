@@ -32,7 +32,7 @@ const cli = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [CLI, ..
 
 /** Exactly one line on stderr, starting "servesim: ", no stack trace; exit status 1. */
 function expectUserError(r: { status: number | null; stderr: string }, pattern: RegExp): void {
-  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr.trim()).toMatch(pattern);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(/^servesim: /);
   expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
@@ -257,6 +257,55 @@ describe('the CLI never destroys what it did not write (issue 11 defects 1-5, 7,
     expect(v.points.map((p: { point: string }) => p.point)).toEqual(['workload.rate=100', 'workload.rate=200']);
     expect(v.points[1].summary.requests.total).toBe(JSON.parse(readFileSync(join(d, 'o', 'workload.rate=200', 'summary.json'), 'utf8')).requests.total);
   }, 30_000);
+});
+
+describe('failures after the temporary directory exists leave nothing behind', () => {
+  it('a run that fails on its trace file leaves no temporary and the old results whole', async () => {
+    const d = tmp('servesim-out-');
+    const good = writeConfig(d, tinyConfig({ duration: '500ms', warmup: '0s', drain: '0s' }), 'good.json');
+    const bad = writeConfig(
+      d,
+      tinyConfig({ duration: '500ms', warmup: '0s', drain: '0s', workload: { type: 'timestamps', file: join(d, 'missing.csv'), slo: '25ms' } }),
+      'bad.json',
+    );
+    const out = join(d, 'out');
+    expect(cli(['run', good, '--out', out, '-q']).status).toBe(0);
+    const before = snapshot(out);
+    expectUserError(cli(['run', bad, '--out', out, '--force', '-q']), /missing\.csv/);
+    expect(snapshot(out)).toEqual(before);
+    expect(transient(d)).toEqual([]);
+  }, 30_000);
+
+  // Real read-only and full file systems: small tmpfs mounts (needs root, as CI runs).
+  const canMount = ((): boolean => {
+    if (process.getuid?.() !== 0) return false;
+    const probe = tmp('servesim-mount-');
+    const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]).status === 0;
+    if (ok) spawnSync('umount', [probe]);
+    return ok;
+  })();
+  it.runIf(canMount)('a read-only or full file system is a one-line error, and a full one keeps the old results', () => {
+    const d = tmp('servesim-out-');
+    const cfg = writeConfig(d, tinyConfig({ duration: '3s', warmup: '0s', drain: '0s', output: { requests: true } }));
+    const ro = join(d, 'ro');
+    const small = join(d, 'small');
+    mkdirSync(ro);
+    mkdirSync(small);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', ro]).status).toBe(0);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', small]).status).toBe(0);
+    try {
+      expectUserError(cli(['run', cfg, '--out', join(ro, 'r'), '-q']), /ro\/\.r\.servesim-lock: cannot create lock file: read-only file system \(EROFS\)$/);
+      const tiny = writeConfig(d, tinyConfig({ duration: '200ms', warmup: '0s', drain: '0s' }), 'tiny.json');
+      expect(cli(['run', tiny, '--out', join(small, 'r'), '-q']).status).toBe(0);
+      const before = snapshot(join(small, 'r'));
+      expectUserError(cli(['run', cfg, '--out', join(small, 'r'), '--force', '-q']), /small\/r\/[a-z.-]+: cannot write: no space left on device \(ENOSPC\)$/);
+      expect(snapshot(join(small, 'r'))).toEqual(before);
+      expect(transient(small)).toEqual([]);
+    } finally {
+      spawnSync('umount', [ro]);
+      spawnSync('umount', [small]);
+    }
+  }, 60_000);
 });
 
 describe('CLI messages', () => {

@@ -538,6 +538,9 @@ export function beginDir(target: string, kind: OutputKind, o: { force?: boolean;
         try {
           writeMarker(tmp, kind);
           replaceDir(tmp, abs, kind);
+        } catch (e) {
+          rmSync(tmp, { recursive: true, force: true }); // e.g. no space left for the marker
+          throw e;
         } finally {
           liveTemps.delete(tmp);
           if (lock) releaseLock(lock);
@@ -571,7 +574,7 @@ function replaceDir(tmp: string, target: string, kind: OutputKind): void {
   }
   // Checked again now: it may have changed while the run went on.
   if (!st.isDirectory() || (!isEmptyDir(target) && (notOwnedReason(target) !== undefined || outputKind(target) !== kind))) {
-    throw new UserError(`${target}: changed while servesim was writing (it is no longer servesim ${kind} output); the new results are left in ${tmp}`);
+    throw new UserError(`${target}: changed while servesim was writing (it is no longer servesim ${kind} output); nothing was replaced and the new results were discarded`);
   }
   const old = join(dirname(target), `.${basename(target)}.servesim-old-${process.pid}`);
   trackTemp(old);
