@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSweep, loadExperiment, parseSetArg, setPath } from '../src/experiment/config.js';
 import { UserError } from '../src/util/errors.js';
+import { baseConfig, type Cfg } from './helpers/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'servesim-config-'));
-const base = () => ({
-  name: 't',
-  seed: 1,
-  duration: '10s',
-  warmup: '1s',
-  cluster: { profile: 'hw-profiles/v100-clockwork.json' } as Record<string, unknown>,
-  models: [{ profile: 'resnet50_v2', copies: 2 }] as Array<Record<string, unknown>>,
-  workload: { type: 'closed-loop', concurrency: 2, slo: '100ms' } as Record<string, unknown>,
-  scheduler: { type: 'fifo' } as Record<string, unknown>,
-});
-type Cfg = ReturnType<typeof base> & Record<string, unknown>;
+const base = baseConfig;
 
 function errorOf(mutate: (c: Cfg) => void, name: string): string {
   const c = base() as Cfg;

@@ -19,6 +19,7 @@ import type { WorkloadContext } from '../src/traces/types.js';
 import { UserError } from '../src/util/errors.js';
 import { assertSafeSegment } from '../src/util/paths.js';
 import { tinyProfileJson } from './helpers.js';
+import { baseConfig, type Cfg } from './helpers/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'servesim-inputs-'));
 let n = 0;
@@ -28,17 +29,7 @@ const file = (name: string, text: string): string => {
   return f;
 };
 
-const base = () => ({
-  name: 't',
-  seed: 1,
-  duration: '10s',
-  warmup: '1s',
-  cluster: { profile: 'hw-profiles/v100-clockwork.json' } as Record<string, unknown>,
-  models: [{ profile: 'resnet50_v2', copies: 2 }] as Array<Record<string, unknown>>,
-  workload: { type: 'closed-loop', concurrency: 2, slo: '100ms' } as Record<string, unknown>,
-  scheduler: { type: 'fifo' } as Record<string, unknown>,
-});
-type Cfg = ReturnType<typeof base> & Record<string, unknown>;
+const base = baseConfig;
 
 /** The one-line error of loading `text` as a config (with `--set`s), the file name replaced by FILE. */
 function errorOfText(text: string, sets: Array<[string, unknown]> = []): string {

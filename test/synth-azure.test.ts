@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerTraceCommands } from '../src/cli/trace.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MINUTES_PER_DAY } from '../src/traces/azure2019.js';
 import { isPeriodic, traceStats, type TraceStats } from '../src/traces/stats.js';
 import { synthAzure, TRIGGER_TARGETS } from '../src/traces/synth-azure.js';
 import { MARKER } from '../src/util/output.js';
 import { tempDir } from './helpers/fake-ctx.js';
+import { traceCli } from './helpers/trace-cli.js';
 
 const out = tempDir();
 let stats: TraceStats;
@@ -85,21 +84,7 @@ describe('synth-azure files', () => {
 });
 
 describe('servesim trace (CLI)', () => {
-  async function cli(args: string[]): Promise<string> {
-    const program = new Command().exitOverride();
-    registerTraceCommands(program);
-    let text = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-      text += String(s);
-      return true;
-    });
-    try {
-      await program.parseAsync(['node', 'servesim', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    return text;
-  }
+  const cli = traceCli;
   it('synth-azure then stats', async () => {
     const d = tempDir();
     expect(await cli(['trace', 'synth-azure', '--functions', '50', '--seed', '3', '--out', d, '-q'])).toMatch(/^wrote 3 files to .*: 50 functions in \d+ apps/);

@@ -4,12 +4,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
-import { registerTraceCommands } from '../src/cli/trace.js';
+import { describe, expect, it } from 'vitest';
 import { formatStats, traceStats, type TraceStats } from '../src/traces/stats.js';
 import { UserError } from '../src/util/errors.js';
 import { tempDir } from './helpers/fake-ctx.js';
+import { traceCli } from './helpers/trace-cli.js';
 
 const HEADER_2019 = ['HashOwner', 'HashApp', 'HashFunction', 'Trigger', ...Array.from({ length: 1440 }, (_, i) => String(i + 1))].join(',');
 const row2019 = (id: string, trigger: string, counts: (m: number) => number) =>
@@ -82,18 +81,7 @@ describe('trace stats on degenerate files', () => {
     expect(value(s, 'peak rate in one second')).toBe(1);
   }, 20_000);
   it('through the CLI: --json holds "n/a", no null', async () => {
-    const program = new Command().exitOverride();
-    registerTraceCommands(program);
-    let text = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-      text += String(s);
-      return true;
-    });
-    try {
-      await program.parseAsync(['node', 'servesim', 'trace', 'stats', '--json', write('t\n5\n5\n5\n')]);
-    } finally {
-      spy.mockRestore();
-    }
+    const text = await traceCli(['trace', 'stats', '--json', write('t\n5\n5\n5\n')]);
     expect(text).not.toMatch(/null|NaN|undefined|Infinity/);
     expect(JSON.parse(text).lines).toContainEqual({ name: 'inter-arrival CV (1 = Poisson)', value: 'n/a' });
   });
