@@ -20,6 +20,7 @@ import { UserError } from '../src/util/errors.js';
 import { assertSafeSegment } from '../src/util/paths.js';
 import { tinyProfileJson } from './helpers.js';
 import { baseConfig, type Cfg } from './helpers/config.js';
+import { jsonErrorOffset, parseJsonInput } from '../src/util/json-input.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'servesim-inputs-'));
 let n = 0;
@@ -447,5 +448,22 @@ describe('library callers get the same checks', () => {
   it('resolveExperiment rejects reserved names in an input built in code', () => {
     const input = JSON.parse(JSON.stringify(base()).replace('"type":"fifo"', '"type":"fifo","__proto__":{}')) as Record<string, unknown>;
     expect(() => resolveExperiment(input, 'code')).toThrow(new UserError('code: scheduler: "__proto__" is not allowed as a field name'));
+  });
+});
+
+describe('JSON syntax errors name the line and column, whatever JSON.parse says', () => {
+  it.each([
+    ['{\n  "seed": NaN,\n  "a": 1}', 'line 2, column 11 (Unexpected token \'N\')'],
+    ['{\n  "a": 1', 'line 2, column 9 (the text ends too early) (Expected \',\' or \'}\' after property value)'],
+    ['{"a":\u0000 1}', 'line 1, column 6 (Unexpected token \'\\u0000\')'],
+    ['{"a": [1, 2,]}', 'line 1, column 13 (Unexpected token \']\')'],
+    ['[1] 2', 'line 1, column 5 (Unexpected non-whitespace character)'],
+    ['', 'line 1, column 1 (the text ends too early) (Unexpected end of JSON input)'],
+  ])('%j', (text, where) => {
+    expect(() => parseJsonInput(text, 'f.json')).toThrow(`f.json: not valid JSON at ${where}`);
+  });
+  it('a byte-order mark is accepted; very deep nesting is an error, not a crash', () => {
+    expect(parseJsonInput('\ufeff{"a": 1}', 'f.json')).toEqual({ a: 1 });
+    expect(jsonErrorOffset('['.repeat(100_000))).toBe(1000);
   });
 });

@@ -313,6 +313,11 @@ describe('CLI messages', () => {
     expectUserError(cli(['help', 'bogus']), /^servesim: help: unknown command "bogus" \(commands: run, plot,/);
     expect(cli(['help', 'run']).stdout).toMatch(/^Usage: servesim run/);
   });
+
+  it('commander\'s own errors are one line like every other', () => {
+    expectUserError(cli(['run', '--bogus']), /^servesim: unknown option '--bogus' \(run with --help for usage\)$/);
+    expectUserError(cli(['run']), /^servesim: missing required argument 'config' \(run with --help for usage\)$/);
+  });
 });
 
 describe('--trace-events works for every scheduler (defect 6)', () => {

@@ -36,7 +36,10 @@ export function buildProgram(): Command {
     .name('servesim')
     .description('Deterministic discrete-event simulator for DNN model serving (Clockwork and reactive baselines)')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)');
+    // Commander's own errors (unknown option, missing argument) as one line like every other error.
+    .configureOutput({
+      outputError: (text, write) => write(`servesim: ${text.replace(/^error: /, '').trim()} (run with --help for usage)\n`),
+    });
 
   program
     .command('run')

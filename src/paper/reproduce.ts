@@ -101,7 +101,14 @@ async function runConfig(file: string, sets: Array<[string, unknown]>, dir: stri
   } else {
     const p = points[0];
     const manifest = join(dir, 'manifest.json');
-    const complete = o.resume && existsSync(manifest) && existsSync(join(dir, 'summary.json')) && JSON.parse(readFileSync(manifest, 'utf8')).configHash === pointHash(p.input);
+    let complete = false;
+    if (o.resume && existsSync(manifest) && existsSync(join(dir, 'summary.json'))) {
+      try {
+        complete = JSON.parse(readFileSync(manifest, 'utf8')).configHash === pointHash(p.input);
+      } catch {
+        complete = false; // unreadable: run it again (replacing it needs --force, as any result)
+      }
+    }
     if (complete) o.log?.(`reproduce: ${dir} is complete (--resume), kept`);
     else await runToDirectory(p.resolved, dir, !!(o.force || o.resume), { progress: true, label: p.resolved.config.name, forceHint: 'use --resume to keep complete results, --force to rerun them, or --out DIR' });
   }
