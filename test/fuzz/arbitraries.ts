@@ -53,11 +53,22 @@ import {
 
 const pick = <T>(xs: readonly T[], i: number): T => xs[i % xs.length];
 
-/** What an error about `path` in `file` must name: the file, and the field (the parent's path and the key). */
+/**
+ * What an error about `path` in `file` must name: the file, and the field: its path, or (for
+ * checks of a whole object, like "percentiles must not decrease") the path of the object holding it.
+ */
 function fieldMentions(file: string, path: Path): Array<string | string[]> {
-  const last = path[path.length - 1];
-  if (typeof last === 'number' || path.length === 1) return [file, formatPath(path)];
-  return [file, formatPath(path.slice(0, -1)), String(last)];
+  if (path.length === 1) return [file, formatPath(path)];
+  const alts = [formatPath(path), formatPath(path.slice(0, -1))];
+  if (path.length > 3) alts.push(formatPath(path.slice(0, -2)));
+  return [file, alts];
+}
+
+/** The mentions of a value mutation: a field set inside an object that was not there names that object. */
+function valueMentions(file: string, root: unknown, path: Path): Array<string | string[]> {
+  let i = 1;
+  while (i < path.length && getAt(root, path.slice(0, i)) !== undefined) i++;
+  return fieldMentions(file, path.slice(0, Math.min(path.length, i)));
 }
 
 // ------------------------------------------------------------------ config field catalogue
@@ -193,6 +204,7 @@ export function configCases(): fc.Arbitrary<FuzzCase> {
         case 'value': {
           const f = pick(fields, field);
           const b = pick(badValues(f), bad);
+          const mentions = valueMentions(CONFIG, cfg, f.path);
           setAt(cfg, f.path, b.value);
           return {
             ...base,
@@ -200,7 +212,7 @@ export function configCases(): fc.Arbitrary<FuzzCase> {
             label: label(`${formatPath(f.path)} = ${jsonText(b.value, 0)}`),
             files: { [CONFIG]: jsonText(cfg) },
             expect: b.expect,
-            mentions: fieldMentions(CONFIG, f.path),
+            mentions,
           };
         }
         case 'remove': {
@@ -357,7 +369,7 @@ export function setCases(): fc.Arbitrary<FuzzCase> {
             argv: argv(`${p}=${setText(b.value)}`),
             // The CLI reads the value as JSON when it can: "1" arrives as the number 1, "true" as true.
             expect: typeof b.value === 'string' && parsesAsJson(b.value) ? 'either' : b.expect,
-            mentions: [[p, formatPath(f.path)]],
+            mentions: [[p, formatPath(f.path), ...(f.path.length > 1 ? [formatPath(f.path.slice(0, -1))] : [])]],
           };
         }
         case 'unknown':
@@ -380,7 +392,7 @@ export function setCases(): fc.Arbitrary<FuzzCase> {
             label: `--set ${JSON.stringify(m.arg)} (${cfgName})`,
             argv: argv(m.arg),
             expect: m.expect ?? 'reject',
-            mentions: [['--set', m.arg.split('=')[0].trim() || '--set']],
+            mentions: [['--set', m.arg.split('=')[0].trim() || '--set', m.arg.split('=')[0].split('.')[0].trim() || '--set']],
           };
         }
         default: {
@@ -395,9 +407,10 @@ export function setCases(): fc.Arbitrary<FuzzCase> {
 
 const profileFieldCache: Field[] = fieldsOf(ProfileSchema, miniProfile());
 
-const PROFILE_SEMANTIC: Array<{ kind: string; mentions: string[]; apply: (p: Record<string, any>) => void; expect?: Expect }> = [
+/** `inConfig`: reported against the config that uses the model (the profile file need not be named). */
+const PROFILE_SEMANTIC: Array<{ kind: string; mentions: string[]; apply: (p: Record<string, any>) => void; expect?: Expect; inConfig?: boolean }> = [
   { kind: 'profile:no models', mentions: ['models'], apply: (p) => (p.models = {}) },
-  { kind: 'profile:decreasing percentiles', mentions: ['percentiles'], apply: (p) => (p.models[MINI_MODELS[0]].exec['1'].percentiles = { '0': 5, '50': 4, '100': 3 }) },
+  { kind: 'profile:decreasing percentiles', mentions: ['percentile'], apply: (p) => (p.models[MINI_MODELS[0]].exec['1'].percentiles = { '0': 5, '50': 4, '100': 3 }) },
   { kind: 'profile:percentile key 101', mentions: ['101'], apply: (p) => (p.models[MINI_MODELS[0]].exec['1'].percentiles['101'] = 9) },
   { kind: 'profile:percentile key -1', mentions: ['-1'], apply: (p) => (p.models[MINI_MODELS[0]].exec['1'].percentiles['-1'] = 1) },
   { kind: 'profile:percentile key word', mentions: ['median'], apply: (p) => (p.models[MINI_MODELS[0]].exec['1'].percentiles.median = 1) },
@@ -411,8 +424,9 @@ const PROFILE_SEMANTIC: Array<{ kind: string; mentions: string[]; apply: (p: Rec
   { kind: 'profile:model named __proto__', mentions: ['__proto__'], apply: (p) => setOwn(p.models, '__proto__', clone(p.models[MINI_MODELS[1]])) },
   { kind: 'profile:model named constructor', mentions: ['constructor'], apply: (p) => (p.models.constructor = clone(p.models[MINI_MODELS[1]])), expect: 'either' },
   { kind: 'profile:model with an empty name', mentions: ['models'], apply: (p) => (p.models[''] = clone(p.models[MINI_MODELS[1]])) },
-  { kind: 'profile:weights larger than memory', mentions: [MINI_MODELS[0]], apply: (p) => (p.models[MINI_MODELS[0]].weightsBytes = 1e12) },
-  { kind: 'profile:page larger than memory', mentions: ['pageSize', 'weightsMemory'], apply: (p) => (p.device.pageSize = '64GiB') },
+  { kind: 'profile:weights larger than memory', mentions: [MINI_MODELS[0]], apply: (p) => (p.models[MINI_MODELS[0]].weightsBytes = 1e12), inConfig: true },
+  // The config overrides the device's page size and weights memory: an inconsistent pair may go unnoticed.
+  { kind: 'profile:page larger than memory', mentions: ['pageSize', 'weightsMemory'], apply: (p) => (p.device.pageSize = '64GiB'), expect: 'either' },
   { kind: 'profile:format v2', mentions: ['format'], apply: (p) => (p.format = 'servesim-hw-profile-v2') },
   { kind: 'profile:version 2', mentions: ['version'], apply: (p) => (p.version = 2) },
   { kind: 'profile:empty speedup', mentions: ['speedup'], apply: (p) => (p.device.interference.speedup = []) },
@@ -442,20 +456,21 @@ export function profileCases(): fc.Arbitrary<FuzzCase> {
       });
       const p = miniProfile();
       const base = { category: 'profile', argv: ['validate', cfg], allowedWrites: [] };
-      const out = (kind: string, label: string, expect: Expect, mentions: Array<string | string[]>, text = jsonText(p)): FuzzCase => ({
+      const out = (kind: string, label: string, expect: Expect, mentions: Array<string | string[]>, text = jsonText(p), named = true): FuzzCase => ({
         ...base,
         kind,
         label: `${label}${star ? ' (config models: "*")' : ''}`,
         files: { [PROFILE]: text },
         expect,
-        mentions: [PROFILE, ...mentions],
+        mentions: named ? [PROFILE, ...mentions] : mentions,
       });
       switch (op) {
         case 'value': {
           const f = pick(profileFieldCache, i);
           const b = pick(badValues(f), bad);
+          const mentions = valueMentions(PROFILE, p, f.path).slice(1);
           setAt(p, f.path, b.value);
-          return out(`profile-value:${b.kind}`, `${formatPath(f.path)} = ${jsonText(b.value, 0)}`, b.expect, fieldMentions(PROFILE, f.path).slice(1));
+          return out(`profile-value:${b.kind}`, `${formatPath(f.path)} = ${jsonText(b.value, 0)}`, b.expect, mentions);
         }
         case 'remove': {
           const f = pick(profileFieldCache, i);
@@ -474,7 +489,7 @@ export function profileCases(): fc.Arbitrary<FuzzCase> {
         case 'semantic': {
           const s = pick(PROFILE_SEMANTIC, i);
           s.apply(p);
-          return out(s.kind, s.kind, s.expect ?? 'reject', [s.mentions]);
+          return out(s.kind, s.kind, s.expect ?? 'reject', [s.mentions], jsonText(p), !s.inConfig);
         }
         default: {
           const text = jsonText(p);

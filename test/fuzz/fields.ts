@@ -31,6 +31,8 @@ export interface Field {
   path: Path;
   kind: Kind;
   required: boolean;
+  /** JSON types a union takes (string, number, boolean, array, object). */
+  members?: string[];
   /** Enum and literal values. */
   values?: unknown[];
   /** Whether the schema takes "" (strings). */
@@ -64,7 +66,15 @@ function accepts(s: AnyZod, v: unknown): boolean {
 }
 
 /** The kind of a field, from its (unwrapped) schema: probed with typical values for quantities. */
-export function kindOf(inner: AnyZod): { kind: Kind; values?: unknown[]; emptyOk?: boolean } {
+function jsonType(s: AnyZod): string {
+  const t = s._zod.def.type;
+  if (t === 'pipe') return 'quantity';
+  if (t === 'literal' || t === 'enum') return typeof [...(s._zod.def.values ?? Object.values(s._zod.def.entries ?? {}))][0];
+  if (t === 'record') return 'object';
+  return t;
+}
+
+export function kindOf(inner: AnyZod): { kind: Kind; values?: unknown[]; emptyOk?: boolean; members?: string[] } {
   const def = inner._zod.def;
   switch (def.type) {
     case 'pipe': {
@@ -88,7 +98,7 @@ export function kindOf(inner: AnyZod): { kind: Kind; values?: unknown[]; emptyOk
     case 'array':
       return { kind: 'array' };
     case 'union':
-      return { kind: 'union' };
+      return { kind: 'union', members: (def.options as AnyZod[]).map((o) => jsonType(unwrap(o).inner)) };
     case 'object':
       return { kind: 'object' };
     case 'record':
@@ -107,7 +117,7 @@ export function fieldsOf(schema: z.ZodType, value: unknown, prefix: Path = []): 
   const walk = (s: AnyZod, v: unknown, path: Path, required: boolean): void => {
     const { inner, required: req } = unwrap(s);
     const k = kindOf(inner);
-    if (path.length > prefix.length) out.push({ path, kind: k.kind, required: required && req, values: k.values, emptyOk: k.emptyOk });
+    if (path.length > prefix.length) out.push({ path, kind: k.kind, required: required && req, values: k.values, emptyOk: k.emptyOk, members: k.members });
     const def = inner._zod.def;
     if (def.type === 'object') {
       const shape = (inner as unknown as { shape: Record<string, AnyZod> }).shape;
@@ -116,9 +126,10 @@ export function fieldsOf(schema: z.ZodType, value: unknown, prefix: Path = []): 
       }
     } else if (def.type === 'array' && Array.isArray(v)) {
       const el = unwrap(def.element).inner;
-      if (el._zod.def.type === 'object') v.forEach((item, i) => walk(def.element, item, [...path, i], true));
+      // An element of a list or an entry of a record may be left out (when the rest stays valid).
+      if (el._zod.def.type === 'object') v.forEach((item, i) => walk(def.element, item, [...path, i], false));
     } else if (def.type === 'record' && v && typeof v === 'object') {
-      for (const key of Object.keys(v)) walk(def.valueType, (v as Record<string, unknown>)[key], [...path, key], true);
+      for (const key of Object.keys(v)) walk(def.valueType, (v as Record<string, unknown>)[key], [...path, key], false);
     }
   };
   walk(schema as AnyZod, value, prefix, true);
@@ -137,12 +148,14 @@ export interface BadValue {
 const r = (value: Json, kind: string): BadValue => ({ value, kind, expect: 'reject' });
 const e = (value: Json, kind: string): BadValue => ({ value, kind, expect: 'either' });
 
-/** Values of the wrong JSON type for any field. */
-function wrongTypes(kind: Kind): BadValue[] {
+/** Values of the wrong JSON type for a field. */
+function wrongTypes(f: Field): BadValue[] {
+  const takes = (t: string): boolean =>
+    f.kind === 'union' ? (f.members ?? []).includes(t) : t === 'object' ? f.kind === 'object' || f.kind === 'record' : t === 'array' ? f.kind === 'array' : f.kind === 'boolean';
   const out: BadValue[] = [r(null, 'null')];
-  if (kind !== 'object' && kind !== 'record' && kind !== 'union') out.push(r({}, 'wrong-type:object'));
-  if (kind !== 'array' && kind !== 'union') out.push(r([], 'wrong-type:array'), r([1, 2], 'wrong-type:array'));
-  if (kind !== 'boolean') out.push(r(true, 'wrong-type:boolean'));
+  if (!takes('object')) out.push(r({}, 'wrong-type:object'));
+  if (!takes('array')) out.push(r([], 'wrong-type:array'), r([1, 2], 'wrong-type:array'));
+  if (!takes('boolean')) out.push(r(true, 'wrong-type:boolean'));
   return out;
 }
 
@@ -150,7 +163,7 @@ const UNIT = { duration: 's', size: 'GiB', rate: '/s', bandwidth: 'GB/s' } as co
 
 /** Bad values for a field of this kind. */
 export function badValues(f: Field): BadValue[] {
-  const out = wrongTypes(f.kind);
+  const out = wrongTypes(f);
   switch (f.kind) {
     case 'duration':
     case 'size':
@@ -217,7 +230,10 @@ export function badValues(f: Field): BadValue[] {
       out.push(r('x', 'array:string'), r(5, 'array:number'), r([null], 'array:null item'), r([{}], 'array:object item'), e([], 'array:empty'), r([-1], 'array:negative item'), r([Infinity], 'array:1e999 item'));
       break;
     case 'union':
-      out.push(r(true, 'union:boolean'), r(-1, 'union:negative'), r('', 'union:empty string'), r(1e300, 'union:huge'), r(Infinity, 'union:literal 1e999'));
+      // (members: string, number, boolean, array, object, quantity)
+      out.push(r(-1, 'union:negative'), r(Infinity, 'union:literal 1e999'));
+      if (!(f.members ?? []).includes('string')) out.push(r('', 'union:empty string'), r('x', 'union:word'));
+      if ((f.members ?? []).some((m) => m === 'number' || m === 'quantity')) out.push(r(1e300, 'union:huge'));
       break;
     case 'object':
     case 'record':

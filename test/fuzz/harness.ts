@@ -395,7 +395,7 @@ export function judge(c: FuzzCase, r: CliResult, writes: string[], outputProblem
     }
     if (VAGUE.test(text)) {
       problems.push(`vague message (${VAGUE.exec(text)![0]}): ${lines.join(' | ').slice(0, 300)}`);
-      byKind('vague message');
+      byWay(`vague message ("${VAGUE.exec(text)![0]}")`);
     }
     if (lines.length > 8) {
       problems.push(`error report of ${lines.length} lines`);
