@@ -58,6 +58,8 @@ export interface FuzzCase {
   nested?: boolean;
   /** Paths (relative) under which the command may write: the --out target and its temporaries. */
   allowedWrites: string[];
+  /** A case that takes longer than this (ms, default 5000) fails as "slow": a guard against near-hangs. */
+  slowMs?: number;
   /** Extra check of an accepted run (valid-run cases), given its cwd and a way to run more commands; returns problems. */
   checkOutput?: (cwd: string, run: (argv: string[]) => Promise<CliResult>) => Promise<string[]>;
 }
@@ -93,7 +95,20 @@ class ExitCalled extends Error {
 }
 
 /** Run `servesim ...argv` in process with cwd = `cwd`, capturing output and the exit code. */
+let running = false;
+
 export async function runCli(argv: string[], cwd: string): Promise<CliResult> {
+  // Cases share the process (cwd, stdout, process.exit): one at a time.
+  if (running) throw new Error('fuzz harness: runCli called while another case is running');
+  running = true;
+  try {
+    return await runCliAlone(argv, cwd);
+  } finally {
+    running = false;
+  }
+}
+
+async function runCliAlone(argv: string[], cwd: string): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
   const stdoutWrite = process.stdout.write;
@@ -410,6 +425,10 @@ export function judge(c: FuzzCase, r: CliResult, writes: string[], outputProblem
       problems.push(`message does not name ${missing.join(', ')}: ${lines.join(' | ').slice(0, 300)}`);
       byKind('message does not name the file/field/line');
     }
+  }
+  if (r.ms > (c.slowMs ?? 5000)) {
+    problems.push(`took ${(r.ms / 1000).toFixed(1)} s`);
+    byKind(`slow (over ${((c.slowMs ?? 5000) / 1000).toFixed(0)} s)`);
   }
   if (r.polluted) {
     problems.push(`prototype pollution: the command set ${r.polluted.join(', ')}`);
