@@ -846,6 +846,15 @@ const TARGETS: OutputTarget[] = [
   { kind: 'config output.dir /', config: (c) => (c.output.dir = '/'), expect: 'reject', expectForce: 'reject', allowed: [], mentions: [['/', 'output.dir']] },
   { kind: 'config name ..', config: (c) => (c.name = '..'), expect: 'reject', expectForce: 'reject', allowed: [], mentions: [['..', 'name']] },
   { kind: 'config name .', config: (c) => (c.name = '.'), expect: 'reject', expectForce: 'reject', allowed: [], mentions: [['.', 'name']] },
+  {
+    kind: 'config name . with earlier results',
+    config: (c) => (c.name = '.'),
+    files: { 'results/earlier/summary.json': '{"earlier": true}\n' },
+    expect: 'reject',
+    expectForce: 'reject',
+    allowed: [],
+    mentions: [['.', 'name']],
+  },
   { kind: 'default results/<name>', config: () => undefined, expect: 'accept', allowed: ['results'], mentions: [] },
 ];
 
