@@ -1028,6 +1028,7 @@ export function checkRunOutputs(dir: string, prof: Record<string, any>, instance
   }
   if (total !== c?.total) problems.push(`per-model.csv: requests add up to ${total}, summary.json says ${c?.total}`);
   const hist = JSON.parse(read('latency-histogram.json'));
+  if (Object.keys(instanceProfile).length === 0) return problems;
   const minFastest = Math.min(...Object.values(instanceProfile).map((m) => fastest[m]));
   if (hist.overall?.min !== null && hist.overall?.min < minFastest * (1 - 1e-9)) {
     problems.push(`latency-histogram.json: the fastest request took ${hist.overall.min} ns, below the fastest execution of any model (${minFastest} ns)`);
@@ -1142,5 +1143,77 @@ export function validRunCases(): fc.Arbitrary<FuzzCase> {
           return problems;
         },
       };
+    });
+}
+
+// ------------------------------------------------------------------ edge values that run
+
+const EDGE: Partial<Record<Field['kind'], unknown[]>> = {
+  duration: ['0s', '1ms', '10s'],
+  int: [0, 1, 2, 16],
+  number: [0, 0.001, 1, 2],
+  rate: [0, 0.001, 1000],
+  bandwidth: [1, '1Gbit/s'],
+  boolean: [true, false],
+};
+
+/** Fields whose edge values could make a run endless or huge (sizes, windows, paths) are left alone. */
+function edgeField(f: Field): boolean {
+  const top = String(f.path[0]);
+  if (['output', 'metrics', 'sweep', 'name', '$schema', 'description'].includes(top)) return false;
+  if (f.path.includes('pageSize') || f.path.includes('weightsMemory') || f.path.includes('profile')) return false;
+  return f.kind === 'enum' || EDGE[f.kind] !== undefined;
+}
+
+/** Semantic mistakes that `run` must refuse as cleanly as `validate` (no sweeps: they fork workers). */
+const RUN_SEMANTIC = SEMANTIC.filter((s) => !/sweep|tiny page|name is \.\./.test(s.kind));
+
+/**
+ * Valid-looking configs with one field at an edge value (0, 1 ms, 1 byte/s...) or one semantic
+ * mistake, *run*: an error must be clean, a finished run must have sound outputs.
+ */
+export function edgeRunCases(): fc.Arbitrary<FuzzCase> {
+  return fc
+    .record({
+      v: fc.record({
+        scheduler: fc.constantFrom(...SCHEDULERS),
+        workload: fc.constantFrom('poisson', 'closed-loop', 'bursty-activation', 'slo-ramp', 'timestamps', 'azure-2021', 'azure-2019'),
+        block: fc.boolean(),
+        list: fc.boolean(),
+      }),
+      semantic: fc.integer({ min: 0, max: 4 }),
+      field: fc.nat(),
+      value: fc.nat(),
+    })
+    .map(({ v, semantic, field, value }): FuzzCase => {
+      const cfg = variantConfig(v);
+      cfg.duration = '1s';
+      cfg.warmup = '0s';
+      cfg.drain = '200ms';
+      const prof = miniProfile();
+      // Instance names -> profile models, for the latency checks (none when the case changes the models).
+      let instanceProfile: Record<string, string> = { 'big#0': MINI_MODELS[0], 'big#1': MINI_MODELS[0], [MINI_MODELS[1]]: MINI_MODELS[1] };
+      const base = {
+        category: 'edge-run',
+        argv: ['run', CONFIG, '--out', 'out', '-q'],
+        allowedWrites: ['out'],
+        checkOutput: async (cwd: string) => checkRunOutputs(join(cwd, 'out'), prof, instanceProfile),
+      };
+      let label: string;
+      if (semantic === 0) {
+        instanceProfile = {};
+        const s = pick(RUN_SEMANTIC, field);
+        s.apply(cfg, v);
+        label = `${s.kind} (${v.scheduler}, ${v.workload})`;
+        return { ...base, kind: `run-${s.kind}`, label, files: { [CONFIG]: jsonText(cfg) }, expect: s.expect ?? 'reject', mentions: [CONFIG, s.mentions] };
+      }
+      const fields = configFields(v).filter(edgeField);
+      const f = pick(fields, field);
+      const values = f.kind === 'enum' ? (f.values ?? []) : EDGE[f.kind]!;
+      const x = pick(values, value);
+      setAt(cfg, f.path, x);
+      if (f.path[0] === 'models') instanceProfile = {};
+      label = `${formatPath(f.path)} = ${jsonText(x, 0)} (${v.scheduler}${v.block ? ' options in a block' : ''}, ${v.workload}${v.list ? ' in a list' : ''})`;
+      return { ...base, kind: `edge:${f.kind}=${jsonText(x, 0)}`, label, files: { [CONFIG]: jsonText(cfg) }, expect: 'either', mentions: valueMentions(CONFIG, cfg, f.path) };
     });
 }

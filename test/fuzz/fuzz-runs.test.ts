@@ -16,9 +16,10 @@ import { judge, removeSandbox, snapshot, diffSnapshots, type FuzzCase } from './
 import { baseConfig, ROOT } from './inputs.js';
 import { checkSharedAfterAll, fuzzSuite } from './run-suite.js';
 
-describe('fuzz: valid runs', () => {
+describe('fuzz: valid runs and runs at edge values', () => {
   checkSharedAfterAll();
   fuzzSuite('valid-run');
+  fuzzSuite('edge-run');
 });
 
 /** Inputs that could block or exhaust a process: each must end, within the limit, in a clean error. */

@@ -3,7 +3,7 @@
  * files (test/fuzz/*.test.ts) and `npm run fuzz` (test/fuzz/main.ts) both run them from here.
  */
 import type fc from 'fast-check';
-import { cliCases, configCases, onnxCases, outputCases, profileCases, setCases, traceCases, validRunCases } from './arbitraries.js';
+import { cliCases, configCases, edgeRunCases, onnxCases, outputCases, profileCases, setCases, traceCases, validRunCases } from './arbitraries.js';
 import type { FuzzCase } from './harness.js';
 
 export interface Suite {
@@ -23,6 +23,7 @@ export const SUITES: Suite[] = [
   { name: 'trace', runs: 500, arb: traceCases, what: 'bad 2019/2021/timestamp traces end in a clean error naming the file and line; valid variants run' },
   { name: 'onnx', runs: 300, arb: (o) => onnxCases(o), what: 'bad ONNX files end in a clean error naming the file' },
   { name: 'output', runs: 150, arb: outputCases, what: 'output locations: existing data is never touched, errors are clean' },
+  { name: 'edge-run', runs: 150, arb: edgeRunCases, what: 'configs at edge values (0, 1 ms, 1 B/s) and semantic mistakes run cleanly or fail cleanly' },
   { name: 'valid-run', runs: 30, arb: validRunCases, what: 'small valid experiments run with sound, reproducible outputs' },
 ];
 
