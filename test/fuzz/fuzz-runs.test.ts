@@ -32,6 +32,7 @@ const HANGS: Array<{ kind: string; argv: string[]; config?: (c: Record<string, a
   { kind: 'timestamps trace is a FIFO', argv: ['run', 'exp.json', '--out', 'out', '-q'], config: (c) => (c.workload = { type: 'timestamps', file: 't.fifo' }), fifo: 't.fifo', mentions: ['t.fifo'] },
   { kind: 'trace stats of /dev/zero', argv: ['trace', 'stats', '/dev/zero'], mentions: ['/dev/zero'] },
   { kind: 'ONNX model is /dev/zero', argv: ['profile', '/dev/zero', '--out', 'p.json'], mentions: ['/dev/zero'] },
+  { kind: 'a hundred million model instances', argv: ['validate', 'exp.json', '--set', 'models[0].copies=100000000'], mentions: ['copies'] },
   { kind: 'endless measurement (--min-time 1e999s)', argv: ['profile', '--zoo', 'resnet18', '--min-time', '1e999s', '--max-time', '1e999s', '--out', 'p.json'], mentions: ['--min-time'] },
 ];
 
