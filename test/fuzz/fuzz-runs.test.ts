@@ -63,7 +63,7 @@ describe('fuzz: inputs that could hang, in child processes', () => {
         try {
           const cfg = baseConfig('fifo', 'poisson');
           h.config?.(cfg);
-          const c: FuzzCase = { category: 'hang', kind: h.kind, label: h.kind, files: { 'exp.json': jsonText(cfg) }, argv: h.argv, expect: 'reject', mentions: h.mentions, allowedWrites: ['out', 'p.json'] };
+          const c: FuzzCase = { category: 'hang', kind: h.kind, label: h.kind, files: { 'exp.json': jsonText(cfg) }, argv: h.argv, expect: 'reject', mentions: h.mentions, allowedWrites: ['out', 'p.json'], slowMs: LIMIT_MS };
           writeFileSync(join(root, 'exp.json'), c.files['exp.json']);
           if (h.fifo) spawnSync('mkfifo', [join(root, h.fifo)]);
           const before = snapshot(root);
