@@ -131,7 +131,7 @@ describe('ONNX encode/decode', () => {
     const dir = mkdtempSync(join(tmpdir(), 'servesim-onnx-'));
     const text = join(dir, 'notes.onnx');
     writeFileSync(text, 'this is not a protobuf, just some text\n'.repeat(20));
-    expect(() => readModelFile(join(dir, 'missing.onnx'))).toThrow(/missing\.onnx: cannot read ONNX model \(no such file\)/);
+    expect(() => readModelFile(join(dir, 'missing.onnx'))).toThrow(/missing\.onnx: ONNX model file not found/);
     expect(() => readModelFile(text)).toThrow(UserError);
     expect(() => readModelFile(text)).toThrow(/notes\.onnx: not an ONNX model/);
     expect(() => readModelFile(dir)).toThrow(/is a directory/);

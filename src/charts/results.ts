@@ -98,6 +98,9 @@ export function paramsLabel(params: Record<string, unknown>, exclude: string[] =
 function loadRun(dir: string, params: Record<string, unknown>): RunResult {
   if (!existsSync(join(dir, 'summary.json'))) throw new UserError(`${dir}: not a servesim result (no summary.json; incomplete sweep point?)`);
   const summary = readJson(join(dir, 'summary.json'));
+  if (summary === null || typeof summary !== 'object' || Array.isArray(summary)) {
+    throw new UserError(`${join(dir, 'summary.json')}: not a servesim summary (expected a JSON object, found ${Array.isArray(summary) ? 'a list' : String(summary === null ? 'null' : typeof summary)})`);
+  }
   const resolved = tryReadJson(join(dir, 'config.resolved.json'));
   const p = Object.keys(params).length ? paramsLabel(params) : '';
   const label = p ? `${summary.scheduler}: ${p}` : `${summary.name} (${summary.scheduler})`;
@@ -121,6 +124,7 @@ export function loadRuns(dirs: readonly string[]): RunResult[] {
       const index = readJson(join(d, 'index.json')) as Array<{ point: string; dir: string; params: Record<string, unknown> }>;
       if (!Array.isArray(index)) throw new UserError(`${join(d, 'index.json')}: expected a list of sweep points`);
       for (const e of index) {
+        if (!e || typeof e !== 'object' || typeof e.dir !== 'string') throw new UserError(`${join(d, 'index.json')}: expected a list of sweep points with "dir"`);
         const pd = join(d, e.dir);
         if (existsSync(join(pd, 'summary.json'))) runs.push(loadRun(pd, e.params ?? {}));
       }

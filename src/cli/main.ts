@@ -63,6 +63,8 @@ export function buildProgram(): Command {
       const { input, points } = loadExperiment(config, { sets, seed: o.seed });
       const first = points[0].resolved.config;
       const outDir: string = o.out ?? first.output.dir ?? join('results', first.name);
+      // Where the output place came from, for messages about it.
+      const flag = o.out !== undefined ? '--out' : first.output.dir !== undefined ? `${config}: output.dir` : `${config}: name (default output results/<name>)`;
       const progress = !o.quiet;
       const traceEvents = o.traceEvents ? parseTraceWindow(o.traceEvents) : undefined;
       const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
@@ -70,7 +72,7 @@ export function buildProgram(): Command {
         throw new UserError(`${config}: --shard and --resume apply to sweeps; this config has no "sweep"`);
       }
       if (!isSweep) {
-        const out = await runToDirectory(points[0].resolved, outDir, o.force, { progress, traceEvents });
+        const out = await runToDirectory(points[0].resolved, outDir, o.force, { progress, traceEvents, flag });
         if (o.json) process.stdout.write(jsonText(out.summary));
         if (!o.quiet) {
           if (!o.json) process.stdout.write(summaryTable(out.summary));
@@ -92,6 +94,7 @@ export function buildProgram(): Command {
         shard,
         progress,
         traceEvents,
+        flag,
       });
       const charts = first.output.charts;
       if (charts !== false && !shard) {

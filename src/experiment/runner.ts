@@ -228,9 +228,9 @@ export async function runToDirectory(
   r: ResolvedExperiment,
   dir: string,
   force: boolean,
-  opts: RunOptions & { lock?: boolean; forceHint?: string } = {},
+  opts: RunOptions & { lock?: boolean; forceHint?: string; flag?: string } = {},
 ): Promise<RunOutcome> {
-  const pending = beginDir(dir, 'run', { force, lock: opts.lock, forceHint: opts.forceHint });
+  const pending = beginDir(dir, 'run', { force, lock: opts.lock, forceHint: opts.forceHint, flag: opts.flag });
   try {
     const tmp = pending.tmp;
     const c = r.config;

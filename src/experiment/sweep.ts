@@ -80,6 +80,8 @@ export interface SweepOptions {
   /** Progress lines on stderr. */
   progress?: boolean;
   traceEvents?: { from: number; to: number };
+  /** Where outDir came from, for messages ("--out", "FILE: output.dir"). */
+  flag?: string;
   /** Charts of the sweep to draw at the end (default: the config's output.charts). */
   charts?: boolean | readonly string[];
 }
@@ -180,7 +182,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
 
   // The sweep directory: created if missing, else it must be one servesim wrote (src/util/output.ts);
   // held locked until the sweep ends, so a second writer fails at once.
-  const out = new OutputDir(outDir, 'sweep');
+  const out = new OutputDir(outDir, 'sweep', { flag: o.flag });
   try {
     return await runSweepIn(out, o, mine, log, wall0);
   } finally {
@@ -230,7 +232,7 @@ async function runSweepIn(out: OutputDir, o: SweepOptions, mine: SweepPoint[], l
   }
   // Before running anything: every point to (re)write must be absent, or servesim's (with --force).
   for (const p of todo) {
-    inspectTarget(join(outDir, p.id), 'run', { force: o.force || o.resume, forceHint: 'use --resume to skip complete points, --force to replace them, or --out DIR' });
+    inspectTarget(join(outDir, p.id), 'run', { force: o.force || o.resume, flag: o.flag, forceHint: 'use --resume to skip complete points, --force to replace them, or --out DIR' });
   }
   out.write('sweep.json', jsonText(sf));
 

@@ -64,8 +64,10 @@ export async function* readCsv(file: string, what = 'trace'): AsyncGenerator<Csv
   const parser = source.pipe(parse({ info: true, relax_column_count: true, skip_empty_lines: true, bom: true }));
   // pipe() does not forward the source's errors: a read error ends the iteration below instead.
   source.on('error', (e) => parser.destroy(e));
+  let lastLine = 0;
   try {
     for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      lastLine = r.info.lines;
       // A line of spaces (or a stray CR where the file mixes line endings) is a blank line.
       if (r.record.length === 1 && r.record[0].trim() === '') continue;
       yield { fields: r.record, line: r.info.lines };
@@ -74,6 +76,11 @@ export async function* readCsv(file: string, what = 'trace'): AsyncGenerator<Csv
     if (e instanceof UserError) throw e;
     if (isIoError(e)) rethrowIo(e, file, `read ${what} file`);
     const err = e as Error & { lines?: number; code?: string };
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // The parser reports where the file ended; the quote opened on the record after the last
+      // complete one (trace rows never span lines).
+      throw new UserError(`${file}: line ${lastLine + 1}: malformed CSV (a quote opened on this line is never closed)`);
+    }
     const line = err.lines !== undefined ? `line ${err.lines}: ` : '';
     const msg = oneLine(String(err.message).replace(/^Invalid (Record Length|Opening Quote|Closing Quote)?:?\s*/, ''), 200);
     throw new UserError(`${file}: ${line}malformed CSV (${msg})`);

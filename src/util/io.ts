@@ -68,6 +68,9 @@ export function withIo<T>(path: string, what: string, fn: () => T): T {
   }
 }
 
+/** "a config", "an ONNX model". */
+const article = (what: string): string => `${/^[aeiouAEIOU]/.test(what) ? 'an' : 'a'} ${what}`;
+
 /** Default size limit of a config or profile file. */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
@@ -84,8 +87,8 @@ export function checkRegularFile(path: string, what: string, maxBytes = MAX_INPU
     if (errnoCode(e) === 'ENOENT') throw new UserError(`${path}: ${what} file not found`);
     rethrowIo(e, path, `read ${what}`);
   }
-  if (st.isDirectory()) throw new UserError(`${path}: is a directory, expected a ${what} file`);
-  if (!st.isFile()) throw new UserError(`${path}: not a regular file (a device, FIFO or socket), expected a ${what} file`);
+  if (st.isDirectory()) throw new UserError(`${path}: is a directory, expected ${article(what)} file`);
+  if (!st.isFile()) throw new UserError(`${path}: not a regular file (a device, FIFO or socket), expected ${article(what)} file`);
   if (st.size > maxBytes) throw new UserError(`${path}: ${what} file is ${st.size} bytes, more than the limit of ${maxBytes}`);
   return st.size;
 }
@@ -101,7 +104,7 @@ export function readInputFile(path: string, what: string, maxBytes = MAX_INPUT_B
   try {
     fd = openSync(path, 'r');
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new UserError(`${path}: not a regular file, expected a ${what} file`);
+    if (!st.isFile()) throw new UserError(`${path}: not a regular file, expected ${article(what)} file`);
     if (st.size > maxBytes) throw new UserError(`${path}: ${what} file is ${st.size} bytes, more than the limit of ${maxBytes}`);
     const buf = Buffer.allocUnsafe(st.size);
     let off = 0;

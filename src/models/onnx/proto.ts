@@ -3,7 +3,7 @@
  * int64 fields are JS numbers (exact below 2^53, which covers every shape and attribute in
  * practice); bytes fields are Uint8Array views into the decoded buffer (no copies).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readInputFile } from '../../util/io.js';
 import protobuf from 'protobufjs';
 import { UserError } from '../../util/errors.js';
 import { ONNX_DESCRIPTOR } from './schema.js';
@@ -195,15 +195,8 @@ export function encodeModel(model: Model): Uint8Array {
 
 /** Read and decode an ONNX file; UserErrors for a missing file, a directory or non-ONNX bytes. */
 export function readModelFile(path: string): { model: Model; bytes: Uint8Array } {
-  let bytes: Buffer;
-  try {
-    if (statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, expected an ONNX file`);
-    bytes = readFileSync(path);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot read ONNX model (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
-  }
+  // A regular file of at most 2 GiB (protobuf's own limit), never a device or FIFO that could hang.
+  const bytes = readInputFile(path, 'ONNX model', 2 * 2 ** 30);
   const model = decodeModel(bytes, path);
   const ext = model.graph!.initializer?.find((t) => t.dataLocation === 1 || (t.externalData?.length ?? 0) > 0);
   if (ext) {
