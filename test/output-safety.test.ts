@@ -116,6 +116,31 @@ describe('results directories: replace only what servesim wrote', () => {
     expect(transient(d)).toEqual([]);
   });
 
+  it('results written before the marker existed are recognised by their manifest or sweep.json, and still protect a person\'s file', () => {
+    const d = tmp('servesim-out-');
+    const old = join(d, 'old');
+    mkdirSync(join(old, 'charts'), { recursive: true });
+    writeFileSync(join(old, 'manifest.json'), JSON.stringify({ servesim: '0.1.0', configHash: 'abc' }));
+    writeFileSync(join(old, 'summary.json'), '{}');
+    writeFileSync(join(old, 'charts', 'goodput.png'), 'png');
+    expect(() => beginDir(old, 'run')).toThrow(/output directory exists and is not empty \(use --force/);
+    make(old, { 'summary.json': 'new' }, true);
+    expect(readdirSync(old).sort()).toEqual([MARKER, 'summary.json']);
+    const mixed = join(d, 'mixed');
+    mkdirSync(mixed);
+    writeFileSync(join(mixed, 'manifest.json'), JSON.stringify({ servesim: '0.1.0', configHash: 'abc' }));
+    writeFileSync(join(mixed, 'thesis.tex'), 'tex');
+    expect(() => beginDir(mixed, 'run', { force: true })).toThrow(/thesis\.tex is not a file servesim wrote/);
+    const sweep = join(d, 'sweep');
+    mkdirSync(join(sweep, 'p1'), { recursive: true });
+    writeFileSync(join(sweep, 'sweep.json'), JSON.stringify({ servesim: '0.1.0', points: [] }));
+    writeFileSync(join(sweep, 'p1', 'manifest.json'), JSON.stringify({ servesim: '0.1.0', configHash: 'abc' }));
+    const s = new OutputDir(sweep, 'sweep'); // a legacy sweep is servesim's: a sweep may write into it
+    s.close();
+    beginDir(sweep, 'sweep', { force: true }).abort();
+    expect(transient(d)).toEqual([]);
+  });
+
   it('an interrupted replacement is repaired by the next writer: old results moved back, temporaries removed', () => {
     const d = tmp('servesim-out-');
     const target = join(d, 'r');

@@ -424,6 +424,58 @@ function readMarker(dir: string): Marker | undefined {
   } catch {
     // no marker, or not ours
   }
+  return legacyMarker(dir);
+}
+
+/** What a run directory written before the marker existed (servesim 0.1) may hold. */
+const LEGACY_RUN_FILES = [
+  'summary.json',
+  'config.json',
+  'config.resolved.json',
+  'manifest.json',
+  'run.json',
+  'timeseries.csv',
+  'per-model.csv',
+  'latency-histogram.json',
+  'requests.csv',
+  'trace-events.json',
+];
+
+function jsonFile(p: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(readFileSync(p, 'utf8')) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Results written before the marker existed are recognised by what servesim always wrote into
+ * them: a run by its manifest.json (servesim version and config hash), a sweep by its sweep.json,
+ * a charts directory (inside one of those) by holding PNG files only. Anything else in them still
+ * makes them a person's (see notOwnedReason).
+ */
+function legacyMarker(dir: string): Marker | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const manifest = entries.includes('manifest.json') ? jsonFile(join(dir, 'manifest.json')) : undefined;
+  if (manifest && typeof manifest.servesim === 'string' && typeof manifest.configHash === 'string') {
+    return { servesim: true, kind: 'run', files: entries.filter((e) => LEGACY_RUN_FILES.includes(e)) };
+  }
+  const sweep = entries.includes('sweep.json') ? jsonFile(join(dir, 'sweep.json')) : undefined;
+  if (sweep && typeof sweep.servesim === 'string' && Array.isArray(sweep.points)) {
+    return { servesim: true, kind: 'sweep', files: entries.filter((e) => ['sweep.json', 'index.csv', 'index.json'].includes(e)) };
+  }
+  if (basename(dir) === 'charts' && entries.length > 0 && entries.every((e) => e.endsWith('.png'))) {
+    const parent = dirname(dir);
+    const up = jsonFile(join(parent, 'manifest.json')) ?? jsonFile(join(parent, 'sweep.json'));
+    if (up && typeof up.servesim === 'string') return { servesim: true, kind: 'charts', files: entries };
+  }
   return undefined;
 }
 
