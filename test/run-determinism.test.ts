@@ -88,7 +88,7 @@ describe('CLI', () => {
     const sweepCfg = join(dir, 'sweep.json');
     writeFileSync(sweepCfg, JSON.stringify({ ...config, duration: '1s', warmup: 0, sweep: { 'workload.slo': ['10ms', '100ms'] } }));
     const out = join(dir, 'sweep-out');
-    await main(['node', 'servesim', 'run', sweepCfg, '--out', out, '--quiet']);
+    await main(['node', 'servesim', 'run', sweepCfg, '--out', out, '--quiet', '--jobs', '1']);
     expect(process.exitCode).toBeUndefined();
     expect(readdirSync(out).sort()).toEqual(['index.csv', 'index.json', 'sweep.json', 'workload.slo=100ms', 'workload.slo=10ms']);
     const csv = readFileSync(join(out, 'index.csv'), 'utf8').split('\n');

@@ -1,0 +1,14 @@
+/**
+ * The suite as `npm run mutation` runs it (stryker.config.json): the whole suite except the tests
+ * that drive the built CLI (dist/) in child processes, which never see a mutant (they run the
+ * compiled code, not the instrumented sources) and would rebuild dist/ from instrumented code.
+ */
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: { exclude: ['test/sweep.test.ts'] },
+  }),
+);
