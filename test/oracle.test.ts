@@ -14,7 +14,17 @@ import { RequestLog } from '../src/metrics/request-log.js';
 import { registerCycleScheduler } from './helpers/cycle-scheduler.js';
 import { PROFILE, tmp, writeConfig } from './helpers/results.js';
 import { LaneLogRecorder, type LaneLog } from './oracle/lane-log.js';
-import { csvFields, oracle, parseRequestsCsv, PERCENTILES, type OracleRequestFigures, type OracleResult, type RequestRow } from './oracle/oracle.js';
+import {
+  csvFields,
+  oracle,
+  oracleTimeseries,
+  parseRequestsCsv,
+  PERCENTILES,
+  type OracleRequestFigures,
+  type OracleResult,
+  type OracleWindow,
+  type RequestRow,
+} from './oracle/oracle.js';
 
 interface RunResult {
   summary: Record<string, any>;
@@ -22,6 +32,8 @@ interface RunResult {
   rows: RequestRow[];
   lanes: LaneLog;
   expected: OracleResult;
+  timeseries: Array<Record<string, string>>;
+  expectedTimeseries: OracleWindow[];
 }
 
 async function runWithOracle(cfg: Record<string, unknown>): Promise<RunResult> {
@@ -43,7 +55,15 @@ async function runWithOracle(cfg: Record<string, unknown>): Promise<RunResult> {
   const rows = parseRequestsCsv(readFileSync(csv, 'utf8'));
   const laneLog = lanes.finish();
   const expected = oracle(rows, laneLog, { warmup: r.config.warmup, duration: r.config.duration, gpus: sim.gpus.length, modelNames, groupNames });
-  return { summary, perModel, rows, lanes: laneLog, expected };
+  const [tsHead, ...tsLines] = sim.metrics.timeseries.toCsv().trim().split('\n');
+  const tsCols = tsHead.split(',');
+  const timeseries = tsLines.map((l) => Object.fromEntries(csvFields(l).map((v, i) => [tsCols[i], v])));
+  // The run's end (where the last window stops) depends on how the driver stepped the clock: taken from the file.
+  const lastRow = timeseries[timeseries.length - 1];
+  const end = Math.round((Number(lastRow.t_s) + Number(lastRow.window_s)) * 1e9);
+  const facts = { warmup: r.config.warmup, duration: r.config.duration, gpus: sim.gpus.length, modelNames, groupNames };
+  const expectedTimeseries = oracleTimeseries(rows, laneLog, { ...facts, window: r.config.metrics.window, end });
+  return { summary, perModel, rows, lanes: laneLog, expected, timeseries, expectedTimeseries };
 }
 
 /** Rates, fractions and utilizations are written rounded to 6 decimals (8 for fractions). */
@@ -116,6 +136,34 @@ function compare(run: RunResult): void {
   });
 }
 
+function compareTimeseries(run: RunResult): void {
+  const e = run.expectedTimeseries;
+  expect(run.timeseries.length, 'windows').toBe(e.length);
+  const groups = Object.keys(e[0].groups);
+  e.forEach((w, k) => {
+    const a = run.timeseries[k];
+    const num = (c: string): number | null => (a[c] === '' ? null : Number(a[c]));
+    const where = `window ${k}`;
+    close(num('t_s'), w.t_s, `${where} t_s`);
+    close(num('window_s'), w.window_s, `${where} window_s`);
+    for (const c of ['ok', 'late', 'timeout', 'rejected', 'failed', 'loads', 'evictions', 'cold_starts'] as const) expect(num(c), `${where} ${c}`).toBe(w[c]);
+    for (const c of ['offered_rps', 'goodput_rps', 'throughput_rps', 'gpu_util', 'pcie_util'] as const) close(num(c), w[c], `${where} ${c}`);
+    withinBucket(num('p50_ms'), w.p50_ms, 1 / 64, `${where} p50`);
+    withinBucket(num('p99_ms'), w.p99_ms, 1 / 64, `${where} p99`);
+    close(num('max_ms'), w.max_ms, `${where} max`);
+    if (w.gpuN_util.length > 1) w.gpuN_util.forEach((u, g) => close(num(`gpu${g}_util`), u, `${where} gpu${g}_util`));
+    else expect(a).not.toHaveProperty('gpu0_util');
+    if (groups.length > 1) {
+      for (const g of groups) {
+        close(num(`offered_rps:${g}`), w.groups[g].offered_rps, `${where} offered ${g}`);
+        close(num(`goodput_rps:${g}`), w.groups[g].goodput_rps, `${where} goodput ${g}`);
+        expect(num(`answered:${g}`), `${where} answered ${g}`).toBe(w.groups[g].answered);
+        close(num(`attainment:${g}`), w.groups[g].attainment, `${where} attainment ${g}`);
+      }
+    } else expect(Object.keys(a).some((c) => c.includes(':'))).toBe(false);
+  });
+}
+
 /** requests.csv agrees with itself: measured flag, latency column, ok vs late from the times. */
 function checkRows(rows: RequestRow[], warmup: number, duration: number): void {
   for (const r of rows) {
@@ -141,6 +189,7 @@ describe('summary and per-model figures against an independent calculation', () 
     const cfg = {
       ...base,
       name: 'oracle-fifo',
+      metrics: { window: '250ms' },
       duration: '3s',
       warmup: '700ms',
       drain: '2s',
@@ -152,6 +201,7 @@ describe('summary and per-model figures against an independent calculation', () 
     const run = await runWithOracle(cfg);
     checkRows(run.rows, 0.7e9, 3e9);
     compare(run);
+    compareTimeseries(run);
     const o = run.expected.summary;
     // The run discriminates: ok and late both present, p90 and p99 more than a bucket apart, both GPUs busy.
     expect(o.requests.ok).toBeGreaterThan(50);
@@ -167,6 +217,7 @@ describe('summary and per-model figures against an independent calculation', () 
     const cfg = {
       ...base,
       name: 'oracle-clockwork',
+      metrics: { window: '300ms' },
       duration: '4s',
       warmup: '1s',
       drain: '1s',
@@ -184,6 +235,7 @@ describe('summary and per-model figures against an independent calculation', () 
     const run = await runWithOracle(cfg);
     checkRows(run.rows, 1e9, 4e9);
     compare(run);
+    compareTimeseries(run);
     const o = run.expected.summary;
     expect(run.expected.ambiguousColdStarts).toBe(0);
     expect(o.loads).toBeGreaterThan(20);
@@ -201,6 +253,7 @@ describe('summary and per-model figures against an independent calculation', () 
     const cfg = {
       ...base,
       name: 'oracle-cycle',
+      metrics: { window: '150ms' },
       seed: 12,
       duration: '2s',
       warmup: '300ms',
@@ -212,6 +265,7 @@ describe('summary and per-model figures against an independent calculation', () 
     const run = await runWithOracle(cfg);
     checkRows(run.rows, 0.3e9, 2e9);
     compare(run);
+    compareTimeseries(run);
     const o = run.expected.summary;
     expect(o.requests.unfinished).toBeGreaterThan(0);
     expect(o.requests.timeout).toBeGreaterThan(0);
@@ -240,6 +294,7 @@ describe('summary and per-model figures against an independent calculation', () 
     const run = await runWithOracle(cfg);
     checkRows(run.rows, 0.5e9, 3e9);
     compare(run);
+    compareTimeseries(run);
     const o = run.expected.summary;
     expect(o.requests.ok).toBeGreaterThan(100);
     expect(Math.max(...o.gpuUtilization)).toBeGreaterThan(0.2);
@@ -260,6 +315,7 @@ describe('summary and per-model figures against an independent calculation', () 
       const run = await runWithOracle(cfg);
       checkRows(run.rows, 0.4e9, 2e9);
       compare(run);
+      compareTimeseries(run);
       expect(run.expected.summary.requests.ok + run.expected.summary.requests.late).toBeGreaterThan(300);
     }
   });

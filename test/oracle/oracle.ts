@@ -319,3 +319,99 @@ export function oracle(rows: readonly RequestRow[], lanes: import('./lane-log.js
   for (const r of perModel) delete (r as unknown as Record<string, unknown>).total;
   return { summary, perModel, ambiguousColdStarts };
 }
+
+/**
+ * timeseries.csv: fixed windows [k W, (k+1) W) over the whole run (warm-up and drain included),
+ * k = 0 .. the window of the last thing that happened; the last window ends at the run's end.
+ * Each quantity goes to the window of the instant it happened (README, "Outputs"):
+ * - offered_rps: requests SENT in the window / its length (offered_rps:<group> per group);
+ * - ok, late, timeout, rejected, failed: responses that REACHED THE CLIENT in the window;
+ *   goodput_rps = ok / length, throughput_rps = (ok + late) / length; answered:<group> = that
+ *   group's responses of any outcome, attainment:<group> = its ok / answered;
+ * - p50_ms, p99_ms, max_ms: latencies of the ok and late responses of the window (exact here);
+ * - gpu_util, pcie_util: busy time of the window (union of EXEC, LOAD phases per GPU) summed over
+ *   GPUs / (length x GPUs); gpu<i>_util per GPU;
+ * - loads, evictions: successful LOADs / EVICTs that ended in the window;
+ * - cold_starts: requests (measured or not) that ARRIVED at the controller in the window cold.
+ */
+export interface OracleWindow {
+  t_s: number;
+  window_s: number;
+  offered: number;
+  ok: number;
+  late: number;
+  timeout: number;
+  rejected: number;
+  failed: number;
+  goodput_rps: number;
+  throughput_rps: number;
+  offered_rps: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+  gpu_util: number;
+  pcie_util: number;
+  gpuN_util: number[];
+  loads: number;
+  evictions: number;
+  cold_starts: number;
+  groups: Record<string, { offered_rps: number; goodput_rps: number; answered: number; attainment: number | null }>;
+}
+
+export function oracleTimeseries(
+  rows: readonly RequestRow[],
+  lanes: import('./lane-log.js').LaneLog,
+  f: RunFacts & { window: number; end: number },
+): OracleWindow[] {
+  const W = f.window;
+  const modelId = new Map(f.modelNames.map((n, i) => [n, i]));
+  const loaded = residencyIndex(lanes.phases);
+  const last = Math.max(f.end - 1, ...rows.map((r) => r.response ?? 0));
+  const n = Math.floor(last / W) + 1;
+  const out: OracleWindow[] = [];
+  const phases = [...lanes.phases, ...lanes.open.map((p) => ({ ...p, end: f.end }))];
+  for (let k = 0; k < n; k++) {
+    const a = k * W;
+    const b = (k + 1) * W;
+    const len = f.end > a ? Math.min(W, f.end - a) : W;
+    const secs = len / 1e9;
+    const at = (t: number | null): boolean => t !== null && t >= a && t < b;
+    const answered = rows.filter((r) => at(r.response));
+    const count = (o: string): number => answered.filter((r) => r.outcome === o).length;
+    const lat = answered.filter((r) => r.outcome === 'ok' || r.outcome === 'late').map((r) => r.response! - r.arrival).sort((x, y) => x - y);
+    const busy = (phase: string, g: number): number => busyTime(phases.filter((p) => p.gpu === g && p.phase === phase), a, b);
+    const gpuN = Array.from({ length: f.gpus }, (_, g) => busy('EXEC', g));
+    const pcie = Array.from({ length: f.gpus }, (_, g) => busy('LOAD', g));
+    const okLanes = lanes.actions.filter((x) => x.error === null && x.at >= a && x.at < b);
+    const groups: OracleWindow['groups'] = {};
+    for (const g of f.groupNames) {
+      const ans = answered.filter((r) => r.group === g);
+      const ok = ans.filter((r) => r.outcome === 'ok').length;
+      groups[g] = { offered_rps: rows.filter((r) => r.group === g && at(r.sent)).length / secs, goodput_rps: ok / secs, answered: ans.length, attainment: ans.length ? ok / ans.length : null };
+    }
+    out.push({
+      t_s: a / 1e9,
+      window_s: secs,
+      offered: rows.filter((r) => at(r.sent)).length,
+      ok: count('ok'),
+      late: count('late'),
+      timeout: count('timeout'),
+      rejected: count('rejected'),
+      failed: count('failed'),
+      goodput_rps: count('ok') / secs,
+      throughput_rps: (count('ok') + count('late')) / secs,
+      offered_rps: rows.filter((r) => at(r.sent)).length / secs,
+      p50_ms: lat.length ? orderStatistic(lat, 0.5) / 1e6 : null,
+      p99_ms: lat.length ? orderStatistic(lat, 0.99) / 1e6 : null,
+      max_ms: lat.length ? lat[lat.length - 1] / 1e6 : null,
+      gpu_util: gpuN.reduce((s, x) => s + x, 0) / (len * f.gpus),
+      pcie_util: pcie.reduce((s, x) => s + x, 0) / (len * f.gpus),
+      gpuN_util: gpuN.map((x) => x / len),
+      loads: okLanes.filter((x) => x.type === 'LOAD').length,
+      evictions: okLanes.filter((x) => x.type === 'EVICT').length,
+      cold_starts: rows.filter((r) => at(r.arrival) && !loaded(modelId.get(r.model)!, r.arrival)).length,
+      groups,
+    });
+  }
+  return out;
+}
