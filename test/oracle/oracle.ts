@@ -370,16 +370,28 @@ export function oracleTimeseries(
   const n = Math.floor(last / W) + 1;
   const out: OracleWindow[] = [];
   const phases = [...lanes.phases, ...lanes.open.map((p) => ({ ...p, end: f.end }))];
+  // Rows by the window of their send, response and arrival (the same as filtering each window).
+  const bucket = (t: (r: RequestRow) => number | null): RequestRow[][] => {
+    const b: RequestRow[][] = Array.from({ length: n }, () => []);
+    for (const r of rows) {
+      const x = t(r);
+      if (x !== null) b[Math.floor(x / W)]?.push(r);
+    }
+    return b;
+  };
+  const bySent = bucket((r) => r.sent);
+  const byResponse = bucket((r) => r.response);
+  const byArrival = bucket((r) => r.arrival);
   for (let k = 0; k < n; k++) {
     const a = k * W;
     const b = (k + 1) * W;
     const len = f.end > a ? Math.min(W, f.end - a) : W;
     const secs = len / 1e9;
-    const at = (t: number | null): boolean => t !== null && t >= a && t < b;
-    const answered = rows.filter((r) => at(r.response));
+    const answered = byResponse[k];
+    const sent = bySent[k];
     const count = (o: string): number => answered.filter((r) => r.outcome === o).length;
     const lat = answered.filter((r) => r.outcome === 'ok' || r.outcome === 'late').map((r) => r.response! - r.arrival).sort((x, y) => x - y);
-    const busy = (phase: string, g: number): number => busyTime(phases.filter((p) => p.gpu === g && p.phase === phase), a, b);
+    const busy = (phase: string, g: number): number => busyTime(phases.filter((p) => p.gpu === g && p.phase === phase && p.end > a && p.start < b), a, b);
     const gpuN = Array.from({ length: f.gpus }, (_, g) => busy('EXEC', g));
     const pcie = Array.from({ length: f.gpus }, (_, g) => busy('LOAD', g));
     const okLanes = lanes.actions.filter((x) => x.error === null && x.at >= a && x.at < b);
@@ -387,12 +399,12 @@ export function oracleTimeseries(
     for (const g of f.groupNames) {
       const ans = answered.filter((r) => r.group === g);
       const ok = ans.filter((r) => r.outcome === 'ok').length;
-      groups[g] = { offered_rps: rows.filter((r) => r.group === g && at(r.sent)).length / secs, goodput_rps: ok / secs, answered: ans.length, attainment: ans.length ? ok / ans.length : null };
+      groups[g] = { offered_rps: sent.filter((r) => r.group === g).length / secs, goodput_rps: ok / secs, answered: ans.length, attainment: ans.length ? ok / ans.length : null };
     }
     out.push({
       t_s: a / 1e9,
       window_s: secs,
-      offered: rows.filter((r) => at(r.sent)).length,
+      offered: sent.length,
       ok: count('ok'),
       late: count('late'),
       timeout: count('timeout'),
@@ -400,7 +412,7 @@ export function oracleTimeseries(
       failed: count('failed'),
       goodput_rps: count('ok') / secs,
       throughput_rps: (count('ok') + count('late')) / secs,
-      offered_rps: rows.filter((r) => at(r.sent)).length / secs,
+      offered_rps: sent.length / secs,
       p50_ms: lat.length ? orderStatistic(lat, 0.5) / 1e6 : null,
       p99_ms: lat.length ? orderStatistic(lat, 0.99) / 1e6 : null,
       max_ms: lat.length ? lat[lat.length - 1] / 1e6 : null,
@@ -409,7 +421,7 @@ export function oracleTimeseries(
       gpuN_util: gpuN.map((x) => x / len),
       loads: okLanes.filter((x) => x.type === 'LOAD').length,
       evictions: okLanes.filter((x) => x.type === 'EVICT').length,
-      cold_starts: rows.filter((r) => at(r.arrival) && !loaded(modelId.get(r.model)!, r.arrival)).length,
+      cold_starts: byArrival[k].filter((r) => !loaded(modelId.get(r.model)!, r.arrival)).length,
       groups,
     });
   }
