@@ -82,4 +82,26 @@ describe('trace events', () => {
       expect.arrayContaining(['2/65 GPU 3 weights (LOAD/EVICT)', '2/66 GPU 3 input copy', '2/69 GPU 3 exec', '2/67 GPU 3 output copy', '2/68 GPU 3 failed actions', '1/5 GPU 0 exec']),
     );
   });
+
+  it('include what touches the window\'s ends, and put overlapping executions on separate slot threads', () => {
+    const gpus = [{ id: 0, worker: 0, local: 0, maxConcurrentExec: 2 }];
+    const rec = new TraceEventRecorder(1000, 2000, gpus, ['m'], ['g']);
+    const a = { type: 'LOAD', gpu: 0, model: 0, earliest: 0, latest: Infinity } as Action;
+    const x = { type: 'INFER', gpu: 0, model: 0, earliest: 0, latest: Infinity, requests: [] } as unknown as Action;
+    rec.onPhase(0, a, 'LOAD', 500, 1000); // ends at the window's start: in
+    rec.onPhase(0, a, 'LOAD', 2000, 2500); // starts at its end: in
+    rec.onPhase(0, a, 'LOAD', 400, 999); // before: out
+    rec.onPhase(0, a, 'LOAD', 2001, 2600); // after: out
+    rec.onPhase(0, x, 'EXEC', 1100, 1500); // slot 0
+    rec.onPhase(0, x, 'EXEC', 1200, 1300); // overlaps the first: slot 1
+    rec.onPhase(0, x, 'EXEC', 1500, 1700); // slot 0 is free again at 1500
+    rec.onActionSent(a, 999);
+    rec.onActionSent(a, 1000);
+    rec.onActionSent(a, 2000);
+    rec.onActionSent(a, 2001);
+    const ev = (JSON.parse(rec.toJson()).traceEvents as any[]).filter((e) => e.ph !== 'M');
+    expect(ev.map((e) => `${e.ph} ${e.tid} ${e.ts}`)).toEqual(['X 1 0.5', 'X 1 2', 'X 5 1.1', 'X 6 1.2', 'X 5 1.5', 'i 2 1', 'i 2 2']);
+    const threads = (JSON.parse(rec.toJson()).traceEvents as any[]).filter((e) => e.name === 'thread_name').map((e) => e.args.name);
+    expect(threads).toEqual(expect.arrayContaining(['GPU 0 exec slot 0', 'GPU 0 exec slot 1']));
+  });
 });
