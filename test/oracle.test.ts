@@ -113,6 +113,22 @@ function compare(run: RunResult): void {
   });
   close(s.batches.meanSize, o.batches.meanSize, 'batches.meanSize');
   expect(s.actionErrors).toEqual(o.actionErrors);
+  if (o.predictionError.INFER || o.predictionError.LOAD) {
+    for (const k of ['INFER', 'LOAD'] as const) {
+      const e = o.predictionError[k];
+      const a = s.predictionError[k];
+      if (!e) {
+        expect(a, `predictionError.${k}`).toBeNull();
+        continue;
+      }
+      expect(a.count, `predictionError.${k}.count`).toBe(e.count);
+      for (const p of Object.keys(PERCENTILES) as Array<keyof typeof PERCENTILES>) withinBucket(a.absErrorMs[p], e.absErrorMs[p], 1 / 256, `predictionError.${k} ${p}`);
+      close(a.absErrorMs.max, e.absErrorMs.max, `predictionError.${k} max`);
+      close(a.absErrorMs.mean, e.absErrorMs.mean, `predictionError.${k} mean`);
+      close(a.meanSignedErrorMs, e.meanSignedErrorMs, `predictionError.${k} meanSigned`);
+      close(a.earlyFraction, e.earlyFraction, `predictionError.${k} earlyFraction`);
+    }
+  } else expect(s.predictionError).toBeUndefined();
   const groups = Object.keys(o.groups);
   if (groups.length > 1) {
     expect(Object.keys(s.groups)).toEqual(groups);
@@ -246,6 +262,9 @@ describe('summary and per-model figures against an independent calculation', () 
     expect(Math.min(...o.pcieUtilization)).toBeGreaterThan(0.05);
     expect(o.batches.meanSize).toBeGreaterThan(1);
     expect(Object.keys(o.groups)).toEqual(['hot', 'cold']);
+    expect(o.predictionError.INFER!.count).toBeGreaterThan(100);
+    expect(o.predictionError.LOAD!.count).toBeGreaterThan(20);
+    expect(o.predictionError.INFER!.earlyFraction).toBeLessThan(1);
   });
 
   it('a LOAD-INFER-EVICT scheduler without drain: unfinished requests, GPUs busy when the run stops', async () => {

@@ -35,11 +35,13 @@ export interface LaneLog {
   open: PhaseRecord[];
   /** Simulated time when the run stopped. */
   end: number;
+  /** Completion-time predictions the scheduler recorded: [kind, predicted end, actual end]. */
+  predictions: Array<{ kind: 'INFER' | 'LOAD'; predicted: number; actual: number }>;
 }
 
 /** Attach to `sim` before it runs; call `finish()` after. */
 export class LaneLogRecorder {
-  private readonly log: LaneLog = { phases: [], actions: [], open: [], end: 0 };
+  private readonly log: LaneLog = { phases: [], actions: [], open: [], end: 0, predictions: [] };
   /** Busy transitions, only to find phases that had not ended when the run stopped. */
   private readonly busySince = new Map<string, number>();
 
@@ -48,6 +50,7 @@ export class LaneLogRecorder {
       onPhase: (gpu, a, phase, start, end) => this.log.phases.push({ gpu, phase, model: a.model, start, end }),
       onActionDone: (gpu, a, error) =>
         this.log.actions.push({ gpu, type: a.type, model: a.model, error, at: sim.now(), requests: a.type === 'INFER' ? a.requests.length : 0 }),
+      onPrediction: (kind, predicted, actual) => this.log.predictions.push({ kind, predicted, actual }),
       onLaneBusy: (gpu, kind, busy, at) => {
         const k = `${gpu}/${kind}`;
         if (busy) this.busySince.set(k, at);

@@ -30,6 +30,10 @@
  *   their model's weights (loaded: its LOAD had ended, and no EVICT since).
  * - Per model: the same figures restricted to the model (per-model percentiles p50, p99, p999).
  * - Per workload group ("groups", when there are several): the request figures of its requests.
+ * - predictionError (when the scheduler recorded predictions), per INFER and LOAD, over the WHOLE
+ *   run: error = predicted - actual completion time; count, percentiles of |error| (ms),
+ *   meanSignedErrorMs = mean error, earlyFraction = share of errors >= 0 (finished no later than
+ *   predicted).
  */
 
 export interface RequestRow {
@@ -139,6 +143,28 @@ export interface OracleSummary extends OracleRequestFigures {
   batches: { count: number; meanSize: number | null };
   actionErrors: Record<string, number>;
   groups: Record<string, OracleRequestFigures>;
+  predictionError: Record<'INFER' | 'LOAD', OraclePrediction | null>;
+}
+
+export interface OraclePrediction {
+  count: number;
+  absErrorMs: Record<keyof typeof PERCENTILES | 'max' | 'mean', number>;
+  meanSignedErrorMs: number;
+  earlyFraction: number;
+}
+
+function predictionFigures(errs: number[]): OraclePrediction | null {
+  if (errs.length === 0) return null;
+  const abs = errs.map(Math.abs).sort((a, b) => a - b);
+  const absErrorMs = Object.fromEntries(Object.entries(PERCENTILES).map(([k, q]) => [k, orderStatistic(abs, q) / 1e6])) as OraclePrediction['absErrorMs'];
+  absErrorMs.max = abs[abs.length - 1] / 1e6;
+  absErrorMs.mean = abs.reduce((a, b) => a + b, 0) / abs.length / 1e6;
+  return {
+    count: errs.length,
+    absErrorMs,
+    meanSignedErrorMs: errs.reduce((a, b) => a + b, 0) / errs.length / 1e6,
+    earlyFraction: errs.filter((e) => e >= 0).length / errs.length,
+  };
 }
 
 export interface OracleModelRow {
@@ -291,6 +317,10 @@ export function oracle(rows: readonly RequestRow[], lanes: import('./lane-log.js
     batches: { count: infers.length, meanSize: infers.length ? infers.reduce((s, a) => s + a.requests, 0) / infers.length : null },
     actionErrors,
     groups,
+    predictionError: {
+      INFER: predictionFigures(lanes.predictions.filter((p) => p.kind === 'INFER').map((p) => p.predicted - p.actual)),
+      LOAD: predictionFigures(lanes.predictions.filter((p) => p.kind === 'LOAD').map((p) => p.predicted - p.actual)),
+    },
   };
 
   const perModel = f.modelNames.map((name, id): OracleModelRow => {
