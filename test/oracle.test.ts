@@ -34,6 +34,8 @@ interface RunResult {
   expected: OracleResult;
   timeseries: Array<Record<string, string>>;
   expectedTimeseries: OracleWindow[];
+  histograms: Record<string, any>;
+  slos: Record<string, number>;
 }
 
 async function runWithOracle(cfg: Record<string, unknown>): Promise<RunResult> {
@@ -63,7 +65,9 @@ async function runWithOracle(cfg: Record<string, unknown>): Promise<RunResult> {
   const end = Math.round((Number(lastRow.t_s) + Number(lastRow.window_s)) * 1e9);
   const facts = { warmup: r.config.warmup, duration: r.config.duration, gpus: sim.gpus.length, modelNames, groupNames };
   const expectedTimeseries = oracleTimeseries(rows, laneLog, { ...facts, window: r.config.metrics.window, end });
-  return { summary, perModel, rows, lanes: laneLog, expected, timeseries, expectedTimeseries };
+  const histograms = sim.metrics.histogramsJson(groupNames, r.workloads.map((w) => w.slo));
+  const slos = Object.fromEntries(r.workloads.map((w) => [w.name, w.slo]));
+  return { summary, perModel, rows, lanes: laneLog, expected, timeseries, expectedTimeseries, histograms, slos };
 }
 
 /** Rates, fractions and utilizations are written rounded to 6 decimals (8 for fractions). */
@@ -134,6 +138,29 @@ function compare(run: RunResult): void {
     expect(Object.keys(s.groups)).toEqual(groups);
     for (const g of groups) compareRequestFigures(s.groups[g], o.groups[g], `group ${g}`);
   } else expect(s.groups).toBeUndefined();
+
+  // latency-histogram.json: per group its completed requests' latencies and SLO; prediction errors
+  // split into early (>= 0) and late magnitudes.
+  const h = run.histograms;
+  expect(h.overall.count).toBe(o.requests.ok + o.requests.late);
+  close(h.overall.max === null ? null : h.overall.max / 1e6, o.latencyMs.max, 'histogram max');
+  for (const g of groups) {
+    expect(h.groups[g].sloNs, `histogram ${g} slo`).toBe(run.slos[g]);
+    const f = groups.length > 1 ? o.groups[g] : o;
+    expect(h.groups[g].latency.count, `histogram ${g} count`).toBe(f.requests.ok + f.requests.late);
+  }
+  for (const k of ['INFER', 'LOAD'] as const) {
+    const errs = run.lanes.predictions.filter((p) => p.kind === k).map((p) => p.predicted - p.actual);
+    if (errs.length === 0) {
+      expect(h.predictionError[k], `histogram predictionError ${k}`).toBeNull();
+      continue;
+    }
+    const early = errs.filter((e) => e >= 0);
+    const late = errs.filter((e) => e < 0).map((e) => -e);
+    expect([h.predictionError[k].early.count, h.predictionError[k].late.count], `histogram predictionError ${k}`).toEqual([early.length, late.length]);
+    if (late.length) expect(h.predictionError[k].late.max).toBe(Math.floor(Math.max(...late)));
+    if (early.length) expect(h.predictionError[k].early.max).toBe(Math.floor(Math.max(...early)));
+  }
 
   expect(run.perModel.map((r) => r.model)).toEqual(expected.perModel.map((r) => r.model));
   expected.perModel.forEach((e, i) => {
@@ -327,7 +354,8 @@ describe('summary and per-model figures against an independent calculation', () 
         duration: '2s',
         warmup: '400ms',
         drain: '1s',
-        models: [{ profile: 'resnet50_v2', copies: 2 }, { profile: 'densenet121', copies: 1 }],
+        // Instance names with a comma and a quote: quoted in requests.csv and per-model.csv.
+        models: [{ profile: 'resnet50_v2', copies: 2, name: 'res"net,50' }, { profile: 'densenet121', copies: 1 }],
         workload: { type: 'poisson', rate: 500, slo: '30ms' },
         scheduler: { type },
       };
@@ -336,6 +364,7 @@ describe('summary and per-model figures against an independent calculation', () 
       compare(run);
       compareTimeseries(run);
       expect(run.expected.summary.requests.ok + run.expected.summary.requests.late).toBeGreaterThan(300);
+      expect(run.perModel.map((m) => m.model)).toEqual(['res"net,50#0', 'res"net,50#1', 'densenet121']);
     }
   });
 });
