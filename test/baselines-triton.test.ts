@@ -71,6 +71,26 @@ describe('triton: dynamic batcher', () => {
     ]);
   });
 
+  it('sends a batch to the free instance on the GPU with the fewest batches running', () => {
+    // Two models, each on both GPUs (replicas 0), loaded by 10 ms. m0's request at 30 goes to GPU 0
+    // (a tie: the first instance); m1's at 31 finds GPU 0 running one batch and GPU 1 none.
+    const r = run({
+      scheduler: 'triton',
+      exec: { 1: 10, 2: 12 },
+      models: 2,
+      gpus: 2,
+      arrivals: [
+        [30, 0, 1000],
+        [31, 1, 1000],
+      ],
+      duration: 50,
+    });
+    expect(r.done.filter((d) => d.type === 'INFER').map((d) => [d.model, d.gpu, d.start, d.end])).toEqual([
+      [0, 0, 30, 40],
+      [1, 1, 31, 41],
+    ]);
+  });
+
   it('rejects a request that waited defaultTimeout in the queue', () => {
     const r = run({ scheduler: 'triton', options: { defaultTimeout: '5ms' }, exec: { 1: 10, 2: 10 }, arrivals: at(10, 11, 17), duration: 50 });
     const byId = Object.fromEntries(r.responses.map((x) => [x.id, [x.outcome, x.at]]));

@@ -4,9 +4,9 @@ import { ClockworkScheduler, clockworkOptions, type ClockworkOptions } from '../
 import type { Action, ActionResult, GpuInfo, InferAction, ModelInstance, Request, SchedulerContext, TimerHandle } from '../src/sim/types.js';
 
 export const MS = 1_000_000;
-import { constant, testProfileJson } from './helpers.js';
+import { constant, instances, testProfileJson } from './helpers.js';
 
-export { constant };
+export { constant, instances };
 
 /**
  * Pages of 1 MB. Models (batch sizes 1, 2, 4, 8; exec b1 2 ms, b2 3 ms, b4 4 ms, b8 6 ms; no input
@@ -24,13 +24,6 @@ export function profileJson(pages = 64): ProfileJson {
 
 export function profile(pages = 64): HardwareProfile {
   return resolveProfile(profileJson(pages), 'clockwork-test.json');
-}
-
-export function instances(p: HardwareProfile, names: string[]): ModelInstance[] {
-  return names.map((n, id) => {
-    const mp = p.models.get(n)!;
-    return { id, name: n, profile: mp, pages: Math.ceil(mp.weightsBytes / p.device.pageSizeBytes) };
-  });
 }
 
 interface Timer {

@@ -5,15 +5,13 @@
  * (buffer 5 ms, startDelay 1 ms, networkSlack 5 ms, lag 10 ms).
  */
 import { describe, expect, it } from 'vitest';
-import { loadExperiment, resolveExperiment } from '../src/experiment/config.js';
-import { runExperiment } from '../src/experiment/runner.js';
-import { MetricsCollector } from '../src/metrics/collector.js';
+import { resolveExperiment } from '../src/experiment/config.js';
 import { interpolatedPercentile, WindowEstimator } from '../src/schedulers/clockwork/estimator.js';
 import { ClockworkScheduler, clockworkOptions } from '../src/schedulers/clockwork/index.js';
 import { Timeline } from '../src/schedulers/clockwork/timeline.js';
-import { Simulation } from '../src/sim/simulation.js';
-import type { Action, InferAction, Outcome } from '../src/sim/types.js';
+import type { Action, InferAction } from '../src/sim/types.js';
 import { FakeContext, instances, MS, profile } from './clockwork-helpers.js';
+import { makeSim, ScriptedWorkload } from './helpers.js';
 
 const OPTS = { scheduleAhead: '5ms', maxBatch: 8 };
 const NS = 1;
@@ -361,42 +359,24 @@ describe('clockwork options', () => {
 
 describe('clockwork in the simulation', () => {
   function simulate(slo: number, models: string[], pages: number, script: Array<[number, number]>) {
-    const p = profile(pages);
-    const inst = instances(p, models);
-    const metrics = new MetricsCollector(0, 10 * 1000 * MS, 1, 1);
-    const outcomes: Array<{ id: number; outcome: Outcome; at: number }> = [];
     const sent: Action[] = [];
-    const sim = new Simulation(
-      {
-        seed: 1,
+    const workload = new ScriptedWorkload(script);
+    const sim = makeSim(new ClockworkScheduler(clockworkOptions.parse(OPTS)), {
+      profile: profile(pages),
+      models,
+      slo,
+      workload,
+      setup: {
         duration: 10 * 1000 * MS,
-        warmup: 0,
         drain: 1000 * MS,
-        profile: p,
-        models: inst,
-        workers: 1,
-        gpusPerWorker: 1,
         pagesPerGpu: pages,
         network: { clientLatency: 0, clientBandwidth: 1e12, workerLatency: 0, workerBandwidth: 1e12 },
-        inputLead: 5 * MS,
-        execConcurrency: 1,
         sendConcurrency: 2,
       },
-      new ClockworkScheduler(clockworkOptions.parse(OPTS)),
-      [
-        {
-          name: 'script',
-          group: 0,
-          targets: inst.map((m) => m.id),
-          slo,
-          workload: { start: (ctx) => script.forEach(([at, m]) => ctx.at(at, () => ctx.submit(m))) },
-        },
-      ],
-      metrics,
-    );
-    sim.addObserver({ onResponse: (r, outcome, at) => outcomes.push({ id: r.id, outcome, at }), onActionSent: (a) => sent.push(a) });
+    });
+    sim.addObserver({ onActionSent: (a) => sent.push(a) });
     sim.run();
-    return { outcomes, sent, summary: metrics.summary(['script']) as any };
+    return { outcomes: workload.responses, sent, summary: sim.metrics.summary(['script']) as any };
   }
 
   it('times out a request whose model cannot be loaded in time, and serves the rest', () => {
@@ -424,34 +404,5 @@ describe('clockwork in the simulation', () => {
     // Every EVICT precedes the LOAD it makes room for, and the evicted model is the LRU one.
     const ev = sent.filter((a) => a.type === 'EVICT').slice(0, 3).map((a) => a.model);
     expect(ev).toEqual([0, 1, 2]);
-  });
-});
-
-describe('clockwork paper configs (short runs)', () => {
-  async function run(file: string, sets: Array<[string, unknown]>) {
-    const { points } = loadExperiment(file, { sets });
-    return (await runExperiment(points[0].resolved)).summary as any;
-  }
-
-  it('closed loop, 240 outstanding: goodput >= 90% of batch-8 capacity and (almost) nothing late', async () => {
-    const s = await run('experiments/clockwork-1gpu.json', [
-      ['duration', '5s'],
-      ['warmup', '1s'],
-    ]);
-    expect(s.goodput).toBeGreaterThanOrEqual(0.9 * 806);
-    expect(s.lateFraction).toBeLessThan(1e-4);
-    expect(s.predictionError.INFER.absErrorMs.p99).toBeLessThan(1);
-  });
-
-  it('open loop at 200 r/s, 25 ms SLO: >= 99.9% ok; same seed gives an identical summary', async () => {
-    const sets: Array<[string, unknown]> = [
-      ['duration', '12s'],
-      ['warmup', '2s'],
-      ['workload.slo', '25ms'],
-    ];
-    const a = await run('experiments/clockwork-1gpu-poisson.json', sets);
-    expect(a.sloAttainment).toBeGreaterThanOrEqual(0.999);
-    const b = await run('experiments/clockwork-1gpu-poisson.json', sets);
-    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 });

@@ -208,6 +208,32 @@ describe('GPU worker timelines', () => {
     ]);
   });
 
+  it('controller send slots: with 2 slots each send takes the slot that is free first', () => {
+    // Six requests of A reach the controller at 60 us; it sends INFERs of 4, 1 and 1 requests at once.
+    // Wire times at 1e9 B/s: 40 us, 10 us, 10 us. Slot 0 takes the first [60, 100] us, slot 1 the
+    // second [60, 70] us; the third waits for the slot free first: slot 1 at 70 us (not slot 0 at 100).
+    const sent: Array<[number, number]> = [];
+    const held: Request[] = [];
+    const s = new ScriptedScheduler({
+      start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
+      request: (r, ctx) => {
+        held.push(r);
+        if (held.length < 6) return;
+        const now = ctx.now();
+        for (const n of [4, 1, 1]) ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: now, latest: MAX, requests: held.splice(0, n) });
+      },
+    });
+    const w = new ScriptedWorkload(Array.from({ length: 6 }, (): [number, number] => [0, A]));
+    const sim = makeSim(s, { workload: w, setup: { sendConcurrency: 2, duration: 100e6 } });
+    sim.addObserver({ onActionSent: (a, at) => a.type === 'INFER' && sent.push([a.requests.length, at]) });
+    sim.run();
+    expect(sent).toEqual([
+      [4, 60_000],
+      [1, 60_000],
+      [1, 70_000],
+    ]);
+  });
+
   it('controller decision cost (spend) delays sends and later events', () => {
     const s = new ScriptedScheduler({
       start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),

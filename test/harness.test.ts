@@ -88,9 +88,11 @@ describe('profiling tiny generated models', async () => {
     expect(r.provenance).toMatchObject({ source: 'test', batch: 'symbolic in the model' });
   });
 
-  it('larger batches take longer', () => {
+  it('larger batches take longer (fastest runs compared: sharing the CPU only ever adds time)', () => {
+    // Medians of a few runs on a shared machine can swap; each batch size's fastest run is the one
+    // least disturbed, and batch 4 does 4 x the arithmetic of batch 1.
     const e = resolveProfile(profile, 'p').models.get('tiny-resnet')!.exec;
-    expect(e.get(4)!.median()).toBeGreaterThan(e.get(1)!.median());
+    expect(e.get(4)!.quantile(0)).toBeGreaterThan(e.get(1)!.quantile(0));
   });
 });
 
@@ -167,5 +169,5 @@ describe('CLI', () => {
     const p = loadProfile(out);
     expect([...p.models.keys()]).toEqual(['bert']);
     expect(p.models.get('bert')!.batchSizes).toEqual([1, 2]);
-  }, 30_000);
+  }, 60_000); // real onnxruntime sessions: about 2 s alone, several times that on a busy shared machine
 });

@@ -131,10 +131,10 @@ export class ScriptedWorkload implements Workload {
 
 export function makeSim(
   scheduler: Scheduler,
-  opts: { workload?: Workload; slo?: number; setup?: Partial<SimulationSetup>; profile?: HardwareProfile } = {},
+  opts: { workload?: Workload; slo?: number; setup?: Partial<SimulationSetup>; profile?: HardwareProfile; models?: string[] } = {},
 ): Simulation {
   const profile = opts.profile ?? tinyProfile();
-  const models = instances(profile);
+  const models = instances(profile, opts.models);
   const setup: SimulationSetup = {
     seed: 1,
     duration: 1e9,

@@ -69,7 +69,7 @@ describe('Histogram', () => {
     let sum = 0;
     for (const v of xs) sum += v;
     expect(h.mean()).toBeCloseTo(sum / n, 0);
-  });
+  }, 60_000); // millions of values: seconds alone, far more instrumented for mutation testing
 
   it('resolves p99.9999 among 3 x 10^6 values with a few planted outliers', () => {
     const h = new Histogram();
@@ -89,7 +89,7 @@ describe('Histogram', () => {
     // p99.999 (rank 2,999,970) is in the bulk (<= 10 ms).
     expect(h.quantile(0.99999)).toBeLessThan(10.1e6);
     expect(h.quantile(1)).toBe(240e6);
-  });
+  }, 60_000); // millions of values: seconds alone, far more instrumented for mutation testing
 
   it('coarse histograms stay within 2^-(s+1) and allocate only the octaves they use', () => {
     const rng = new Rng('coarse');

@@ -5,6 +5,7 @@ import { loadExperiment } from '../src/experiment/config.js';
 import { runToDirectory } from '../src/experiment/runner.js';
 import { parseTraceWindow } from '../src/metrics/trace-events.js';
 import { readCsvColumns } from '../src/charts/results.js';
+import { Histogram } from '../src/metrics/histogram.js';
 import { registerCycleScheduler } from './helpers/cycle-scheduler.js';
 import { snapshot, tinyConfig, tmp, writeConfig } from './helpers/results.js';
 
@@ -58,10 +59,15 @@ describe('result files', () => {
     expect(sum(pm.ok)).toBe(s.requests.ok);
     expect(sum(pm.late)).toBe(s.requests.late);
     expect(sum(pm.loads)).toBe(s.loads);
-    // The stored histogram reproduces the summary's percentiles.
+    // The stored histogram reproduces the summary's percentiles (what `servesim plot` draws later).
     const h = JSON.parse(readFileSync(join(a, 'latency-histogram.json'), 'utf8'));
     expect(h.overall.count).toBe(s.requests.ok + s.requests.late);
+    const stored = Histogram.fromJSON(h.overall);
+    const q = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999, p9999: 0.9999, p99999: 0.99999, p999999: 0.999999 };
+    for (const [k, p] of Object.entries(q)) expect(Number((stored.quantile(p) / 1e6).toFixed(6)), k).toBe(s.latencyMs[k]);
+    expect(Number((stored.mean() / 1e6).toFixed(6))).toBe(s.latencyMs.mean);
     expect(h.overall.max / 1e6).toBeCloseTo(s.latencyMs.max, 5);
+    expect(new Set(Object.keys(q).map((k) => s.latencyMs[k])).size).toBeGreaterThan(3);
     expect(h.groups.poisson.sloNs).toBe(25e6);
     expect(s.latencyMs).toHaveProperty('p999999');
   });

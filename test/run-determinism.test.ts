@@ -34,13 +34,27 @@ describe('runs', () => {
     for (const f of DETERMINISTIC) {
       expect(readFileSync(join(dir, 'b', f), 'utf8'), f).toBe(readFileSync(join(dir, 'a', f), 'utf8'));
     }
-    expect(readFileSync(join(dir, 'c', 'summary.json'), 'utf8')).not.toBe(readFileSync(join(dir, 'a', 'summary.json'), 'utf8'));
+    // Another seed, other arrivals and service times: compare what does not record the seed itself.
+    for (const f of ['timeseries.csv', 'per-model.csv', 'latency-histogram.json']) {
+      expect(readFileSync(join(dir, 'c', f), 'utf8'), f).not.toBe(readFileSync(join(dir, 'a', f), 'utf8'));
+    }
+    const bare = (d: string) => {
+      const { seed, ...rest } = JSON.parse(readFileSync(join(dir, d, 'summary.json'), 'utf8'));
+      return { seed, rest };
+    };
+    expect(bare('c').seed).toBe(4);
+    expect(bare('c').rest.requests.total).not.toBe(bare('a').rest.requests.total);
     const s = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8'));
     // Poisson 300 r/s over the 2.5 s window: about 750 requests, every one answered.
     expect(s.requests.total).toBeGreaterThan(650);
     expect(s.requests.total).toBeLessThan(850);
     expect(s.requests.ok + s.requests.late).toBe(s.requests.total);
+    // Both workers' GPUs served (fifo spreads over every GPU), neither saturated at 300 r/s.
     expect(s.gpuUtilization).toHaveLength(2);
+    for (const u of s.gpuUtilization) {
+      expect(u).toBeGreaterThan(0.05);
+      expect(u).toBeLessThan(0.95);
+    }
     const run = JSON.parse(readFileSync(join(dir, 'a', 'run.json'), 'utf8'));
     expect(run.events).toBeGreaterThan(0);
     expect(run.simulatedRequestsPerWallSecond).toBeGreaterThan(0);
@@ -90,7 +104,7 @@ describe('CLI', () => {
     const sweepCfg = join(dir, 'sweep.json');
     writeFileSync(sweepCfg, JSON.stringify({ ...config, duration: '1s', warmup: 0, sweep: { 'workload.slo': ['10ms', '100ms'] } }));
     const out = join(dir, 'sweep-out');
-    await main(['node', 'servesim', 'run', sweepCfg, '--out', out, '--quiet']);
+    await main(['node', 'servesim', 'run', sweepCfg, '--out', out, '--quiet', '--jobs', '1']);
     expect(process.exitCode).toBeUndefined();
     expect(readdirSync(out).sort()).toEqual(['.servesim.json', 'index.csv', 'index.json', 'sweep.json', 'workload.slo=100ms', 'workload.slo=10ms']);
     const csv = readFileSync(join(out, 'index.csv'), 'utf8').split('\n');

@@ -32,6 +32,12 @@ export interface Scenario {
   /** ms */
   duration: number;
   drain?: number;
+  /**
+   * Fault injection: actions for which this returns true reach their worker already past their
+   * `latest`, so the worker fails them ('too-late') and the scheduler gets a real failed result.
+   * `i` counts the actions of the same type sent before this one.
+   */
+  fail?: (a: Action, i: number) => boolean;
 }
 
 export interface Sent {
@@ -88,7 +94,7 @@ export function run(s: Scenario) {
     start(c) {
       ctx = c;
       if (s.closedLoop) for (const m of c.targets) for (let i = 0; i < s.closedLoop.clients; i++) c.submit(m, { slo: s.closedLoop.slo * MS });
-      for (const [t, m, slo] of s.arrivals ?? []) c.at(t * MS, () => c.submit(m, { slo: slo * MS }));
+      for (const [t, m, slo] of s.arrivals ?? []) c.at(Math.round(t * MS), () => c.submit(m, { slo: Math.round(slo * MS) }));
     },
     onResponse(r: Request) {
       if (s.closedLoop && ctx.now() < ctx.end) ctx.submit(r.model, { slo: s.closedLoop.slo * MS });
@@ -125,6 +131,15 @@ export function run(s: Scenario) {
       done.push({ type: a.type, model: a.model, gpu, error, start: start / MS, end: end / MS, padded, n: a.type === 'INFER' ? a.requests.length : 0 }),
     onResponse: (r, outcome, at) => responses.push({ id: r.id, model: r.model, outcome, at: at / MS, sentAt: r.sentAt / MS }),
   });
+  if (s.fail) {
+    const ctx = sim.schedulerContext;
+    const send = ctx.send;
+    const count: Record<string, number> = {};
+    ctx.send = (a) => {
+      const i = (count[a.type] = (count[a.type] ?? 0) + 1) - 1;
+      return send(s.fail!(a, i) ? { ...a, latest: -1 } : a);
+    };
+  }
   sim.run();
   const infers = sent.filter((x) => x.type === 'INFER');
   return { sim, sent, done, responses, infers, summary: metrics.summary(['test']), stats: scheduler.summary?.() ?? {} };

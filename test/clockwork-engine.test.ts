@@ -1,0 +1,138 @@
+/**
+ * Clockwork through the real engine (test/helpers/baseline-sim.ts: constant durations, zero network
+ * and copy times), so every time below follows from clockwork.md's rules and can be checked by hand.
+ * Options: scheduleAhead 5 ms, maxBatch 8, defaults otherwise (buffer 5 ms, startDelay 1 ms,
+ * lag 10 ms, defaultSlo 100 ms, the engine's 2 send slots). A GPU timeline predicts
+ * free_at = max(work_begin + outstanding estimates, now + startDelay); a request's internal
+ * deadline is arrival + exec_slo, exec_slo = max(slo - buffer, scheduleAhead + buffer).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ClockworkScheduler } from '../src/schedulers/clockwork/index.js';
+import { MS } from '../src/sim/time.js';
+import { run, weightActions, type Scenario } from './helpers/baseline-sim.js';
+
+const OPTS = { scheduleAhead: '5ms', maxBatch: 8 };
+const EXEC = { 1: 2, 2: 3, 4: 4, 8: 6 };
+
+const cw = (s: Omit<Scenario, 'scheduler'>) => run({ scheduler: 'clockwork', options: OPTS, load: 8, ...s });
+const outcomes = (r: ReturnType<typeof run>) => r.responses.map((x) => `${x.id} ${x.outcome} ${x.at}`);
+
+describe('clockwork on several GPUs: load demand and coverage', () => {
+  // A request's demand is est_b1 x defaultSlo / exec_slo = 2 x 100 / 95 ms = 2,105,263 ns. A model
+  // is loaded on another GPU only when its queued demand exceeds what the GPUs holding it can
+  // absorb (their spare capacity, defaultSlo = 100 ms each): 47 requests (98.9 ms) do not, 48
+  // (101.05 ms) do.
+  const burst = (n: number): Array<[number, number, number]> => Array.from({ length: n }, () => [0, 0, 100]);
+
+  it('a model whose demand one GPU covers is loaded on one GPU only', () => {
+    const r = cw({ exec: EXEC, gpus: 2, arrivals: burst(47), duration: 50 });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0']);
+    expect(r.infers.every((x) => x.gpu === 0)).toBe(true);
+    expect(r.summary.requests).toMatchObject({ total: 47, ok: 47 });
+  });
+
+  it('demand beyond one GPU\'s spare capacity loads the model on the second GPU as well, and both serve', () => {
+    const r = cw({ exec: EXEC, gpus: 2, arrivals: burst(48), duration: 50 });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g1 t=0']);
+    expect(new Set(r.infers.map((x) => x.gpu))).toEqual(new Set([0, 1]));
+    expect(r.summary.requests).toMatchObject({ total: 48, ok: 48 });
+  });
+});
+
+describe('clockwork: failed actions through the engine', () => {
+  it('a failed LOAD gives its pages back: the model is loaded again and its request served', () => {
+    // One page per GPU, one page per model. The first LOAD fails at the worker at 0 (too late); the
+    // demand is still there, so a second LOAD goes at once: [0, 8] ms, INFER [8, 10] ms.
+    const r = cw({ exec: EXEC, modelPages: 1, pagesPerGpu: 1, arrivals: [[0, 0, 100]], duration: 50, fail: (a, i) => a.type === 'LOAD' && i === 0 });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g0 t=0']);
+    expect(r.done.filter((d) => d.type === 'LOAD').map((d) => [d.error, d.start, d.end])).toEqual([
+      ['too-late', 0, 0],
+      [null, 0, 8],
+    ]);
+    expect(outcomes(r)).toEqual(['0 ok 10']);
+    expect(r.stats).toMatchObject({ loadsIssued: 2, loadFailures: { 'too-late': 1 } });
+  });
+
+  it('a failed INFER answers its requests "failed" when its result arrives; the model serves on', () => {
+    // LOAD [0, 8]; the INFER sent at 8 fails at once; the next request (20 ms) runs [20, 22].
+    const r = cw({ exec: EXEC, arrivals: [[0, 0, 100], [20, 0, 100]], duration: 50, fail: (a, i) => a.type === 'INFER' && i === 0 });
+    expect(outcomes(r)).toEqual(['0 failed 8', '1 ok 22']);
+    expect(r.summary.requests).toMatchObject({ failed: 1, ok: 1, unfinished: 0 });
+    expect(r.stats).toMatchObject({ failedRequests: 1, inferFailures: { 'too-late': 1 } });
+  });
+});
+
+describe('clockwork: estimates per (model, batch size)', () => {
+  it('a batch-8 result updates the batch-8 estimate only', () => {
+    // 8 requests wait for the LOAD [0, 8]; at 8 the queue holds 8: one batch of 8, exec 6 ms.
+    const profileExec = { 1: 2, 2: 3, 4: 4, 8: 6 };
+    const r = cw({ exec: profileExec, arrivals: Array.from({ length: 8 }, () => [0, 0, 100] as [number, number, number]), duration: 50 });
+    expect(r.infers.map((x) => [x.t, x.n])).toEqual([[8, 8]]);
+    expect(outcomes(r)).toEqual(Array.from({ length: 8 }, (_, i) => `${i} ok 14`));
+    const s = r.sim.scheduler as ClockworkScheduler;
+    expect([1, 2, 4, 8].map((b) => s.estimate(0, b))).toEqual([2, 3, 4, 6].map((x) => x * MS));
+  });
+});
+
+describe('clockwork deadlines through the engine', () => {
+  // exec b1 10 ms. Warm-up: request 0 at 0 loads [0, 8] and runs [8, 18]. At 20 request 1 is sent
+  // at once (free_at = 21 ms, predicted busy until 31 ms; it runs [20, 30]). Request 2 (also at 20)
+  // waits: free_at 31 >= now + scheduleAhead, so its strategy is tried when the timer fires at
+  // 31 - 5 ms + 1 ns. Started at t = 31 ms it would end at 41 ms: it is kept if its internal
+  // deadline is >= 41 ms (slo 26 ms: 20 + 26 - 5) and dropped if it is 1 ns earlier.
+  const scenario = (slo: number) => cw({ exec: { 1: 10 }, arrivals: [[0, 0, 100], [20, 0, 100], [20, 0, slo]], duration: 60 });
+
+  it('keeps a request that would finish exactly at its internal deadline (it runs [30, 40])', () => {
+    const r = scenario(26);
+    expect(outcomes(r)).toEqual(['0 ok 18', '1 ok 30', '2 ok 40']);
+    expect(r.infers.map((x) => x.t)).toEqual([8, 20, 26.000001]);
+  });
+
+  it('drops one that would finish 1 ns after it, when its strategy is tried', () => {
+    const r = scenario(26 - 1e-6);
+    expect(outcomes(r)).toEqual(['0 ok 18', '2 timeout 26.000001', '1 ok 30']);
+    expect(r.stats).toMatchObject({ timeouts: { cannotFinish: 1, cannotFinishAtArrival: 0, deadline: 0 } });
+  });
+
+  // Cold model, startDelay 3 ms, exec b1 10 ms: a request arriving at 0 cannot finish before
+  // 0 + startDelay + 10 ms = 13 ms even on an idle GPU. exec_slo = slo - 5 ms.
+  const cold = (slo: number) => run({ scheduler: 'clockwork', options: { ...OPTS, startDelay: '3ms' }, exec: { 1: 10 }, load: 8, arrivals: [[0, 0, slo]], duration: 30 });
+
+  it('rejects at arrival (timeout at once, nothing loaded) a request that cannot finish even alone, counting startDelay', () => {
+    const r = cold(18 - 1e-6); // internal deadline 13 ms - 1 ns
+    expect(outcomes(r)).toEqual(['0 timeout 0']);
+    expect(weightActions(r.sent)).toEqual([]);
+    expect(r.stats).toMatchObject({ timeouts: { cannotFinishAtArrival: 1, cannotFinish: 0, deadline: 0 } });
+  });
+
+  it('queues one whose deadline allows it, and loads its model', () => {
+    // Internal deadline 13 ms: queued, LOAD [0, 8]; at 8 free_at = 11 ms, 11 + 10 > 13: dropped then.
+    const r = cold(18);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0']);
+    expect(outcomes(r)).toEqual(['0 timeout 8']);
+    expect(r.stats).toMatchObject({ timeouts: { cannotFinishAtArrival: 0, cannotFinish: 1 } });
+  });
+});
+
+describe('clockwork eviction through the engine', () => {
+  it('evicts the least recently used model without queued requests before an older one with queued requests', () => {
+    // 3 pages, 4 one-page models; exec b1 10 ms, LOAD 8 ms. Requests at 0 for m0, m1, m2 load them
+    // in turn: the PCIe timeline predicts m0's LOAD [1, 9] ms, so m1's is sent when it would idle
+    // within 5 ms (4 ms + 1 ns); m0's result at 8 moves work_begin to 8, m1's LOAD is predicted to
+    // end at 16, m2's is sent at 11 ms + 1 ns. The engine runs the LOADs [0, 8], [8, 16], [16, 24]
+    // and the INFERs [8, 18], [18, 28], [28, 38]: LRU order m0, m1, m2.
+    // At 100: m2's request runs [100, 110]; m0's waits for the GPU (queued); m3's needs a page.
+    // m0 is the least recently used but has a queued request: m1 goes.
+    const r = cw({
+      exec: { 1: 10 },
+      models: 4,
+      modelPages: 1,
+      pagesPerGpu: 3,
+      arrivals: [[0, 0, 200], [0, 1, 200], [0, 2, 200], [100, 2, 200], [100, 0, 200], [100, 3, 200]],
+      duration: 300,
+    });
+    expect(r.responses.slice(0, 3).map((x) => `${x.id} ${x.outcome} ${x.at}`)).toEqual(['0 ok 18', '1 ok 28', '2 ok 38']);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=4.000001', 'LOAD m2@g0 t=11.000001', 'EVICT m1@g0 t=100', 'LOAD m3@g0 t=100']);
+    expect(r.summary.requests).toMatchObject({ total: 6, ok: 6 });
+  });
+});
