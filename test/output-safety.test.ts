@@ -3,7 +3,7 @@
  * results, one writer at a time, stale temporaries are cleaned, and every path error is one line.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +170,11 @@ describe('results directories: replace only what servesim wrote', () => {
     releaseLock(lock);
     writeFileSync(join(d, '.r.servesim-lock'), JSON.stringify({ pid: DEAD_PID, host: hostname() }));
     make(target, { 'summary.json': 'x' });
+    expect(transient(d)).toEqual([]);
+    // A writer killed between creating its lock and writing it leaves an empty lock: stale once old.
+    writeFileSync(join(d, '.r.servesim-lock'), '');
+    utimesSync(join(d, '.r.servesim-lock'), new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+    make(target, { 'summary.json': 'y' }, true);
     expect(transient(d)).toEqual([]);
   });
 });

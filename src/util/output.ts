@@ -32,6 +32,7 @@ import {
   renameSync,
   rmSync,
   statfsSync,
+  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -321,7 +322,7 @@ export interface Lock {
 export function acquireLock(target: string): Lock {
   const file = lockPath(target);
   ensureDir(dirname(target));
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 20; attempt++) {
     let fd: number | undefined;
     try {
       fd = openSync(file, 'wx');
@@ -342,12 +343,21 @@ export function acquireLock(target: string): Lock {
       throw new UserError(`${target}: another servesim (${where}) is writing here; wait for it, or use another --out (if no servesim is running, delete ${file})`);
     }
     if (!holder) {
-      // Being written this instant by its creator, or garbage: give the creator a moment.
-      const t = Date.now();
-      while (Date.now() - t < 50);
-      if (!readLock(file) && attempt < 4) continue;
+      // Empty or unreadable: its creator may be writing it this instant (give it a moment), or was
+      // killed between creating and writing it (stale once it is a second old).
+      let age = Infinity;
+      try {
+        age = Date.now() - statSync(file).mtimeMs;
+      } catch {
+        continue; // gone: try again
+      }
+      if (age < 1000) {
+        const t = Date.now();
+        while (Date.now() - t < 50);
+        continue;
+      }
     }
-    // Dead holder: take the stale lock aside (only one breaker can), then check it was the one read.
+    // A dead holder's lock: move it aside (only one breaker can), then check it was the one read.
     const aside = `${file}.stale-${process.pid}`;
     try {
       renameSync(file, aside);
@@ -356,12 +366,12 @@ export function acquireLock(target: string): Lock {
       rethrowIo(e, file, 'break stale lock');
     }
     const taken = readLock(aside);
-    if (taken && holder && taken.pid !== holder.pid && alive(taken.pid)) {
-      // We moved a live writer's fresh lock: put it back and report it.
+    if (taken && (!holder || taken.pid !== holder.pid) && alive(taken.pid)) {
+      // A live writer's fresh lock was moved: put it back and report it.
       try {
         renameSync(aside, file);
       } catch {
-        // it will be treated as stale by its owner's release; nothing else to do
+        // nothing better to do: its owner still runs and releases by pid
       }
       throw new UserError(`${target}: another servesim (process ${taken.pid}) is writing here; wait for it, or use another --out`);
     }

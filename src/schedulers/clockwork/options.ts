@@ -37,7 +37,18 @@ export const clockworkOptions = z.strictObject({
   defaultSlo: zDuration().default(100_000_000),
   /** Simulated controller CPU time charged per scheduling decision (each INFER or LOAD dispatched). */
   decisionLatency: zDuration({ allowZero: true }).default(0),
-});
+})
+  // Every action's latest is at least now + startDelay + scheduleAhead; a networkSlack that large
+  // puts every send-by in the past, so every action would fail at once and be retried at once.
+  .superRefine((o, ctx) => {
+    if (o.networkSlack >= o.startDelay + o.scheduleAhead) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['networkSlack'],
+        message: `expected less than startDelay + scheduleAhead (${(o.startDelay + o.scheduleAhead) / 1e6} ms): with ${o.networkSlack / 1e6} ms every action would miss its send-by time as soon as it is made`,
+      });
+    }
+  });
 
 export type ClockworkOptions = z.output<typeof clockworkOptions>;
 export type ClockworkOptionsInput = z.input<typeof clockworkOptions>;
