@@ -349,6 +349,12 @@ describe('clockwork options', () => {
     expect(err({ clockwork: { maxBatch: 3 } })).toBe('exp.json: scheduler.clockwork.maxBatch: expected one of 1, 2, 4, 8, 16, found 3');
     expect(err({ window: 0 })).toBe('exp.json: scheduler.window: expected a number >= 1, found 0');
     expect(err({ maxBatch: 8, scheduleAhead: '5ms' })).toBe('accepted');
+    // latest >= now + startDelay + scheduleAhead, so a networkSlack of 6 ms or more (defaults 1 + 5 ms
+    // here) would put every send-by in the past; 5.999 ms still leaves 1 us.
+    expect(err({ scheduleAhead: '5ms', networkSlack: '6ms' })).toBe(
+      'exp.json: scheduler.networkSlack: expected less than startDelay + scheduleAhead (6 ms): with 6 ms every action would miss its send-by time as soon as it is made, found "6ms"',
+    );
+    expect(err({ scheduleAhead: '5ms', networkSlack: '5999us' })).toBe('accepted');
   });
 
   it('asks the engine for 2 concurrent sends by default', () => {
