@@ -153,13 +153,17 @@ describe('results directories: replace only what servesim wrote', () => {
     rmSync(target, { recursive: true });
     // Temporaries of dead processes (this version's and the earlier naming), and a live one's.
     mkdirSync(join(d, `.r.servesim-tmp-${DEAD_PID}-1`));
+    // A person's file that merely looks like a temporary of another program is never touched.
     mkdirSync(join(d, `.r.tmp-${DEAD_PID}`));
+    writeFileSync(join(d, `.r.tmp-${DEAD_PID}`, 'data'), 'precious');
     const live = join(d, `.r.servesim-tmp-${process.ppid}-7`);
     mkdirSync(live);
     expect(() => beginDir(target, 'run')).toThrow(/output directory exists and is not empty/); // the old results are back
     expect(readFileSync(join(target, 'summary.json'), 'utf8')).toBe('old');
-    expect(transient(d).sort()).toEqual([`.r.servesim-tmp-${process.ppid}-7`]);
+    expect(transient(d).sort()).toEqual([`.r.servesim-tmp-${process.ppid}-7`, `.r.tmp-${DEAD_PID}`]);
+    expect(readFileSync(join(d, `.r.tmp-${DEAD_PID}`, 'data'), 'utf8')).toBe('precious');
     rmSync(live, { recursive: true });
+    rmSync(join(d, `.r.tmp-${DEAD_PID}`), { recursive: true });
   });
 
   it('a second writer of the same place fails while the first holds the lock; a dead holder\'s lock is broken', () => {
@@ -177,6 +181,76 @@ describe('results directories: replace only what servesim wrote', () => {
     make(target, { 'summary.json': 'y' }, true);
     expect(transient(d)).toEqual([]);
   });
+});
+
+describe('found by an adversarial review', () => {
+  it('a person\'s files that look like temporaries or locks protect a results directory', () => {
+    const d = tmp('servesim-out-');
+    const target = join(d, 'r');
+    const p = beginDir(target, 'run');
+    writeFileSync(join(p.tmp, 'summary.json'), 'x');
+    p.commit();
+    writeFileSync(join(target, '.thesis.tmp-2'), 'my thesis');
+    expect(() => beginDir(target, 'run', { force: true })).toThrow(/\.thesis\.tmp-2 is not a file servesim wrote/);
+    rmSync(join(target, '.thesis.tmp-2'));
+    writeFileSync(join(target, '.notes.servesim-lock'), 'not a lock record');
+    expect(() => beginDir(target, 'run', { force: true })).toThrow(/\.notes\.servesim-lock is not a file servesim wrote/);
+    expect(readFileSync(join(target, '.notes.servesim-lock'), 'utf8')).toBe('not a lock record');
+  });
+
+  it('a FIFO where servesim reads its own marker is an error at once, not a hang', () => {
+    const d = tmp('servesim-out-');
+    mkdirSync(join(d, 'r'));
+    expect(spawnSync('mkfifo', [join(d, 'r', MARKER)]).status).toBe(0);
+    writeFileSync(join(d, 'r', 'file'), 'x');
+    const cfg = writeConfig(d, tinyConfig({ duration: '200ms', warmup: '0s', drain: '0s' }));
+    const r = spawnSync(process.execPath, [CLI, 'run', cfg, '--out', join(d, 'r'), '--force', '-q'], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    expectUserError(r, /r: exists and was not written by servesim \(no \.servesim\.json marker\)/);
+  }, 30_000);
+
+  it('a run into a directory inside one another live servesim is writing fails', () => {
+    const d = tmp('servesim-out-');
+    // The parent of this test process is alive and is not this process: it stands for a sweep's writer.
+    writeFileSync(join(d, '.sweep.servesim-lock'), JSON.stringify({ pid: process.ppid, host: hostname() }));
+    mkdirSync(join(d, 'sweep'));
+    expect(() => beginDir(join(d, 'sweep', 'p1'), 'run')).toThrow(new RegExp(`another servesim \\(process ${process.ppid}\\) is writing .*sweep, which holds it`));
+    rmSync(join(d, '.sweep.servesim-lock'));
+    beginDir(join(d, 'sweep', 'p1'), 'run').abort();
+    expect(transient(join(d, 'sweep'))).toEqual([]);
+  });
+
+  it('names too long once servesim\'s suffix is added are refused before anything is created', () => {
+    const d = tmp('servesim-out-');
+    expect(() => checkOutputPath(join(d, 'a'.repeat(230)))).toThrow(/the name is 230 bytes long; servesim needs names of at most 220 bytes/);
+    expect(checkOutputPath(join(d, 'a'.repeat(220)))).toBe(join(d, 'a'.repeat(220)));
+  });
+
+  it('merge never writes into another sweep, copies nothing when points are missing, and replaces a differing point only with --force', async () => {
+    const d = tmp('servesim-out-');
+    const fileA = writeConfig(d, tinyConfig({ duration: '300ms', warmup: '0s', drain: '0s', sweep: { 'workload.rate': [100, 200] } }), 'a.json');
+    const fileB = writeConfig(d, tinyConfig({ seed: 9, duration: '300ms', warmup: '0s', drain: '0s', sweep: { 'workload.rate': [100, 200] } }), 'b.json');
+    const a = loadExperiment(fileA);
+    const b = loadExperiment(fileB);
+    await runSweep({ file: fileA, input: a.input, points: a.points, outDir: join(d, 'shard1'), jobs: 1, shard: { index: 1, count: 2 } });
+    await runSweep({ file: fileA, input: a.input, points: a.points, outDir: join(d, 'shard2'), jobs: 1, shard: { index: 2, count: 2 } });
+    await runSweep({ file: fileB, input: b.input, points: b.points, outDir: join(d, 'other'), jobs: 1 });
+    const other = snapshot(join(d, 'other'));
+    expect(() => mergeSweeps([join(d, 'shard1')], { out: join(d, 'other') })).toThrow(/points are in none of the inputs/);
+    expect(() => mergeSweeps([join(d, 'shard1')], { out: join(d, 'other'), allowPartial: true })).toThrow(/holds a different sweep/);
+    expect(snapshot(join(d, 'other'))).toEqual(other);
+    // A point in --out that differs from the shard's (here: made by hand from the other sweep).
+    mergeSweeps([join(d, 'shard1'), join(d, 'shard2')], { out: join(d, 'm') });
+    const m = snapshot(join(d, 'm'));
+    mergeSweeps([join(d, 'shard1'), join(d, 'shard2')], { out: join(d, 'm') }); // same points: nothing to replace
+    expect(snapshot(join(d, 'm'))).toEqual(m);
+    rmSync(join(d, 'm', 'workload.rate=100'), { recursive: true });
+    const p = beginDir(join(d, 'm', 'workload.rate=100'), 'run');
+    for (const f of readdirSync(join(d, 'other', 'workload.rate=100'))) if (f !== MARKER) writeFileSync(join(p.tmp, f), readFileSync(join(d, 'other', 'workload.rate=100', f)));
+    p.commit();
+    expect(() => mergeSweeps([join(d, 'shard1'), join(d, 'shard2')], { out: join(d, 'm') })).toThrow(/workload\.rate=100: output directory exists and is not empty \(use --force to replace it with the shard's/);
+    mergeSweeps([join(d, 'shard1'), join(d, 'shard2')], { out: join(d, 'm'), force: true });
+    expect(snapshot(join(d, 'm'))).toEqual(m);
+  }, 30_000);
 });
 
 describe('single output files (profiles, models, schemas)', () => {
@@ -331,6 +405,8 @@ describe('failures after the temporary directory exists leave nothing behind', (
       expectUserError(cli(['run', cfg, '--out', join(small, 'r'), '--force', '-q']), /small\/r\/[a-z.-]+: cannot write: no space left on device \(ENOSPC\)$/);
       expect(snapshot(join(small, 'r'))).toEqual(before);
       expect(transient(small)).toEqual([]);
+      // A mount point cannot be replaced by renaming: refused before the run.
+      expectUserError(cli(['run', tiny, '--out', small, '--force', '-q']), /small: is a mount point; servesim replaces a results directory by renaming/);
     } finally {
       spawnSync('umount', [ro]);
       spawnSync('umount', [small]);

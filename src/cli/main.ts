@@ -165,10 +165,11 @@ export function buildProgram(): Command {
     .argument('<dirs...>', 'shard output directories of one sweep')
     .requiredOption('-o, --out <dir>', 'merged sweep directory (may be one of the inputs)')
     .option('--allow-partial', 'write the index even if some points are in no input', false)
+    .option('-f, --force', 'replace points already in --out that differ from the shards\' (only results servesim wrote)', false)
     .option('-q, --quiet', 'print nothing', false)
     .action((dirs: string[], o) => {
-      const r = mergeSweeps(dirs, { out: o.out, allowPartial: o.allowPartial });
-      if (!o.quiet) process.stderr.write(`merged ${r.points} points (${r.copied} copied) into ${o.out}/index.json${r.missing.length ? `; missing: ${r.missing.join(' ')}` : ''}\n`);
+      const r = mergeSweeps(dirs, { out: o.out, allowPartial: o.allowPartial, force: o.force });
+      if (!o.quiet) process.stderr.write(`merged ${r.points} points (${r.copied} copied) into ${o.out}/ (index.csv, index.json)${r.missing.length ? `; missing: ${r.missing.join(' ')}` : ''}\n`);
     });
 
   program

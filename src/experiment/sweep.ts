@@ -318,6 +318,17 @@ export interface MergeOptions {
   out: string;
   /** Allow points missing from every input (merged index lists the present ones). */
   allowPartial?: boolean;
+  /** Replace points already in `out` that differ from the shards'. */
+  force?: boolean;
+}
+
+/** A small JSON file servesim wrote (manifest.json), or undefined. */
+function readOwnJson(p: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readInputText(p, 'manifest', 16 * 2 ** 20)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -336,38 +347,52 @@ export function mergeSweeps(dirs: readonly string[], o: MergeOptions): { points:
       throw new UserError(`${dirs[i]}: a different sweep than ${dirs[0]} (config hash ${s.configHash.slice(0, 12)} vs ${first.configHash.slice(0, 12)}); merge joins shards of one sweep`);
     }
   });
+  const points: SweepPoint[] = first.points.map((p) => ({ id: p.id, params: p.params, input: {} }));
+  // Which input holds each point; the missing ones are reported before anything is copied.
+  const sources = new Map<string, string>();
+  const missing: string[] = [];
+  for (const p of points) {
+    const src = dirs.find((d) => existsSync(join(d, p.id, 'manifest.json')) && outputKind(join(d, p.id)) === 'run');
+    if (src) sources.set(p.id, src);
+    else missing.push(p.id);
+  }
+  if (missing.length && !o.allowPartial) {
+    throw new UserError(`merge: ${missing.length} of ${points.length} points are in none of the inputs: ${missing.slice(0, 5).join(' ')}${missing.length > 5 ? ' ...' : ''} (run the missing shard, or pass --allow-partial)`);
+  }
   const out = new OutputDir(o.out, 'sweep');
   try {
     const outAbs = out.dir;
-    const points: SweepPoint[] = first.points.map((p) => ({ id: p.id, params: p.params, input: {} }));
+    // --out may hold this sweep already (a shard, an earlier merge), never another one.
+    if (existsSync(join(outAbs, 'sweep.json'))) {
+      const there = readSweepFile(outAbs);
+      if (there.configHash !== first.configHash) {
+        throw new UserError(`${o.out}: holds a different sweep (config hash ${there.configHash.slice(0, 12)} vs ${first.configHash.slice(0, 12)}); merge into a new directory`);
+      }
+    }
     const summaries = new Map<string, Record<string, unknown>>();
-    const missing: string[] = [];
     let copied = 0;
     for (const p of points) {
-      const src = dirs.find((d) => existsSync(join(d, p.id, 'manifest.json')) && outputKind(join(d, p.id)) === 'run');
-      if (!src) {
-        missing.push(p.id);
-        continue;
-      }
+      const src = sources.get(p.id);
+      if (!src) continue;
       const dst = join(outAbs, p.id);
       if (resolve(src) !== outAbs) {
-        const why = notOwnedReason(join(src, p.id));
-        if (why) throw new UserError(`merge: ${join(src, p.id)}: not copied: ${why}`);
-        // A point already in --out is replaced only if servesim wrote it (same rules as run --force).
-        const pending = beginDir(dst, 'run', { force: true, checked: true });
-        try {
-          cpSync(join(src, p.id), pending.tmp, { recursive: true });
-          pending.commit();
-        } catch (e) {
-          pending.abort();
-          throw e;
+        const from = join(src, p.id);
+        const why = notOwnedReason(from);
+        if (why) throw new UserError(`merge: ${from}: not copied: ${why}`);
+        const same = existsSync(join(dst, 'manifest.json')) && readOwnJson(join(dst, 'manifest.json'))?.configHash === readOwnJson(join(from, 'manifest.json'))?.configHash;
+        if (!same) {
+          // A different point already in --out is replaced only with --force, like run's.
+          const pending = beginDir(dst, 'run', { force: o.force, checked: true, forceHint: 'use --force to replace it with the shard\'s, or merge into a new directory' });
+          try {
+            cpSync(from, pending.tmp, { recursive: true });
+            pending.commit();
+          } catch (e) {
+            pending.fail(e);
+          }
+          copied++;
         }
-        copied++;
       }
       summaries.set(p.id, readSummary(dst));
-    }
-    if (missing.length && !o.allowPartial) {
-      throw new UserError(`merge: ${missing.length} of ${points.length} points are in none of the inputs: ${missing.slice(0, 5).join(' ')}${missing.length > 5 ? ' ...' : ''} (run the missing shard, or pass --allow-partial)`);
     }
     out.write('sweep.json', jsonText({ ...first, shard: null }));
     reindex(out, points, summaries);

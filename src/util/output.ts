@@ -66,9 +66,26 @@ export function jsonText(value: unknown): string {
 
 /** Longest name servesim gives a file or directory (leaves room for its temporary suffixes). */
 export const MAX_NAME_BYTES = 200;
+/** Longest last segment of an output path: 255 less the longest suffix servesim adds (".NAME.servesim-tmp-PID-N"). */
+const MAX_TARGET_BYTES = 220;
 
 /** Names of servesim's own temporaries, locks and markers (never a person's files). */
-const OWN_TRANSIENT = /^\.(.+)\.(servesim-tmp-\d+-[0-9a-z]+|servesim-old-\d+|servesim-lock(\.stale-\d+)?|tmp-\d+)$/;
+const OWN_TRANSIENT = /^\.(.+)\.(servesim-tmp-\d+-[0-9a-z]+|servesim-old-\d+|servesim-lock(\.stale-\d+)?)$/;
+
+/**
+ * The bytes of `p` if it is a regular file of at most `max` bytes, else undefined: servesim's own
+ * small files (markers, manifests, locks) are read this way, so a FIFO or device put in their
+ * place cannot block the process.
+ */
+function readOwnFile(p: string, max = 16 * 2 ** 20): Buffer | undefined {
+  try {
+    const st = lstatSync(p);
+    if (!st.isFile() || st.size > max) return undefined;
+    return readFileSync(p);
+  } catch {
+    return undefined;
+  }
+}
 
 /** File-system types where results must never go (Linux statfs magic numbers). */
 const PSEUDO_FS: Record<number, string> = {
@@ -107,10 +124,15 @@ export function checkOutputPath(path: string, flag = '--out'): string {
   if (path.includes('\0')) throw new UserError(`${flag} ${JSON.stringify(path)}: contains a NUL character`);
   const abs = resolve(path);
   if (abs === sep || dirname(abs) === abs) throw new UserError(`${flag} ${path}: cannot write to the root directory`);
-  for (const seg of abs.split(sep)) {
+  const segs = abs.split(sep);
+  for (const seg of segs) {
     if (Buffer.byteLength(seg) > 255) {
       throw new UserError(`${flag} ${path}: the name "${seg.slice(0, 40)}..." is ${Buffer.byteLength(seg)} bytes long, more than a file system allows (255)`);
     }
+  }
+  const last = Buffer.byteLength(segs[segs.length - 1]);
+  if (last > MAX_TARGET_BYTES) {
+    throw new UserError(`${flag} ${path}: the name is ${last} bytes long; servesim needs names of at most ${MAX_TARGET_BYTES} bytes (its temporaries add a suffix, and a file system allows 255)`);
   }
   // The first existing ancestor (or the path itself).
   let p = abs;
@@ -121,26 +143,25 @@ export function checkOutputPath(path: string, flag = '--out'): string {
     p = up;
     st = lstatOrUndefined(p, 'check output path', true);
   }
+  const what = (x: Stats): string => (x.isFile() ? 'a file' : x.isFIFO() ? 'a FIFO' : x.isSocket() ? 'a socket' : x.isSymbolicLink() ? 'a symbolic link' : 'a device');
+  const resolveLink = (): string => {
+    try {
+      return realpathSync(p);
+    } catch (e) {
+      if (st?.isSymbolicLink() && errnoCode(e) === 'ENOENT') throw new UserError(`${flag} ${path}: ${p} is a symbolic link to a path that does not exist`);
+      return rethrowIo(e, p, 'resolve output path');
+    }
+  };
   if (st && p !== abs && !st.isDirectory()) {
     if (st.isSymbolicLink()) {
       // A symbolic link to a directory is a fine ancestor.
-      let real: string;
-      try {
-        real = realpathSync(p);
-      } catch (e) {
-        return rethrowIo(e, p, 'resolve output path');
-      }
-      if (!lstatSync(real).isDirectory()) throw new UserError(`${flag} ${path}: ${p} is not a directory (it is a file)`);
+      const target = lstatSync(resolveLink());
+      if (!target.isDirectory()) throw new UserError(`${flag} ${path}: ${p} is not a directory (it links to ${what(target)})`);
     } else {
-      throw new UserError(`${flag} ${path}: ${p} is not a directory (it is a file)`);
+      throw new UserError(`${flag} ${path}: ${p} is not a directory (it is ${what(st)})`);
     }
   }
-  let real: string;
-  try {
-    real = realpathSync(p);
-  } catch (e) {
-    return rethrowIo(e, p, 'resolve output path');
-  }
+  const real = resolveLink();
   const where = real + sep;
   if ((where.startsWith('/dev/') && !where.startsWith('/dev/shm/')) || where.startsWith('/proc/') || where.startsWith('/sys/')) {
     throw new UserError(`${flag} ${path}: ${real} is a system directory (/dev, /proc, /sys), not a place for results`);
@@ -250,7 +271,8 @@ export function checkOutputFile(path: string, o: OutputFileOptions): string {
     if (!o.force) {
       let ours = false;
       try {
-        ours = st.size <= 512 * 2 ** 20 && (o.isOurs?.(readFileSync(abs)) ?? false);
+        const bytes = readOwnFile(abs, 512 * 2 ** 20);
+        ours = bytes !== undefined && (o.isOurs?.(bytes) ?? false);
       } catch {
         ours = false;
       }
@@ -304,7 +326,7 @@ function alive(pid: number): boolean {
 
 function readLock(p: string): { pid: number; host: string } | undefined {
   try {
-    const v = JSON.parse(readFileSync(p, 'utf8')) as { pid?: unknown; host?: unknown };
+    const v = JSON.parse(readOwnFile(p, 4096)?.toString('utf8') ?? '') as { pid?: unknown; host?: unknown };
     return typeof v.pid === 'number' ? { pid: v.pid, host: String(v.host ?? '') } : undefined;
   } catch {
     return undefined;
@@ -313,15 +335,35 @@ function readLock(p: string): { pid: number; host: string } | undefined {
 
 export interface Lock {
   file: string;
+  target: string;
 }
 
 /**
  * Take the write lock of `target` (a file beside it). Fails with a UserError naming the other
  * process if a live one holds it; a lock left by a dead process is broken.
  */
+/**
+ * Places whose locks this process or its parents hold (a sweep's worker processes write points
+ * inside the directory their parent locked): inherited through the environment.
+ */
+const HELD_ENV = 'SERVESIM_HELD_LOCKS';
+const heldByUs = (dir: string): boolean => (process.env[HELD_ENV] ?? '').split('\n').includes(dir);
+
+/** Fail if a live servesim other than this process (or its parents) is writing a directory above `target`. */
+function checkAncestorLocks(target: string): void {
+  for (let a = dirname(target); dirname(a) !== a; a = dirname(a)) {
+    if (heldByUs(a)) continue;
+    const holder = readLock(lockPath(a));
+    if (holder && holder.pid !== process.pid && holder.host === hostname() && alive(holder.pid)) {
+      throw new UserError(`${target}: another servesim (process ${holder.pid}) is writing ${a}, which holds it; wait for it, or use another --out`);
+    }
+  }
+}
+
 export function acquireLock(target: string): Lock {
   const file = lockPath(target);
   ensureDir(dirname(target));
+  checkAncestorLocks(target);
   for (let attempt = 0; attempt < 20; attempt++) {
     let fd: number | undefined;
     try {
@@ -332,7 +374,8 @@ export function acquireLock(target: string): Lock {
       trackTemp(file);
       liveTemps.delete(file);
       heldLocks.add(file);
-      return { file };
+      if (!heldByUs(target)) process.env[HELD_ENV] = [process.env[HELD_ENV], target].filter(Boolean).join('\n');
+      return { file, target };
     } catch (e) {
       if (fd !== undefined) closeSync(fd);
       if (errnoCode(e) !== 'EEXIST') rethrowIo(e, file, 'create lock file');
@@ -388,6 +431,7 @@ function releaseLockFile(file: string): void {
 
 export function releaseLock(lock: Lock): void {
   releaseLockFile(lock.file);
+  process.env[HELD_ENV] = (process.env[HELD_ENV] ?? '').split('\n').filter((d) => d !== '' && d !== lock.target).join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,7 +473,7 @@ export function cleanStale(target: string): void {
 
 function readMarker(dir: string): Marker | undefined {
   try {
-    const m = JSON.parse(readFileSync(join(dir, MARKER), 'utf8')) as Partial<Marker>;
+    const m = JSON.parse(readOwnFile(join(dir, MARKER))?.toString('utf8') ?? '') as Partial<Marker>;
     if (m && m.servesim === true && typeof m.kind === 'string' && Array.isArray(m.files)) return m as Marker;
   } catch {
     // no marker, or not ours
@@ -453,7 +497,7 @@ const LEGACY_RUN_FILES = [
 
 function jsonFile(p: string): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(readFileSync(p, 'utf8')) as unknown;
+    const v = JSON.parse(readOwnFile(p)?.toString('utf8') ?? '') as unknown;
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -510,8 +554,11 @@ export function notOwnedReason(dir: string, depth = 0): string | undefined {
     return rethrowIo(e, dir, 'list directory');
   }
   for (const e of entries) {
-    if (e === MARKER || OWN_TRANSIENT.test(e)) continue;
     const p = join(dir, e);
+    if (e === MARKER) continue;
+    const t = OWN_TRANSIENT.exec(e);
+    // servesim's temporaries (and a lock only if it holds servesim's lock record).
+    if (t && (!t[2].startsWith('servesim-lock') || readLock(p) !== undefined)) continue;
     const st = lstatSync(p);
     if (st.isDirectory()) {
       const why = notOwnedReason(p, depth + 1);
@@ -550,6 +597,9 @@ export function inspectTarget(target: string, kind: OutputKind, o: { force?: boo
   if (!st) return 'absent';
   if (st.isSymbolicLink()) throw new UserError(`${target}: is a symbolic link; refusing to replace it (give the real path)`);
   if (!st.isDirectory()) throw new UserError(`${target}: exists and is not a directory (a file or device); refusing to replace it (choose another ${o.flag ?? '--out'})`);
+  if (st.dev !== lstatSync(dirname(target)).dev) {
+    throw new UserError(`${target}: is a mount point; servesim replaces a results directory by renaming, which a mount point cannot be (use a directory inside it)`);
+  }
   if (isEmptyDir(target)) return 'absent';
   const why = notOwnedReason(target);
   if (why) throw new UserError(`${target}: exists and was not written by servesim (${why}); refusing to replace it, even with --force (choose another ${o.flag ?? '--out'}, or move your files away)`);
