@@ -22,6 +22,9 @@ export default mergeConfig(
         'test/charts.test.ts',
         'test/chart-data.test.ts',
         'test/synth-azure.test.ts',
+        // The fuzz suite and the CLI/output-safety tests drive the built CLI or thousands of inputs.
+        'test/fuzz/**',
+        'test/output-safety.test.ts',
       ],
       // Instrumented code runs several times slower: no test should fail on the default 5 s.
       testTimeout: 60_000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventLoop, Priority } from '../src/sim/event-loop.js';
+import { EventLoop, MAX_SAME_INSTANT, Priority } from '../src/sim/event-loop.js';
 import { Rng } from '../src/sim/random.js';
 
 describe('EventLoop ordering: (time, priority, insertion sequence)', () => {
@@ -170,11 +170,26 @@ describe('EventLoop calendar queue under changing load', () => {
 
 describe('EventLoop livelock guard', () => {
   it('stops a zero-delay loop with an error naming the instant and the handler', () => {
-    const loop = new EventLoop();
+    const loop = new EventLoop(50_000);
+    let n = 0;
     function pingPong(): void {
+      n++;
       loop.schedule(loop.now(), 0, pingPong);
     }
     loop.schedule(42, 0, pingPong);
-    expect(() => loop.run()).toThrow(/^simulation stuck at t = 42 ns: more than 20,000,000 events at the same instant .*the last handler was pingPong\)$/);
+    expect(() => loop.run()).toThrow(/^simulation stuck at t = 42 ns: more than 50,000 events at the same instant .*the last handler was pingPong\)$/);
+    expect(n).toBe(50_001); // the limit exactly: the event past it is the one that stops the loop
+  });
+
+  it('allows many events at one instant below the limit, and the default limit is 20 million', () => {
+    const loop = new EventLoop(1000);
+    let n = 0;
+    const step = (): void => {
+      if (++n < 1000) loop.schedule(loop.now(), 0, step);
+    };
+    loop.schedule(7, 0, step);
+    loop.run();
+    expect(n).toBe(1000);
+    expect(MAX_SAME_INSTANT).toBe(20_000_000);
   });
 });

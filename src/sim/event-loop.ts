@@ -33,7 +33,7 @@ const MIN_BUCKETS = 16;
 const MAX_STEPS = 16;
 const CHECK_EVERY = 4096;
 /** More events than this at one instant means components answer each other with zero delay forever. */
-const MAX_SAME_INSTANT = 20_000_000;
+export const MAX_SAME_INSTANT = 20_000_000;
 
 /**
  * A calendar queue (R. Brown, CACM 1988): events hash into `nb` buckets by floor(time / width);
@@ -72,6 +72,9 @@ export class EventLoop {
   private stopRequested = false;
   /** Consecutive events at the current instant (a guard against zero-delay livelock). */
   private sameInstant = 0;
+
+  /** `maxSameInstant`: the livelock guard's limit (tests lower it to reach it quickly). */
+  constructor(private readonly maxSameInstant = MAX_SAME_INSTANT) {}
 
   now(): Nanos {
     return this.current;
@@ -130,9 +133,9 @@ export class EventLoop {
       const t = this.time[n];
       if (t > until) break;
       if (t === this.current) {
-        if (++this.sameInstant > MAX_SAME_INSTANT) {
+        if (++this.sameInstant > this.maxSameInstant) {
           throw new Error(
-            `simulation stuck at t = ${t} ns: more than ${MAX_SAME_INSTANT.toLocaleString('en-US')} events at the same instant ` +
+            `simulation stuck at t = ${t} ns: more than ${this.maxSameInstant.toLocaleString('en-US')} events at the same instant ` +
               `(components answering each other with zero delay; the last handler was ${handlers[n]?.name || 'anonymous'})`,
           );
         }
