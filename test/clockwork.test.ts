@@ -1,5 +1,5 @@
 /**
- * The clockwork scheduler, rule by rule (docs: /work/shared/docs/clockwork.md), on hand-computed
+ * The clockwork scheduler, rule by rule (README.md, "The `clockwork` scheduler"), on hand-computed
  * scenarios. Fixture (clockwork-helpers.ts): constant execution times b1 2 ms, b2 3 ms, b4 4 ms,
  * b8 6 ms, LOAD 8 ms (SLOW: 50 ms); options scheduleAhead 5 ms, maxBatch 8, the rest defaults
  * (buffer 5 ms, startDelay 1 ms, networkSlack 5 ms, lag 10 ms).

@@ -1,5 +1,5 @@
 /**
- * The Clockwork paper's experiments (docs/paper-experiments.md of the project's brief), as
+ * The Clockwork paper's experiments (described with their claims in docs/paper-reproduction.md), as
  * servesim configs under experiments/paper/ (full durations) and experiments/paper/fast/.
  */
 import { UserError } from '../util/errors.js';

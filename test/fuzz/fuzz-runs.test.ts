@@ -14,12 +14,17 @@ import { describe, expect, it } from 'vitest';
 import { jsonText } from './fields.js';
 import { judge, removeSandbox, snapshot, diffSnapshots, type FuzzCase } from './harness.js';
 import { baseConfig, ROOT } from './inputs.js';
-import { checkSharedAfterAll, fuzzSuite } from './run-suite.js';
+import { checkSharedAfterAll, FUZZ_TIMEOUT, fuzzTitle, runFuzzSuite } from './run-suite.js';
 
 describe('fuzz: valid runs and runs at edge values', () => {
   checkSharedAfterAll();
-  fuzzSuite('valid-run');
-  fuzzSuite('edge-run');
+  // Every generated case clean: the failure classes (each with a shrunk reproducer in the message) are none.
+  for (const name of ['valid-run', 'edge-run']) {
+    it(fuzzTitle(name), async () => {
+      const { failures, report } = await runFuzzSuite(name);
+      expect(failures, report).toEqual([]);
+    }, FUZZ_TIMEOUT);
+  }
 });
 
 /** Inputs that could block or exhaust a process: each must end, within the limit, in a clean error. */

@@ -1,6 +1,6 @@
 /**
- * The Clockwork controller (scheduler "INFER5" of the released source), rule by rule as
- * docs/clockwork.md states it. Summary of the moving parts:
+ * The Clockwork controller (scheduler "INFER5" of the released source), rule by rule; its options
+ * and rules are described in README.md, "The `clockwork` scheduler". Summary of the moving parts:
  *
  * - Requests: each gets an internal deadline arrival + exec_slo, exec_slo = max(slo - buffer,
  *   scheduleAhead + buffer), and joins one FIFO per batch size of its model. A request still queued
