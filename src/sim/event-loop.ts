@@ -128,14 +128,15 @@ export class EventLoop {
     this.stopRequested = false;
     const handlers = this.handlers;
     const args = this.args;
+    const maxSame = this.maxSameInstant;
     while (!this.stopRequested && this.size > 0) {
       const n = this.findNext();
       const t = this.time[n];
       if (t > until) break;
       if (t === this.current) {
-        if (++this.sameInstant > this.maxSameInstant) {
+        if (++this.sameInstant > maxSame) {
           throw new Error(
-            `simulation stuck at t = ${t} ns: more than ${this.maxSameInstant.toLocaleString('en-US')} events at the same instant ` +
+            `simulation stuck at t = ${t} ns: more than ${maxSame.toLocaleString('en-US')} events at the same instant ` +
               `(components answering each other with zero delay; the last handler was ${handlers[n]?.name || 'anonymous'})`,
           );
         }

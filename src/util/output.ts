@@ -177,7 +177,7 @@ export function checkOutputPath(path: string, flag = '--out'): string {
 }
 
 /** Create the missing ancestors of `abs` (already checked by checkOutputPath), one at a time. */
-export function ensureDir(abs: string): void {
+function ensureDir(abs: string): void {
   const missing: string[] = [];
   let p = abs;
   while (!existsSync(p)) {
@@ -441,7 +441,7 @@ export function releaseLock(lock: Lock): void {
  * With the lock of `target` held: remove temporaries of `target` left by dead processes, and if an
  * interrupted replacement left the target missing with its old version aside, move it back.
  */
-export function cleanStale(target: string): void {
+function cleanStale(target: string): void {
   const dir = dirname(target);
   const name = basename(target);
   let entries: string[];
@@ -579,11 +579,15 @@ function isEmptyDir(dir: string): boolean {
 }
 
 /** Write the marker of `dir` listing its entries (call when the directory is complete). */
-export function writeMarker(dir: string, kind: OutputKind, extra: string[] = []): void {
+function writeMarker(dir: string, kind: OutputKind): void {
   const prev = readMarker(dir);
   const files = new Set<string>(prev && prev.kind === kind ? prev.files : []);
   for (const e of readdirSync(dir)) if (e !== MARKER && !OWN_TRANSIENT.test(e)) files.add(e);
-  for (const e of extra) files.add(e);
+  saveMarker(dir, kind, files);
+}
+
+/** Write the marker of `dir`: servesim wrote `files` there. */
+function saveMarker(dir: string, kind: OutputKind, files: Iterable<string>): void {
   writeFileAtomic(join(dir, MARKER), jsonText({ servesim: true, kind, files: [...files].sort() } satisfies Marker));
 }
 
@@ -781,7 +785,7 @@ export class OutputDir {
   }
 
   private saveMarker(): void {
-    writeFileAtomic(join(this.dir, MARKER), jsonText({ servesim: true, kind: this.kind, files: [...this.listed].sort() } satisfies Marker));
+    saveMarker(this.dir, this.kind, this.listed);
   }
 
   /** A temporary path beside `name` in this directory (removed at exit if still there). */
