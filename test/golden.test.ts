@@ -29,7 +29,11 @@ const { runToDirectory } = await import('../src/experiment/runner.js');
 const { runSweep } = await import('../src/experiment/sweep.js');
 const { plotCharts } = await import('../src/charts/plot.js');
 const { synthAzure } = await import('../src/traces/synth-azure.js');
-const { ROOT, PROFILE, tmp, writeConfig } = await import('./helpers/results.js');
+const { ROOT, tmp, writeConfig } = await import('./helpers/results.js');
+
+// Relative to the working directory (the repository when vitest runs): an absolute path would be
+// part of the config hash in manifest.json, which then would differ between checkouts.
+const PROFILE = 'hw-profiles/v100-clockwork.json';
 
 const GOLDEN = join(ROOT, 'test', 'golden', 'outputs.json');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
