@@ -132,7 +132,6 @@ export const ExperimentSchema = z.strictObject({
     .union([z.record(z.string().min(1), z.array(z.unknown()).min(1)), z.array(z.record(z.string().min(1), z.unknown())).min(1)])
     .optional(),
 });
-export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export type Experiment = z.output<typeof ExperimentSchema>;
 
 export interface ResolvedWorkload {

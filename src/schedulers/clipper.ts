@@ -30,7 +30,7 @@ import { z } from 'zod';
 import type { Rng } from '../sim/random.js';
 import type { ActionResult, GpuId, ModelId, Request, Scheduler, SchedulerContext, TimerHandle } from '../sim/types.js';
 import { MAX_COUNT, MAX_FACTOR, zDuration } from '../util/units-zod.js';
-import { GpuMemoryView, Held, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
+import { GpuMemoryView, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
 import { EdfQueue, FifoQueue, type RequestQueue } from './queues.js';
 import { execConcurrencyOption, execEngine } from './concurrency.js';
 import { registerScheduler } from './registry.js';

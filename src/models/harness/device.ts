@@ -20,8 +20,6 @@ import { createSession, probeModelBytes, type RuntimeOptions } from './runtime.j
 import { median } from './stats.js';
 
 export const CPU_TRANSFER_LATENCY = '1us';
-export const DEFAULT_PAGE_SIZE = '16MiB';
-export const DEFAULT_WEIGHTS_MEMORY = '50%';
 
 export interface GpuInfo {
   readonly name: string;

@@ -51,4 +51,3 @@ export const clockworkOptions = z.strictObject({
   });
 
 export type ClockworkOptions = z.output<typeof clockworkOptions>;
-export type ClockworkOptionsInput = z.input<typeof clockworkOptions>;
