@@ -1,6 +1,7 @@
 /**
  * Clockwork through the real engine (test/helpers/baseline-sim.ts: constant durations, zero network
- * and copy times), so every time below follows from clockwork.md's rules and can be checked by hand.
+ * and copy times), so every time below follows from the rules in README.md, "The `clockwork` scheduler",
+ * and can be checked by hand.
  * Options: scheduleAhead 5 ms, maxBatch 8, defaults otherwise (buffer 5 ms, startDelay 1 ms,
  * lag 10 ms, defaultSlo 100 ms, the engine's 2 send slots). A GPU timeline predicts
  * free_at = max(work_begin + outstanding estimates, now + startDelay); a request's internal

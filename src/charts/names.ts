@@ -1,26 +1,42 @@
-/** Chart names (kept apart from the renderer so configs can be validated without loading canvas). */
-export const CHART_NAMES = [
-  'goodput',
-  'latency-cdf',
-  'latency-tail',
-  'gpu-utilization',
-  'prediction-error',
-  'slo-attainment',
-  'goodput-vs-load',
-] as const;
-export type ChartName = (typeof CHART_NAMES)[number];
+/**
+ * Every chart servesim draws, in one table: name, kind and a one-line description (shown by
+ * `servesim plot --help`). Kept apart from the renderer so configs can be validated without
+ * loading canvas; each chart's builder is registered under its name in plot.ts (BUILDERS, a
+ * Record<ChartName, ...> the compiler checks). A new chart is one entry here plus its builder.
+ *
+ * kind `run`: drawn from one run's files (several runs are overlaid); `sweep`: one point per run.
+ * `afterSweep`: a run chart also drawn over a sweep's points at the end of the sweep.
+ */
+interface ChartInfo {
+  kind: 'run' | 'sweep';
+  afterSweep?: true;
+  description: string;
+}
 
+const CHARTS = {
+  goodput: { kind: 'run', afterSweep: true, description: 'goodput and offered load over time (runs overlaid)' },
+  'latency-cdf': { kind: 'run', description: 'latency CDF of the measured window' },
+  'latency-tail': { kind: 'run', afterSweep: true, description: 'latency tail: 1 - CDF on a log scale down to 1e-6' },
+  'gpu-utilization': { kind: 'run', description: 'GPU (exec) and PCIe utilization over time' },
+  'prediction-error': { kind: 'run', description: 'CDF of completion-time prediction errors (INFER, LOAD), where the scheduler recorded predictions' },
+  'slo-attainment': { kind: 'sweep', description: 'SLO attainment and goodput against the SLO, across a sweep' },
+  'goodput-vs-load': { kind: 'sweep', description: 'goodput against offered load, across a sweep or several runs' },
+} as const satisfies Record<string, ChartInfo>;
+
+export type ChartName = keyof typeof CHARTS;
+const entries = Object.entries(CHARTS) as Array<[ChartName, ChartInfo]>;
+
+/** Every chart, in table order. */
+export const CHART_NAMES: readonly ChartName[] = entries.map(([name]) => name);
 /** Charts of one run (or several runs overlaid). */
-export const RUN_CHARTS: readonly ChartName[] = ['goodput', 'latency-cdf', 'latency-tail', 'gpu-utilization', 'prediction-error'];
+export const RUN_CHARTS: readonly ChartName[] = entries.filter(([, c]) => c.kind === 'run').map(([name]) => name);
 /** Charts of a sweep (one point per run). */
-export const SWEEP_CHARTS: readonly ChartName[] = ['slo-attainment', 'goodput-vs-load'];
+export const SWEEP_CHARTS: readonly ChartName[] = entries.filter(([, c]) => c.kind === 'sweep').map(([name]) => name);
+/** Charts drawn at the end of a sweep: the sweep charts, then the run charts marked `afterSweep`. */
+export const SWEEP_END_CHARTS: readonly ChartName[] = [...SWEEP_CHARTS, ...entries.filter(([, c]) => c.kind === 'run' && c.afterSweep).map(([name]) => name)];
 
-export const CHART_DESCRIPTIONS: Record<ChartName, string> = {
-  goodput: 'goodput and offered load over time (runs overlaid)',
-  'latency-cdf': 'latency CDF of the measured window',
-  'latency-tail': 'latency tail: 1 - CDF on a log scale down to 1e-6',
-  'gpu-utilization': 'GPU (exec) and PCIe utilization over time',
-  'prediction-error': 'CDF of completion-time prediction errors (INFER, LOAD), where the scheduler recorded predictions',
-  'slo-attainment': 'SLO attainment and goodput against the SLO, across a sweep',
-  'goodput-vs-load': 'goodput against offered load, across a sweep or several runs',
-};
+/** `servesim plot --help`: one line per chart. */
+export function chartHelp(): string {
+  const width = Math.max(...CHART_NAMES.map((n) => n.length));
+  return entries.map(([name, c]) => `  ${name.padEnd(width)}  ${c.kind}: ${c.description}`).join('\n');
+}

@@ -10,7 +10,7 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { OutputDir } from '../util/output.js';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.js';
 import { UserError } from '../util/errors.js';
-import { CHART_NAMES, type ChartName } from './names.js';
+import { CHART_NAMES, RUN_CHARTS, type ChartName } from './names.js';
 import { loadRuns, paramsLabel, readCsvColumns, tryReadJson, type RunResult } from './results.js';
 
 export const CHART_WIDTH = 1000;
@@ -367,6 +367,7 @@ function goodputVsLoadChart(runs: RunResult[]): ChartResult {
   };
 }
 
+/** The builder of every chart in names.ts's table, by name (the compiler checks that none is missing). */
 const BUILDERS: Record<ChartName, (runs: RunResult[]) => ChartResult> = {
   goodput: goodputChart,
   'latency-cdf': latencyCdfChart,
@@ -433,5 +434,5 @@ export async function plotCharts(dirs: readonly string[], outDir: string, names?
 
 /** Charts at the end of one run (into its directory's charts/ folder). */
 export async function plotRunCharts(dirs: readonly string[], outDir: string, names?: readonly string[], opts: { labels?: string[] } = {}): Promise<PlotReport> {
-  return plotCharts(dirs, outDir, names ?? ['goodput', 'latency-cdf', 'latency-tail', 'gpu-utilization', 'prediction-error'], opts);
+  return plotCharts(dirs, outDir, names ?? RUN_CHARTS, opts);
 }

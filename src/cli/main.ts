@@ -6,7 +6,7 @@ import { exitCleanlyOnSignals, jsonText, writeOutputFile } from '../util/output.
 import { keyMetrics, runToDirectory } from '../experiment/runner.js';
 import { mergeSweeps, parseShard, runSweep } from '../experiment/sweep.js';
 import { parseTraceWindow } from '../metrics/trace-events.js';
-import { CHART_NAMES, SWEEP_CHARTS } from '../charts/names.js';
+import { SWEEP_END_CHARTS, chartHelp } from '../charts/names.js';
 import { compareDirs } from './compare.js';
 import { profileJsonSchema } from '../models/profile.js';
 import { getScheduler, schedulerNames } from '../schedulers/index.js';
@@ -99,7 +99,7 @@ export function buildProgram(): Command {
       const charts = first.output.charts;
       if (charts !== false && !shard) {
         const { plotCharts } = await import('../charts/plot.js');
-        const names = charts === true ? [...SWEEP_CHARTS, 'goodput', 'latency-tail'] : charts.filter((n) => SWEEP_CHARTS.includes(n) || n === 'goodput' || n === 'latency-tail');
+        const names = charts === true ? SWEEP_END_CHARTS : charts.filter((n) => SWEEP_END_CHARTS.includes(n));
         const rep = await plotCharts([outDir], join(outDir, 'charts'), names);
         if (!o.quiet) for (const w of rep.written) process.stderr.write(`chart ${w.chart}: ${w.file}\n`);
       }
@@ -135,9 +135,10 @@ export function buildProgram(): Command {
     .command('plot')
     .description('Draw charts (PNG) of result directories: runs are overlaid, sweep directories expand to their points')
     .argument('<dirs...>', 'result directories (a run, or a sweep with index.json)')
-    .option('-c, --chart <name>', `chart to draw (repeatable; default: all that apply): ${CHART_NAMES.join(', ')}`, collect, [])
+    .option('-c, --chart <name>', 'chart to draw (repeatable; default: all that apply; see Charts below)', collect, [])
     .option('-o, --out <dir>', 'where to write the PNGs (default: <dir>/charts for one directory, else ./charts)')
     .option('-q, --quiet', 'print nothing', false)
+    .addHelpText('after', `\nCharts:\n${chartHelp()}`)
     .action(async (dirs: string[], o) => {
       const { plotCharts } = await import('../charts/plot.js');
       const out: string = o.out ?? (dirs.length === 1 ? join(dirs[0], 'charts') : 'charts');

@@ -58,7 +58,7 @@ export const ClusterSchema = z.strictObject({
   /** Override the profile's weight-cache size per GPU. */
   weightsMemory: zSize().optional(),
   network: NetworkSchema.default(NetworkSchema.parse({})),
-  /** How far before its window an INFER's input copy may start (clockwork.md: 5 ms). */
+  /** How far before its window an INFER's input copy may start (Clockwork's worker: 5 ms; docs/design.md, "Worker and lanes"). */
   inputLead: zDuration({ allowZero: true }).default(5_000_000),
 });
 
@@ -132,7 +132,6 @@ export const ExperimentSchema = z.strictObject({
     .union([z.record(z.string().min(1), z.array(z.unknown()).min(1)), z.array(z.record(z.string().min(1), z.unknown())).min(1)])
     .optional(),
 });
-export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export type Experiment = z.output<typeof ExperimentSchema>;
 
 export interface ResolvedWorkload {

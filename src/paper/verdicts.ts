@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { loadRuns, readCsvColumns, type RunResult } from '../charts/results.js';
-import { parseDuration, SEC } from '../sim/time.js';
+import { parseDuration } from '../sim/time.js';
 
 export interface Claim {
   /** Figure id, e.g. "fig5". */
@@ -438,5 +438,3 @@ export function fig11Claims(dir: string): Claim[] {
   });
   return claims;
 }
-
-export const _internal = { pct, num, SEC };

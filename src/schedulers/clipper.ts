@@ -1,36 +1,16 @@
 /**
- * Clipper (Crankshaw et al., NSDI'17) as baselines.md describes it, in three named policies:
- *
- * - `clipper`: the paper's system. Models are deployed statically (each on `replicas` GPUs,
- *   round-robin while memory lasts; a model that fits nowhere is not served and its requests
- *   fail). One queue per model; each replica (a container) runs one batch at a time and, whenever
- *   it is idle, takes up to its `maxBatch` requests from the head of the queue (optionally waiting
- *   `batchTimeout` for the batch to fill). `maxBatch` is adapted by AIMD: it starts at
- *   `initialBatch`, grows by `additiveIncrease` after each batch whose measured latency (the
- *   round trip seen by the controller, from sending the batch to receiving its result) stays
- *   within the budget SLO x `budgetFraction`, and is cut to floor(maxBatch x
- *   `multiplicativeDecrease`) (at least 1) when a batch exceeds it. No deadline awareness: late
- *   results are still returned.
- * - `clipper-lru` (a variant for many-model runs, not the paper's deployment): the same queues
- *   and AIMD, but a model is loaded on first request on the least-loaded GPU, evicting the
- *   least-recently-used models without pending work when pages run out; requests wait for the load.
- * - `clipper-code`: what the released source does instead (containers.cpp): an
- *   earliest-deadline-first queue that drops requests whose deadline has passed when a batch is
- *   formed (answered as timeouts), and a batch size chosen per batch from the remaining budget
- *   (deadline of the earliest request - now) x `budgetDecay`: while that budget exceeds every
- *   latency measured so far, explore (the largest size tried + 1 below `additiveThreshold`, then
- *   x (1 + N(`exploreMean`, `exploreStd`)) ), otherwise take the batch size predicted by a linear
- *   regression of batch size on the p99 latency estimate (mean + `zScore` x pooled standard
- *   deviation) of each batch size tried.
- *
- * Several containers share a GPU: their executions overlap through the engine's interference
- * model (processor sharing with the profile's speed-up); `execConcurrency` caps how many.
+ * Clipper (Crankshaw et al., NSDI'17) as three registered policies sharing one scheduler class;
+ * their behaviour and options are specified in README.md, "Reactive baselines" (clipper,
+ * clipper-lru, clipper-code). Per model: a queue (FIFO, or EDF for clipper-code) and replicas
+ * (containers) that each run one batch at a time, its size chosen by a BatchPolicy: Aimd
+ * (clipper, clipper-lru) or LatencyRegression (clipper-code). Deployment is static
+ * (placeStatically) or, for clipper-lru, a load on first request with LRU eviction.
  */
 import { z } from 'zod';
 import type { Rng } from '../sim/random.js';
 import type { ActionResult, GpuId, ModelId, Request, Scheduler, SchedulerContext, TimerHandle } from '../sim/types.js';
 import { MAX_COUNT, MAX_FACTOR, zDuration } from '../util/units-zod.js';
-import { GpuMemoryView, Held, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
+import { GpuMemoryView, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
 import { EdfQueue, FifoQueue, type RequestQueue } from './queues.js';
 import { execConcurrencyOption, execEngine } from './concurrency.js';
 import { registerScheduler } from './registry.js';
@@ -276,18 +256,18 @@ export class ClipperScheduler implements Scheduler {
   }
 
   onRequest(r: Request): void {
-    const ms = this.models[r.model];
-    if (ms.unserved) {
+    const model = this.models[r.model];
+    if (model.unserved) {
       this.ctx.respond(r, 'failed');
       return;
     }
-    ms.queue.push(r);
-    for (const rep of ms.replicas) {
+    model.queue.push(r);
+    for (const rep of model.replicas) {
       rep.mem.touch(r.model);
       // Pins (pending work, never evicted) matter only where models are evicted.
       if (this.mode === 'lru') rep.mem.pin(r.model);
     }
-    if (this.mode === 'lru' && ms.replicas.length === 0) this.loadReactively(r.model);
+    if (this.mode === 'lru' && model.replicas.length === 0) this.loadReactively(r.model);
     this.pump(r.model);
   }
 
@@ -302,8 +282,8 @@ export class ClipperScheduler implements Scheduler {
   }
 
   private loadReactively(m: ModelId): void {
-    const ms = this.models[m];
-    if (ms.replicas.length > 0 || ms.waitingForRoom) return;
+    const model = this.models[m];
+    if (model.replicas.length > 0 || model.waitingForRoom) return;
     const pages = this.ctx.models[m].pages;
     const order = this.views.map((v) => ({ v, load: this.gpuLoad(v.gpu) }));
     order.sort((a, b) => a.load - b.load || b.v.freePages - a.v.freePages || a.v.gpu - b.v.gpu);
@@ -312,17 +292,17 @@ export class ClipperScheduler implements Scheduler {
       v.load(m);
       this.stats.loads++;
       const rep = this.newReplica(m, v.gpu);
-      ms.replicas.push(rep);
-      v.pin(m, ms.queue.length);
+      model.replicas.push(rep);
+      v.pin(m, model.queue.length);
       return;
     }
-    ms.waitingForRoom = true;
+    model.waitingForRoom = true;
     this.waiting.push(m);
   }
 
   private dropReplica(m: ModelId, gpu: GpuId): void {
-    const ms = this.models[m];
-    ms.replicas = ms.replicas.filter((r) => r.gpu !== gpu);
+    const model = this.models[m];
+    model.replicas = model.replicas.filter((r) => r.gpu !== gpu);
     this.stats.evictions++;
   }
 
@@ -339,28 +319,28 @@ export class ClipperScheduler implements Scheduler {
   // ---- dispatch
 
   private pump(m: ModelId): void {
-    const ms = this.models[m];
-    for (const rep of ms.replicas) {
-      if (ms.queue.length === 0) return;
-      if (rep.ready && !rep.busy) this.tryDispatch(rep, ms);
+    const model = this.models[m];
+    for (const rep of model.replicas) {
+      if (model.queue.length === 0) return;
+      if (rep.ready && !rep.busy) this.tryDispatch(rep, model);
     }
   }
 
-  private tryDispatch(rep: Replica, ms: ModelState): void {
+  private tryDispatch(rep: Replica, model: ModelState): void {
     const now = this.ctx.now();
     if (this.edf) {
       // The released code drops requests whose deadline has passed before forming a batch.
-      for (let h = ms.queue.peek(); h && h.deadline <= now; h = ms.queue.peek()) {
-        ms.queue.shift();
+      for (let h = model.queue.peek(); h && h.deadline <= now; h = model.queue.peek()) {
+        model.queue.shift();
         if (this.mode === 'lru') rep.mem.unpin(rep.model);
         this.stats.dropped++;
         this.ctx.respond(h, 'timeout');
       }
     }
-    const head = ms.queue.peek();
+    const head = model.queue.peek();
     if (!head) return;
     const limit = rep.policy.limit(now, head);
-    if (ms.queue.length < limit && this.batchTimeout > 0) {
+    if (model.queue.length < limit && this.batchTimeout > 0) {
       const due = head.arrival + this.batchTimeout;
       if (now < due) {
         if (!rep.timer) rep.timer = this.ctx.setTimer(due, rep);
@@ -373,8 +353,8 @@ export class ClipperScheduler implements Scheduler {
     }
     const batch: Request[] = [];
     let slo = Infinity;
-    while (batch.length < limit && ms.queue.length > 0) {
-      const r = ms.queue.shift()!;
+    while (batch.length < limit && model.queue.length > 0) {
+      const r = model.queue.shift()!;
       batch.push(r);
       if (r.slo < slo) slo = r.slo;
     }
@@ -388,30 +368,30 @@ export class ClipperScheduler implements Scheduler {
   onTimer(token: unknown): void {
     const rep = token as Replica;
     rep.timer = null;
-    const ms = this.models[rep.model];
-    if (rep.ready && !rep.busy && ms.replicas.includes(rep)) this.tryDispatch(rep, ms);
+    const model = this.models[rep.model];
+    if (rep.ready && !rep.busy && model.replicas.includes(rep)) this.tryDispatch(rep, model);
   }
 
   onResult(res: ActionResult): void {
     const a = res.action;
     const v = this.views[a.gpu];
-    const ms = this.models[a.model];
+    const model = this.models[a.model];
     if (a.type === 'LOAD') {
       const st = v.onResult(res);
-      const rep = ms.replicas.find((r) => r.gpu === a.gpu);
+      const rep = model.replicas.find((r) => r.gpu === a.gpu);
       if (st === 'loaded' && rep) rep.ready = true;
       else if (st === 'failed' && rep) {
-        ms.replicas = ms.replicas.filter((r) => r !== rep);
-        if (ms.replicas.length === 0 && this.mode === 'static') {
-          ms.unserved = true;
-          while (ms.queue.length > 0) this.ctx.respond(ms.queue.shift()!, 'failed');
+        model.replicas = model.replicas.filter((r) => r !== rep);
+        if (model.replicas.length === 0 && this.mode === 'static') {
+          model.unserved = true;
+          while (model.queue.length > 0) this.ctx.respond(model.queue.shift()!, 'failed');
         } else if (this.mode === 'lru') this.loadReactively(a.model);
       }
       this.pump(a.model);
       return;
     }
     if (a.type === 'EVICT') return;
-    const rep = ms.replicas.find((r) => r.gpu === a.gpu);
+    const rep = model.replicas.find((r) => r.gpu === a.gpu);
     if (this.mode === 'lru') v.unpin(a.model, a.requests.length);
     if (rep) {
       rep.busy = false;
@@ -425,8 +405,8 @@ export class ClipperScheduler implements Scheduler {
   summary(): Record<string, unknown> {
     const out: Record<string, unknown> = { ...this.stats };
     const sizes: number[] = [];
-    for (const ms of this.models) {
-      for (const rep of ms.replicas) {
+    for (const model of this.models) {
+      for (const rep of model.replicas) {
         const p = rep.policy;
         sizes.push(p instanceof Aimd ? p.maxBatch : (p as LatencyRegression).maxBatchSize);
       }

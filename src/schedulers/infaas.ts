@@ -1,22 +1,8 @@
 /**
- * INFaaS (Romero et al., ATC'21), reduced to what decides latency here (baselines.md):
- *
- * - Reactive model management: a request for a model no GPU holds triggers a LOAD on the least
- *   loaded GPU (fewest pending requests; ties: most free pages, then lowest id), evicting the
- *   least-recently-used models without pending work there when pages run out. Requests wait for
- *   the load (if no GPU can make room, the model waits until one can).
- * - Each replica batches like TF-Serving's batching scheduler: requests join the open batch; a
- *   batch is closed when it holds `maxBatch` requests; the open batch becomes eligible to run
- *   `batchTimeout` after its first request joined (it keeps filling until a batch thread takes
- *   it); `batchThreads` batches of a replica execute at a time. A batch of n > 1 requests is padded
- *   to the next of `allowedBatchSizes` (a lone request runs at batch 1).
- * - Executions of different models (and replicas) overlap on a GPU through the engine's
- *   interference model (`execConcurrency` caps them, 0 = no cap).
- * - Autoscaling, checked every `monitorInterval`: a replica busier than `scaleOutUtilization`
- *   (execution time measured from its results / interval / batchThreads) gets another replica on
- *   the least-loaded GPU that lacks the model; a model's extra replica that got no request for
- *   `scaleInDelay` and has nothing pending is removed (the last replica stays until LRU evicts it).
- * - Requests go to the model's replica with the fewest pending requests.
+ * INFaaS (Romero et al., ATC'21), reduced to what decides latency, specified in README.md,
+ * "Reactive baselines" (infaas): loads on first request with LRU eviction, TF-Serving batching
+ * per replica, routing to the replica with the fewest pending requests, and autoscaling checked
+ * every `monitorInterval`.
  */
 import { z } from 'zod';
 import type { ActionResult, GpuId, ModelId, Request, Scheduler, SchedulerContext, TimerHandle } from '../sim/types.js';
@@ -124,22 +110,22 @@ export class InfaasScheduler implements Scheduler {
   }
 
   private removeReplica(m: ModelId, gpu: GpuId): void {
-    const ms = this.models[m];
-    ms.replicas = ms.replicas.filter((r) => r.gpu !== gpu);
+    const model = this.models[m];
+    model.replicas = model.replicas.filter((r) => r.gpu !== gpu);
   }
 
   // ---- requests
 
   onRequest(r: Request): void {
-    const ms = this.models[r.model];
-    if (ms.waitingForRoom.length > 0) {
-      ms.waitingForRoom.push(r);
+    const model = this.models[r.model];
+    if (model.waitingForRoom.length > 0) {
+      model.waitingForRoom.push(r);
       return;
     }
-    let rep = this.route(ms);
+    let rep = this.route(model);
     if (!rep) rep = this.addReplica(r.model);
     if (!rep) {
-      ms.waitingForRoom.push(r);
+      model.waitingForRoom.push(r);
       this.roomWaiters.push(r.model);
       return;
     }
@@ -147,9 +133,9 @@ export class InfaasScheduler implements Scheduler {
   }
 
   /** The replica with the fewest pending requests (ready ones first). */
-  private route(ms: ModelState): Replica | undefined {
+  private route(model: ModelState): Replica | undefined {
     let best: Replica | undefined;
-    for (const rep of ms.replicas) {
+    for (const rep of model.replicas) {
       if (!best || (rep.ready && !best.ready) || (rep.ready === best.ready && rep.pending < best.pending)) best = rep;
     }
     return best;
@@ -225,22 +211,22 @@ export class InfaasScheduler implements Scheduler {
   private monitor(): void {
     const now = this.ctx.now();
     for (let m = 0; m < this.models.length; m++) {
-      const ms = this.models[m];
-      if (ms.replicas.length === 0) continue;
+      const model = this.models[m];
+      if (model.replicas.length === 0) continue;
       let hot = false;
-      for (const rep of ms.replicas) {
+      for (const rep of model.replicas) {
         if (rep.busy / (this.o.monitorInterval * this.o.batchThreads) > this.o.scaleOutUtilization) hot = true;
         rep.busy = 0;
       }
-      const loading = ms.replicas.some((r) => !r.ready);
-      if (hot && !loading && ms.replicas.length < this.views.length) {
+      const loading = model.replicas.some((r) => !r.ready);
+      if (hot && !loading && model.replicas.length < this.views.length) {
         if (this.addReplica(m)) this.stats.scaleOuts++;
         continue;
       }
-      if (ms.replicas.length > 1) {
-        const idle = ms.replicas.filter((r) => r.ready && r.pending === 0 && now - r.lastRequest >= this.o.scaleInDelay);
+      if (model.replicas.length > 1) {
+        const idle = model.replicas.filter((r) => r.ready && r.pending === 0 && now - r.lastRequest >= this.o.scaleInDelay);
         // Keep at least one replica.
-        for (const rep of idle.slice(0, ms.replicas.length - 1)) {
+        for (const rep of idle.slice(0, model.replicas.length - 1)) {
           const v = this.views[rep.gpu];
           if (v.pins[m] > 0 || !v.loaded(m)) continue;
           v.evict(m);
@@ -255,17 +241,17 @@ export class InfaasScheduler implements Scheduler {
 
   onResult(res: ActionResult): void {
     const a = res.action;
-    const ms = this.models[a.model];
+    const model = this.models[a.model];
     if (a.type === 'LOAD') {
       const st = this.views[a.gpu].onResult(res);
-      const rep = ms.replicas.find((r) => r.gpu === a.gpu);
+      const rep = model.replicas.find((r) => r.gpu === a.gpu);
       if (rep && st === 'loaded') {
         rep.ready = true;
         const waiting = rep.waiting;
         rep.waiting = [];
         for (const r of waiting) this.enqueue(rep, r);
       } else if (rep && st === 'failed') {
-        ms.replicas = ms.replicas.filter((r) => r !== rep);
+        model.replicas = model.replicas.filter((r) => r !== rep);
         this.views[a.gpu].unpin(a.model, rep.pending);
         for (const r of rep.waiting) this.onRequest(r);
       }
@@ -278,7 +264,7 @@ export class InfaasScheduler implements Scheduler {
     if (res.ok && res.duration !== undefined) rep.busy += res.duration;
     this.views[a.gpu].unpin(a.model, a.requests.length);
     if (!res.ok) for (const r of a.requests) this.ctx.respond(r, 'failed');
-    if (ms.replicas.includes(rep)) this.dispatch(rep);
+    if (model.replicas.includes(rep)) this.dispatch(rep);
     this.retryRoom();
   }
 
@@ -287,15 +273,15 @@ export class InfaasScheduler implements Scheduler {
     const list = this.roomWaiters;
     this.roomWaiters = [];
     for (const m of list) {
-      const ms = this.models[m];
-      const reqs = ms.waitingForRoom;
+      const model = this.models[m];
+      const reqs = model.waitingForRoom;
       if (reqs.length === 0) continue;
       const rep = this.addReplica(m);
       if (!rep) {
         this.roomWaiters.push(m);
         continue;
       }
-      ms.waitingForRoom = [];
+      model.waitingForRoom = [];
       for (const r of reqs) this.admit(rep, r);
     }
   }

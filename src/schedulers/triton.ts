@@ -1,22 +1,8 @@
 /**
- * NVIDIA Triton Inference Server's dynamic batcher (baselines.md), after
- * DynamicBatchScheduler::GetDynamicBatch:
- *
- * - Models are loaded explicitly at the start (static): on `replicas` GPUs each (0 = every GPU,
- *   Triton's default instance group), round-robin while memory lasts; a model that fits nowhere is
- *   not served (its requests fail). Each GPU holding a model runs `instanceCount` instances of it;
- *   an instance executes one batch at a time, and executions of different instances overlap on the
- *   GPU through the engine's interference model (`execConcurrency` caps them, 0 = no cap).
- * - One queue per model. Whenever an instance is free the batcher walks the queue: it sends at
- *   once a batch that reaches a preferred size (the largest such, unless the oldest request has
- *   waited `maxQueueDelay`), or whatever is pending (up to `maxBatchSize`) when the oldest request
- *   has waited `maxQueueDelay`, or when the batch cannot grow further (it reached the largest
- *   preferred size, or `maxBatchSize`). Otherwise it waits for more requests or for the delay.
- *   With delay 0 it sends whatever is queued when an instance is free. No preferred sizes: the
- *   largest preferred size is `maxBatchSize`.
- * - Queue policy: a request that has waited `defaultTimeout` in the queue is rejected (0 = no
- *   timeout); a request arriving at a queue holding `maxQueueSize` requests is rejected (0 = no
- *   limit).
+ * Triton's dynamic batcher (after DynamicBatchScheduler::GetDynamicBatch), specified in
+ * README.md, "Reactive baselines" (triton): static load of `instanceCount` instances per GPU,
+ * one queue per model, batches formed by formBatch whenever an instance is free, queue timeout
+ * and size limit answered as rejections.
  */
 import { z } from 'zod';
 import type { ActionResult, GpuId, ModelId, Request, Scheduler, SchedulerContext, TimerHandle } from '../sim/types.js';
@@ -110,18 +96,18 @@ export class TritonScheduler implements Scheduler {
   }
 
   onRequest(r: Request): void {
-    const ms = this.models[r.model];
-    if (ms.unserved) {
+    const model = this.models[r.model];
+    if (model.unserved) {
       this.ctx.respond(r, 'failed');
       return;
     }
     this.expire(r.model);
-    if (this.o.maxQueueSize > 0 && ms.queue.length >= this.o.maxQueueSize) {
+    if (this.o.maxQueueSize > 0 && model.queue.length >= this.o.maxQueueSize) {
       this.stats.rejectedQueueFull++;
       this.ctx.respond(r, 'rejected');
       return;
     }
-    ms.queue.push(r);
+    model.queue.push(r);
     this.armTimeout(r.model);
     this.pump(r.model);
   }
@@ -129,25 +115,25 @@ export class TritonScheduler implements Scheduler {
   /** Reject queued requests that have waited defaultTimeout (they are at the head: FIFO, one timeout). */
   private expire(m: ModelId): void {
     if (this.o.defaultTimeout === 0) return;
-    const ms = this.models[m];
+    const model = this.models[m];
     const now = this.ctx.now();
-    for (let h = ms.queue.peek(); h && now >= h.arrival + this.o.defaultTimeout; h = ms.queue.peek()) {
-      ms.queue.shift();
+    for (let h = model.queue.peek(); h && now >= h.arrival + this.o.defaultTimeout; h = model.queue.peek()) {
+      model.queue.shift();
       this.stats.rejectedTimeout++;
       this.ctx.respond(h, 'rejected');
     }
   }
 
   private armTimeout(m: ModelId): void {
-    const ms = this.models[m];
-    if (this.o.defaultTimeout === 0 || ms.timeoutTimer) return;
-    const head = ms.queue.peek();
-    if (head) ms.timeoutTimer = this.ctx.setTimer(head.arrival + this.o.defaultTimeout, { kind: 'timeout', model: m });
+    const model = this.models[m];
+    if (this.o.defaultTimeout === 0 || model.timeoutTimer) return;
+    const head = model.queue.peek();
+    if (head) model.timeoutTimer = this.ctx.setTimer(head.arrival + this.o.defaultTimeout, { kind: 'timeout', model: m });
   }
 
-  private freeInstance(ms: ModelState): Instance | undefined {
+  private freeInstance(model: ModelState): Instance | undefined {
     let best: Instance | undefined;
-    for (const inst of ms.instances) {
+    for (const inst of model.instances) {
       if (!inst.ready || inst.busy) continue;
       if (!best || this.busyOnGpu[inst.gpu] < this.busyOnGpu[best.gpu]) best = inst;
     }
@@ -182,25 +168,25 @@ export class TritonScheduler implements Scheduler {
   }
 
   private pump(m: ModelId): void {
-    const ms = this.models[m];
+    const model = this.models[m];
     const now = this.ctx.now();
     for (;;) {
-      const head = ms.queue.peek();
+      const head = model.queue.peek();
       if (!head) break;
-      const inst = this.freeInstance(ms);
+      const inst = this.freeInstance(model);
       if (!inst) break;
-      const { size, why } = this.formBatch(ms.queue.length, now - head.arrival, ms.maxBatch);
+      const { size, why } = this.formBatch(model.queue.length, now - head.arrival, model.maxBatch);
       if (size === 0) {
         const due = head.arrival + this.o.maxQueueDelay;
-        if (ms.delayDue !== due) {
-          if (ms.delayTimer) this.ctx.cancelTimer(ms.delayTimer);
-          ms.delayTimer = this.ctx.setTimer(due, { kind: 'delay', model: m });
-          ms.delayDue = due;
+        if (model.delayDue !== due) {
+          if (model.delayTimer) this.ctx.cancelTimer(model.delayTimer);
+          model.delayTimer = this.ctx.setTimer(due, { kind: 'delay', model: m });
+          model.delayDue = due;
         }
         break;
       }
       const batch: Request[] = [];
-      for (let i = 0; i < size; i++) batch.push(ms.queue.shift()!);
+      for (let i = 0; i < size; i++) batch.push(model.queue.shift()!);
       if (why === 'preferred') this.stats.sentOnPreferred++;
       else if (why === 'delay') this.stats.sentOnDelay++;
       else this.stats.sentFull++;
@@ -210,21 +196,21 @@ export class TritonScheduler implements Scheduler {
       this.views[inst.gpu].touch(m);
       this.ctx.send({ type: 'INFER', gpu: inst.gpu, model: m, earliest: now, latest: NEVER, requests: batch, tag: inst });
     }
-    if (ms.queue.length === 0 && ms.delayTimer) {
-      this.ctx.cancelTimer(ms.delayTimer);
-      ms.delayTimer = null;
-      ms.delayDue = -1;
+    if (model.queue.length === 0 && model.delayTimer) {
+      this.ctx.cancelTimer(model.delayTimer);
+      model.delayTimer = null;
+      model.delayDue = -1;
     }
   }
 
   onTimer(token: unknown): void {
     const t = token as { kind: 'delay' | 'timeout'; model: ModelId };
-    const ms = this.models[t.model];
+    const model = this.models[t.model];
     if (t.kind === 'delay') {
-      ms.delayTimer = null;
-      ms.delayDue = -1;
+      model.delayTimer = null;
+      model.delayDue = -1;
     } else {
-      ms.timeoutTimer = null;
+      model.timeoutTimer = null;
       this.expire(t.model);
       this.armTimeout(t.model);
     }
@@ -233,13 +219,13 @@ export class TritonScheduler implements Scheduler {
 
   onResult(res: ActionResult): void {
     const a = res.action;
-    const ms = this.models[a.model];
+    const model = this.models[a.model];
     if (a.type === 'LOAD') {
       const st = this.views[a.gpu].onResult(res);
-      for (const inst of ms.instances) if (inst.gpu === a.gpu) inst.ready = st === 'loaded';
-      if (st === 'failed' && !ms.instances.some((i) => i.gpu !== a.gpu)) {
-        ms.unserved = true;
-        while (ms.queue.length > 0) this.ctx.respond(ms.queue.shift()!, 'failed');
+      for (const inst of model.instances) if (inst.gpu === a.gpu) inst.ready = st === 'loaded';
+      if (st === 'failed' && !model.instances.some((i) => i.gpu !== a.gpu)) {
+        model.unserved = true;
+        while (model.queue.length > 0) this.ctx.respond(model.queue.shift()!, 'failed');
       }
       this.pump(a.model);
       return;

@@ -20,8 +20,7 @@
  *    (small volumes: each invocation drawn into a minute). Day-to-day volume varies by ~15%.
  */
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { Rng } from '../sim/random.js';
 import { UserError } from '../util/errors.js';
 import { OutputDir } from '../util/output.js';

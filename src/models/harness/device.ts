@@ -20,10 +20,9 @@ import { createSession, probeModelBytes, type RuntimeOptions } from './runtime.j
 import { median } from './stats.js';
 
 export const CPU_TRANSFER_LATENCY = '1us';
-export const DEFAULT_PAGE_SIZE = '16MiB';
-export const DEFAULT_WEIGHTS_MEMORY = '50%';
 
-export interface GpuInfo {
+/** A CUDA device as nvidia-smi reports it (not the simulated GPU: that is src/sim's GpuInfo). */
+export interface CudaDevice {
   readonly name: string;
   readonly memoryBytes: number;
   readonly driver: string;
@@ -38,7 +37,7 @@ function nvidiaSmi(args: string[]): string | undefined {
 }
 
 /** GPU `index` as nvidia-smi reports it, or undefined without nvidia-smi. */
-export function gpuInfo(index: number): GpuInfo | undefined {
+export function cudaDevice(index: number): CudaDevice | undefined {
   const out = nvidiaSmi(['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader,nounits', `--id=${index}`]);
   const line = out?.trim().split('\n')[0];
   if (!line) return undefined;
@@ -213,7 +212,7 @@ export async function describeDevice(o: DeviceOptions): Promise<ProfileJson['dev
       details: { ...host, intraOpThreads: o.threads, transfer: 'host memcpy (measured), nominal latency' },
     };
   }
-  const gpu = gpuInfo(o.deviceId);
+  const gpu = cudaDevice(o.deviceId);
   const memory = gpu?.memoryBytes;
   if (memory === undefined && /%/.test(o.weightsMemory)) {
     throw new UserError('nvidia-smi is not available to read the GPU memory; give --weights-memory as a size (e.g. "20GiB")');

@@ -1,6 +1,7 @@
 /**
- * Options of the `clockwork` scheduler. Every constant of the controller (clockwork.md) is here,
- * with the released source's default. Durations accept "5ms", "250us" or plain milliseconds.
+ * Options of the `clockwork` scheduler. Every constant of the controller is here, with the
+ * released source's default (README.md, "The `clockwork` scheduler", lists them). Durations
+ * accept "5ms", "250us" or plain milliseconds.
  */
 import { z } from 'zod';
 import { MAX_COUNT, zDuration } from '../../util/units-zod.js';
@@ -51,4 +52,3 @@ export const clockworkOptions = z.strictObject({
   });
 
 export type ClockworkOptions = z.output<typeof clockworkOptions>;
-export type ClockworkOptionsInput = z.input<typeof clockworkOptions>;

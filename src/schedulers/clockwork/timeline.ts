@@ -1,5 +1,5 @@
 /**
- * The controller's model of one executor of one GPU (clockwork.md, "predictions"):
+ * The controller's model of one executor of one GPU (README.md, "The `clockwork` scheduler"):
  *   free_at = max(work_begin + sum of estimates of outstanding actions, now + startDelay)
  * On every result the action leaves the outstanding list and, if it succeeded, work_begin becomes
  * its measured end. If the oldest outstanding action is overdue by more than `lag` (its expected end
