@@ -394,9 +394,17 @@ class AtomicWriter {
     withIo(this.path, 'write', () => renameSync(this.tmp, this.path));
     this.dir.doneWith(this.tmp);
   }
-  /** Stop and remove the temporary file; never throws (the error being reported is the first one). */
-  abort(): void {
-    this.s.destroy();
+  /**
+   * Stop and remove the temporary file; never throws (the error being reported is the first one).
+   * The stream opens its file asynchronously: wait until it is closed, or the file could appear
+   * after the removal.
+   */
+  async abort(): Promise<void> {
+    if (!this.s.closed) {
+      const closed = once(this.s, 'close').catch(() => undefined);
+      this.s.destroy();
+      await closed;
+    }
     try {
       rmSync(this.tmp, { force: true });
     } catch {
@@ -508,7 +516,7 @@ async function synthInto(out: OutputDir, o: SynthOptions): Promise<SynthSummary>
       invocations.push(dayTotal);
       o.progress?.(`day ${day}: ${fns.length} functions, ${dayTotal} invocations written`);
     } catch (e) {
-      for (const w of writers) w.abort();
+      for (const w of writers) await w.abort();
       throw e;
     }
   }
