@@ -33,7 +33,6 @@ import {
   rmSync,
   statfsSync,
   statSync,
-  unlinkSync,
   writeFileSync,
   writeSync,
   type Stats,
