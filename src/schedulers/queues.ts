@@ -1,5 +1,6 @@
 /** Request queues for the reactive policies: FIFO (arrival order) and earliest-deadline-first. */
 import type { Request } from '../sim/types.js';
+import { Heap } from '../util/heap.js';
 
 export interface RequestQueue {
   readonly length: number;
@@ -38,53 +39,25 @@ export class FifoQueue implements RequestQueue {
   }
 }
 
-/** Earliest deadline first (binary heap on (deadline, id): deterministic for equal deadlines). */
+/** (deadline, id): deterministic for equal deadlines. */
+function earlierDeadline(a: Request, b: Request): boolean {
+  return a.deadline < b.deadline || (a.deadline === b.deadline && a.id < b.id);
+}
+
+/** Earliest deadline first (binary heap on (deadline, id)). */
 export class EdfQueue implements RequestQueue {
-  private readonly heap: Request[] = [];
+  private readonly heap = new Heap<Request>(earlierDeadline);
 
   get length(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
-
-  private static before(a: Request, b: Request): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.id < b.id);
-  }
-
   push(r: Request): void {
-    const h = this.heap;
-    h.push(r);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!EdfQueue.before(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
+    this.heap.push(r);
   }
-
   peek(): Request | undefined {
-    return this.heap[0];
+    return this.heap.peek();
   }
-
   shift(): Request | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && EdfQueue.before(h[l], h[m])) m = l;
-        if (r < h.length && EdfQueue.before(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    return top;
+    return this.heap.pop();
   }
 }

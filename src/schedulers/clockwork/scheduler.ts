@@ -23,7 +23,7 @@
 import type { ActionResult, InferAction, ModelInstance, Request, Scheduler, SchedulerContext, TimerHandle } from '../../sim/types.js';
 import { WindowEstimator } from './estimator.js';
 import { NEVER } from '../gpu-memory.js';
-import { Heap } from './heap.js';
+import { Heap } from '../../util/heap.js';
 import type { ClockworkOptions } from './options.js';
 import { Timeline } from './timeline.js';
 
