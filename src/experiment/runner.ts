@@ -13,6 +13,7 @@ import { Simulation } from '../sim/simulation.js';
 import { SEC, formatDuration } from '../sim/time.js';
 import { VERSION } from '../version.js';
 import type { ResolvedExperiment, SweepPoint } from './config.js';
+import { csvText } from '../util/csv.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 
 export interface RunOptions {
@@ -278,17 +279,12 @@ export function keyMetrics(s: Record<string, any>): Record<string, number | stri
   };
 }
 
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
+/** CSV of objects: one column per key (in order of first appearance), a header line first. */
 export function toCsv(rows: Array<Record<string, unknown>>): string {
   if (rows.length === 0) return '';
   const cols: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+  return csvText([cols, ...rows.map((r) => cols.map((c) => r[c]))]);
 }
 
 /** Write the sweep index (CSV and JSON) atomically. */
