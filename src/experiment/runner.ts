@@ -3,7 +3,6 @@
  * summary.json, config.json (the effective input), config.resolved.json, manifest.json (all a
  * function of config and seed alone: byte-identical on rerun) and run.json (wall-clock facts).
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { RUN_CHARTS } from '../charts/names.js';
 import { MetricsCollector } from '../metrics/collector.js';
@@ -14,6 +13,7 @@ import { SEC, formatDuration } from '../sim/time.js';
 import { VERSION } from '../version.js';
 import type { ResolvedExperiment, SweepPoint } from './config.js';
 import { csvText } from '../util/csv.js';
+import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 
 export interface RunOptions {
@@ -37,10 +37,6 @@ export interface RunOutcome {
   sim: Simulation;
   /** timeseries.csv, per-model.csv and latency-histogram.json texts. */
   files: Record<string, string>;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Build the simulation of a resolved experiment (async: workloads may read trace files first). */
