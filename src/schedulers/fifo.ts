@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { Fifo } from '../util/fifo.js';
 import { MAX_COUNT } from '../util/units-zod.js';
 import type { ActionResult, GpuId, Request, Scheduler, SchedulerContext } from '../sim/types.js';
-import { GpuMemoryView, Held, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
+import { Residency } from '../sim/gpu.js';
+import { GpuMemoryView, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
 import { registerScheduler } from './registry.js';
 
 const options = z.strictObject({
@@ -67,12 +68,12 @@ export class FifoScheduler implements Scheduler {
     while (v.inflight < this.o.inflight && v.length > 0) {
       const r = v.queue.peek()!;
       const st = v.mem.state[r.model];
-      if (st === Held.NONE) {
+      if (st === Residency.NONE) {
         if (!v.mem.makeRoom(this.ctx.models[r.model].pages)) return;
         v.mem.load(r.model);
         return;
       }
-      if (st === Held.LOADING) return;
+      if (st === Residency.LOADING) return;
       v.queue.shift();
       v.inflight++;
       v.mem.touch(r.model);
