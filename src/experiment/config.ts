@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CHART_NAMES } from '../charts/names.js';
 import { loadProfile, type HardwareProfile } from '../models/profile.js';
@@ -20,10 +19,8 @@ import { readInputText } from '../util/io.js';
 import { checkJsonValue, parseJsonInput, RESERVED_KEYS } from '../util/json-input.js';
 import { segmentProblem } from '../util/paths.js';
 import { formatZodIssues, parseOrThrow } from '../util/zod-errors.js';
+import { PACKAGE_ROOT } from '../version.js';
 import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
-
-/** The package's root directory (holds hw-profiles/ and experiments/). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const NetworkSchema = z.strictObject({
   /** One-way client <-> controller latency. */
