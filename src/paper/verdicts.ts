@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { loadRuns, readCsvColumns, type RunResult } from '../charts/results.js';
-import { parseDuration, SEC } from '../sim/time.js';
+import { SEC } from '../sim/time.js';
+import { parseDuration } from '../util/units.js';
 
 export interface Claim {
   /** Figure id, e.g. "fig5". */
