@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Empirical, RandomStreams, Rng } from '../src/sim/random.js';
-import { formatDuration, parseBandwidth, parseDuration, parseRate, parseSize } from '../src/sim/time.js';
+import { formatDuration } from '../src/sim/time.js';
+import { parseBandwidth, parseDuration, parseRate, parseSize } from '../src/util/units.js';
 
 const draws = (r: Rng, n: number) => Array.from({ length: n }, () => r.next());
 

@@ -3,10 +3,11 @@
  * closed loop's clients and think time.
  */
 import { describe, expect, it } from 'vitest';
-import { RandomStreams } from '../src/sim/random.js';
+import { RandomStreams, Rng } from '../src/sim/random.js';
 import { MS, SEC } from '../src/sim/time.js';
 import type { Request } from '../src/sim/types.js';
 import { getWorkload } from '../src/traces/index.js';
+import { PoissonArrivals } from '../src/traces/poisson.js';
 import type { Workload, WorkloadContext } from '../src/traces/types.js';
 import { fakeEnv, fakeModels, runWorkload } from './helpers/fake-ctx.js';
 
@@ -42,6 +43,23 @@ describe('poisson', () => {
     expect(mean / MS).toBeCloseTo(1, 1);
     expect(sd / mean).toBeGreaterThan(0.95);
     expect(sd / mean).toBeLessThan(1.05);
+  });
+
+  it('keeps the process time unrounded: each arrival is the sum of the gaps so far, rounded once', () => {
+    // Mean gap 0.5 ns: rounding the running time at each step would drift from the exact sums.
+    const src = new PoissonArrivals(2e9, 5, new Rng('gaps'), () => 3);
+    const same = new Rng('gaps');
+    let exact = 5;
+    for (let i = 0; i < 10_000; i++) {
+      expect(src.advance()).toBe(true);
+      exact += same.exponential(0.5);
+      expect(src.time).toBe(Math.round(exact));
+      expect(src.model).toBe(3);
+    }
+  });
+
+  it('a rate of 0 has no arrivals', () => {
+    expect(new PoissonArrivals(0, 0, new Rng('gaps'), () => 0).advance()).toBe(false);
   });
 });
 

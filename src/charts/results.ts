@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { parseCsv } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
 
 export interface RunResult {
@@ -29,53 +30,19 @@ export function tryReadJson(path: string): any {
   return existsSync(path) ? readJson(path) : undefined;
 }
 
-/** Split a CSV line (RFC 4180 quoting). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let s = '';
-      i++;
-      for (;;) {
-        const j = line.indexOf('"', i);
-        if (j < 0) {
-          s += line.slice(i);
-          i = line.length;
-          break;
-        }
-        s += line.slice(i, j);
-        if (line[j + 1] === '"') {
-          s += '"';
-          i = j + 2;
-        } else {
-          i = j + 1;
-          break;
-        }
-      }
-      out.push(s);
-      i++; // the comma
-    } else {
-      const j = line.indexOf(',', i);
-      if (j < 0) {
-        out.push(line.slice(i));
-        break;
-      }
-      out.push(line.slice(i, j));
-      i = j + 1;
-    }
-  }
-  return out;
-}
-
 /** Read a CSV file into columns of numbers (NaN for empty cells). */
 export function readCsvColumns(path: string): Record<string, number[]> {
   if (!existsSync(path)) throw new UserError(`${path}: no such file (was the result written by an older servesim?)`);
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
-  const head = splitCsvLine(lines[0] ?? '');
+  let records: string[][];
+  try {
+    records = parseCsv(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${path}: not a CSV file servesim wrote (${(e as Error).message})`);
+  }
+  const head = records[0] ?? [];
   const cols: Record<string, number[]> = Object.fromEntries(head.map((h) => [h, []]));
-  for (let i = 1; i < lines.length; i++) {
-    const cells = splitCsvLine(lines[i]);
+  for (let i = 1; i < records.length; i++) {
+    const cells = records[i];
     head.forEach((h, j) => cols[h].push(cells[j] === undefined || cells[j] === '' ? NaN : Number(cells[j])));
   }
   return cols;

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../experiment/config.js';
+import { PACKAGE_ROOT } from '../version.js';
 import { loadProfile } from '../models/profile.js';
 import { UserError } from '../util/errors.js';
 import { errnoCode, rethrowIo, withIo } from '../util/io.js';

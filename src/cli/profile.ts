@@ -23,7 +23,8 @@ import {
 import { checkProvider, CUDA_INSTALL_HINT, PROVIDERS, type Provider } from '../models/harness/runtime.js';
 import { buildZooModel, FAMILY_OPTIONS, ZOO, zooEntry, type ZooFamily } from '../models/zoo/index.js';
 import { MAX_COUNT } from '../util/units-zod.js';
-import { MS, parseDuration, QuantityRangeError, RANGE_TEXT } from '../sim/time.js';
+import { MS } from '../sim/time.js';
+import { parseDuration, QuantityRangeError, RANGE_TEXT } from '../util/units.js';
 import { UserError } from '../util/errors.js';
 import { RESERVED_KEYS } from '../util/json-input.js';
 

@@ -5,13 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CHART_NAMES } from '../charts/names.js';
 import { loadProfile, type HardwareProfile } from '../models/profile.js';
 import { getScheduler, schedulerNames } from '../schedulers/index.js';
 import type { SchedulerType } from '../schedulers/registry.js';
-import { formatDuration, parseDuration } from '../sim/time.js';
+import { formatDuration } from '../sim/time.js';
+import { parseDuration } from '../util/units.js';
 import type { ModelId, ModelInstance } from '../sim/types.js';
 import { getWorkload, workloadNames } from '../traces/index.js';
 import type { WorkloadType } from '../traces/registry.js';
@@ -20,10 +20,8 @@ import { readInputText } from '../util/io.js';
 import { checkJsonValue, parseJsonInput, RESERVED_KEYS } from '../util/json-input.js';
 import { segmentProblem } from '../util/paths.js';
 import { formatZodIssues, parseOrThrow } from '../util/zod-errors.js';
+import { PACKAGE_ROOT } from '../version.js';
 import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
-
-/** The package's root directory (holds hw-profiles/ and experiments/). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const NetworkSchema = z.strictObject({
   /** One-way client <-> controller latency. */

@@ -3,7 +3,6 @@
  * summary.json, config.json (the effective input), config.resolved.json, manifest.json (all a
  * function of config and seed alone: byte-identical on rerun) and run.json (wall-clock facts).
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { RUN_CHARTS } from '../charts/names.js';
 import { MetricsCollector } from '../metrics/collector.js';
@@ -13,6 +12,8 @@ import { Simulation } from '../sim/simulation.js';
 import { SEC, formatDuration } from '../sim/time.js';
 import { VERSION } from '../version.js';
 import type { ResolvedExperiment, SweepPoint } from './config.js';
+import { csvText } from '../util/csv.js';
+import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 
 export interface RunOptions {
@@ -36,10 +37,6 @@ export interface RunOutcome {
   sim: Simulation;
   /** timeseries.csv, per-model.csv and latency-histogram.json texts. */
   files: Record<string, string>;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Build the simulation of a resolved experiment (async: workloads may read trace files first). */
@@ -278,17 +275,12 @@ export function keyMetrics(s: Record<string, any>): Record<string, number | stri
   };
 }
 
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
+/** CSV of objects: one column per key (in order of first appearance), a header line first. */
 export function toCsv(rows: Array<Record<string, unknown>>): string {
   if (rows.length === 0) return '';
   const cols: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+  return csvText([cols, ...rows.map((r) => cols.map((c) => r[c]))]);
 }
 
 /** Write the sweep index (CSV and JSON) atomically. */

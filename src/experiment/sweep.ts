@@ -10,17 +10,17 @@
  * <out>/sweep.json records the sweep (config hash, every point's id and parameters) so that merge
  * and resume can check they are looking at the same sweep.
  */
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 import { UserError } from '../util/errors.js';
-import { VERSION } from '../version.js';
-import { PACKAGE_ROOT, resolveExperiment, type SweepPoint } from './config.js';
+import { PACKAGE_ROOT, VERSION } from '../version.js';
+import { resolveExperiment, type SweepPoint } from './config.js';
 import { assertSafeSegment } from '../util/paths.js';
 import { beginDir, inspectTarget, jsonText, MAX_NAME_BYTES, notOwnedReason, OutputDir, outputKind } from '../util/output.js';
+import { sha256 } from '../util/hash.js';
 import { readInputText } from '../util/io.js';
 import { runToDirectory, writeIndex } from './runner.js';
 
@@ -54,10 +54,6 @@ export interface SweepFile {
   configHash: string;
   points: Array<{ id: string; params: Record<string, unknown> }>;
   shard: string | null;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** The hash a point's manifest.json records (of its effective config, config.json). */

@@ -6,6 +6,7 @@
 import type { Nanos } from '../sim/time.js';
 import { MS, SEC } from '../sim/time.js';
 import type { Action, ActionError, Outcome, Request } from '../sim/types.js';
+import { csvText } from '../util/csv.js';
 import { COARSE_SUB_BITS, Histogram, type HistogramJSON } from './histogram.js';
 import { OUTCOME_COLUMN, TimeSeries } from './timeseries.js';
 
@@ -242,25 +243,22 @@ export class MetricsCollector {
   perModelCsv(): string {
     const windowS = (this.duration - this.warmup) / SEC;
     const r = (x: number, d = 6): string => (Number.isFinite(x) ? String(Number(x.toFixed(d))) : '');
-    const lines = [
-      'model,requests,ok,late,timeout,rejected,failed,unfinished,goodput_rps,throughput_rps,slo_attainment,p50_ms,p99_ms,p999_ms,max_ms,mean_ms,loads,evictions,cold_starts',
+    const lines: unknown[][] = [
+      'model,requests,ok,late,timeout,rejected,failed,unfinished,goodput_rps,throughput_rps,slo_attainment,p50_ms,p99_ms,p999_ms,max_ms,mean_ms,loads,evictions,cold_starts'.split(','),
     ];
     for (let m = 0; m < this.modelNames.length; m++) {
       const c = this.modelCounts.subarray(m * PER_MODEL, (m + 1) * PER_MODEL);
       const h = this.modelLatency[m];
       const q = (p: number): string => (h && h.count ? r(h.quantile(p) / MS) : '');
-      const name = this.modelNames[m];
-      lines.push(
-        [
-          /[",\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name,
-          c[0], c[1], c[2], c[3], c[4], c[5], c[6],
-          r(c[1] / windowS), r((c[1] + c[2]) / windowS), c[0] ? r(c[1] / c[0], 8) : '',
-          q(0.5), q(0.99), q(0.999), h && h.count ? r(h.max / MS) : '', h && h.count ? r(h.mean() / MS) : '',
-          this.modelEvents[m * 3], this.modelEvents[m * 3 + 1], this.modelEvents[m * 3 + 2],
-        ].join(','),
-      );
+      lines.push([
+        this.modelNames[m],
+        c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+        r(c[1] / windowS), r((c[1] + c[2]) / windowS), c[0] ? r(c[1] / c[0], 8) : '',
+        q(0.5), q(0.99), q(0.999), h && h.count ? r(h.max / MS) : '', h && h.count ? r(h.mean() / MS) : '',
+        this.modelEvents[m * 3], this.modelEvents[m * 3 + 1], this.modelEvents[m * 3 + 2],
+      ]);
     }
-    return lines.join('\n') + '\n';
+    return csvText(lines);
   }
 
   /** Latency histograms (ns) of the measured window and prediction-error histograms, for plots made later. */

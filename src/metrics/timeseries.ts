@@ -15,6 +15,7 @@
  */
 import type { Nanos } from '../sim/time.js';
 import { MS, SEC } from '../sim/time.js';
+import { csvText } from '../util/csv.js';
 import { COARSE_SUB_BITS, Histogram } from './histogram.js';
 
 /** Per-GPU utilization columns are written up to this many GPUs. */
@@ -208,7 +209,7 @@ export class TimeSeries {
       for (const n of this.groupNames) head.push(`answered:${n}`);
       for (const n of this.groupNames) head.push(`attainment:${n}`);
     }
-    const lines = [head.join(',')];
+    const lines = [head];
     const c = this.cols;
     const W = this.window;
     for (let k = 0; k < this.n; k++) {
@@ -245,9 +246,9 @@ export class TimeSeries {
           row.push(n > 0 ? r(c[this.groupOkCol + g][k] / n, 8) : '');
         }
       }
-      lines.push(row.join(','));
+      lines.push(row);
     }
-    return lines.join('\n') + '\n';
+    return csvText(lines);
   }
 }
 

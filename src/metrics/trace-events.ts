@@ -15,7 +15,8 @@
 import type { GpuPhase } from '../sim/gpu.js';
 import type { SimObserver } from '../sim/simulation.js';
 import type { Nanos } from '../sim/time.js';
-import { formatDuration, parseDuration } from '../sim/time.js';
+import { formatDuration } from '../sim/time.js';
+import { parseDuration } from '../util/units.js';
 import type { Action, ActionError, Outcome, Request } from '../sim/types.js';
 import { UserError } from '../util/errors.js';
 

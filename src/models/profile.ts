@@ -14,10 +14,10 @@
  * }
  * Distribution = { "percentiles": { "<p in 0..100>": ms, ... }, "samples"?: [ms, ...] }
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { Empirical } from '../sim/random.js';
 import { MAX_DURATION, MAX_SIZE, MS, type Nanos } from '../sim/time.js';
+import { sha256 } from '../util/hash.js';
 import { readInputFile } from '../util/io.js';
 import { checkJsonValue, parseJsonInput } from '../util/json-input.js';
 import { parseOrThrow } from '../util/zod-errors.js';
@@ -215,7 +215,7 @@ export function readProfileJson(path: string): { json: unknown; bytes: Buffer } 
 /** Load and validate a profile file (cached by path and content hash). */
 export function loadProfile(path: string): HardwareProfile {
   const bytes = readInputFile(path, 'hardware profile');
-  const hash = createHash('sha256').update(bytes).digest('hex');
+  const hash = sha256(bytes);
   const key = `${path}\0${hash}`;
   const hit = cache.get(key);
   if (hit) return hit;

@@ -9,7 +9,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { axis, baseOptions, line, logTicks, plotCharts, renderPng, type LineDataset, type Pt } from '../charts/plot.js';
 import { loadRuns, type RunResult } from '../charts/results.js';
 import { writeIntoDir } from '../util/output.js';
-import { parseDuration } from '../sim/time.js';
+import { parseDuration } from '../util/units.js';
 import {
   activeMajors,
   fig11Series,

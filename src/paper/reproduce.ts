@@ -9,7 +9,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { loadExperiment, PACKAGE_ROOT, type ResolvedExperiment } from '../experiment/config.js';
+import { loadExperiment, type ResolvedExperiment } from '../experiment/config.js';
+import { PACKAGE_ROOT } from '../version.js';
 import { jsonText, OutputDir, writeIntoDir } from '../util/output.js';
 import { runToDirectory } from '../experiment/runner.js';
 import { pointHash, runSweep } from '../experiment/sweep.js';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { loadRuns, readCsvColumns, type RunResult } from '../charts/results.js';
-import { parseDuration } from '../sim/time.js';
+import { parseDuration } from '../util/units.js';
 
 export interface Claim {
   /** Figure id, e.g. "fig5". */

@@ -5,9 +5,11 @@
  * loaded on demand there, evicting least-recently-used idle models when pages run out.
  */
 import { z } from 'zod';
+import { Fifo } from '../util/fifo.js';
 import { MAX_COUNT } from '../util/units-zod.js';
 import type { ActionResult, GpuId, Request, Scheduler, SchedulerContext } from '../sim/types.js';
-import { GpuMemoryView, Held, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
+import { Residency } from '../sim/gpu.js';
+import { GpuMemoryView, NEVER, memoryViews, placeStatically } from './gpu-memory.js';
 import { registerScheduler } from './registry.js';
 
 const options = z.strictObject({
@@ -19,15 +21,14 @@ const options = z.strictObject({
 type Options = z.output<typeof options>;
 
 class GpuQueue {
-  readonly queue: Request[] = [];
-  head = 0;
+  readonly queue = new Fifo<Request>();
   inflight = 0;
   constructor(
     readonly id: GpuId,
     readonly mem: GpuMemoryView,
   ) {}
   get length(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
   }
 }
 
@@ -65,19 +66,15 @@ export class FifoScheduler implements Scheduler {
   /** Dispatch from the head of the GPU's queue while actions may be outstanding. */
   private pump(v: GpuQueue): void {
     while (v.inflight < this.o.inflight && v.length > 0) {
-      const r = v.queue[v.head];
+      const r = v.queue.peek()!;
       const st = v.mem.state[r.model];
-      if (st === Held.NONE) {
+      if (st === Residency.NONE) {
         if (!v.mem.makeRoom(this.ctx.models[r.model].pages)) return;
         v.mem.load(r.model);
         return;
       }
-      if (st === Held.LOADING) return;
-      v.head++;
-      if (v.head > 1024 && v.head * 2 > v.queue.length) {
-        v.queue.splice(0, v.head);
-        v.head = 0;
-      }
+      if (st === Residency.LOADING) return;
+      v.queue.shift();
       v.inflight++;
       v.mem.touch(r.model);
       // Only executing work pins a model: strict arrival order may evict a model that still has queued

@@ -8,20 +8,15 @@
  * the worker itself never evicts. Decisions never depend on the insertion order of a hash map:
  * state is kept in arrays indexed by model id, and ties go to the lower model id.
  */
+import { Residency } from '../sim/gpu.js';
 import type { ActionResult, GpuId, ModelId, SchedulerContext } from '../sim/types.js';
 
 /** `latest` of actions that must never fail as too late. */
 export const NEVER = Number.MAX_SAFE_INTEGER;
 
-export const enum Held {
-  NONE = 0,
-  LOADING = 1,
-  LOADED = 2,
-}
-
 export class GpuMemoryView {
   freePages: number;
-  /** Held.* per model. */
+  /** Residency per model (what the controller believes). */
   readonly state: Uint8Array;
   /** Last use per model (ns), for LRU. */
   readonly lastUse: Float64Array;
@@ -41,11 +36,11 @@ export class GpuMemoryView {
 
   /** Loaded or loading here. */
   holds(m: ModelId): boolean {
-    return this.state[m] !== Held.NONE;
+    return this.state[m] !== Residency.NONE;
   }
 
   loaded(m: ModelId): boolean {
-    return this.state[m] === Held.LOADED;
+    return this.state[m] === Residency.LOADED;
   }
 
   touch(m: ModelId): void {
@@ -67,10 +62,10 @@ export class GpuMemoryView {
   /** Send LOAD(m) to this GPU (the caller made room). */
   load(m: ModelId): void {
     const pages = this.ctx.models[m].pages;
-    if (this.state[m] !== Held.NONE) throw new Error(`GPU ${this.gpu} already holds model ${m}`);
+    if (this.state[m] !== Residency.NONE) throw new Error(`GPU ${this.gpu} already holds model ${m}`);
     if (pages > this.freePages) throw new Error(`GPU ${this.gpu} has ${this.freePages} free pages, model ${m} needs ${pages}`);
     this.freePages -= pages;
-    this.state[m] = Held.LOADING;
+    this.state[m] = Residency.LOADING;
     this.touch(m);
     const now = this.ctx.now();
     this.ctx.send({ type: 'LOAD', gpu: this.gpu, model: m, earliest: now, latest: NEVER });
@@ -78,8 +73,8 @@ export class GpuMemoryView {
 
   /** Send EVICT(m) (must be loaded); its pages count as free at once. */
   evict(m: ModelId): void {
-    if (this.state[m] !== Held.LOADED) throw new Error(`GPU ${this.gpu}: cannot evict model ${m}, which is not loaded`);
-    this.state[m] = Held.NONE;
+    if (this.state[m] !== Residency.LOADED) throw new Error(`GPU ${this.gpu}: cannot evict model ${m}, which is not loaded`);
+    this.state[m] = Residency.NONE;
     this.freePages += this.ctx.models[m].pages;
     const now = this.ctx.now();
     this.ctx.send({ type: 'EVICT', gpu: this.gpu, model: m, earliest: now, latest: NEVER });
@@ -88,7 +83,7 @@ export class GpuMemoryView {
   /** Loaded models without pending work, least recently used first (ties: lower id). */
   evictable(): ModelId[] {
     const out: ModelId[] = [];
-    for (let m = 0; m < this.state.length; m++) if (this.state[m] === Held.LOADED && this.pins[m] === 0) out.push(m);
+    for (let m = 0; m < this.state.length; m++) if (this.state[m] === Residency.LOADED && this.pins[m] === 0) out.push(m);
     out.sort((a, b) => this.lastUse[a] - this.lastUse[b] || a - b);
     return out;
   }
@@ -118,11 +113,11 @@ export class GpuMemoryView {
     if (a.type !== 'LOAD') return null;
     if (res.ok) {
       // An EVICT sent while loading would have been refused by the worker; this view never does that.
-      if (this.state[a.model] === Held.LOADING) this.state[a.model] = Held.LOADED;
+      if (this.state[a.model] === Residency.LOADING) this.state[a.model] = Residency.LOADED;
       return 'loaded';
     }
-    if (this.state[a.model] === Held.LOADING) {
-      this.state[a.model] = Held.NONE;
+    if (this.state[a.model] === Residency.LOADING) {
+      this.state[a.model] = Residency.NONE;
       this.freePages += this.ctx.models[a.model].pages;
     }
     return 'failed';

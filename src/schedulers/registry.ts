@@ -3,6 +3,7 @@
  * (defaults documented there) and a factory. `servesim list` and the config validator read it.
  */
 import { z } from 'zod';
+import { Registry } from '../util/registry.js';
 import type { HardwareProfile } from '../models/profile.js';
 import type { Scheduler } from '../sim/types.js';
 
@@ -27,11 +28,10 @@ export interface EngineRequirements {
   sendConcurrency?: number;
 }
 
-const registry = new Map<string, SchedulerType>();
+const registry = new Registry<SchedulerType>('scheduler');
 
 export function registerScheduler<S extends z.ZodObject>(t: SchedulerType<S>): void {
-  if (registry.has(t.name)) throw new Error(`scheduler ${t.name} registered twice`);
-  registry.set(t.name, t as unknown as SchedulerType);
+  registry.register(t as unknown as SchedulerType);
 }
 
 export function getScheduler(name: string): SchedulerType | undefined {
@@ -39,5 +39,5 @@ export function getScheduler(name: string): SchedulerType | undefined {
 }
 
 export function schedulerNames(): string[] {
-  return [...registry.keys()].sort();
+  return registry.names();
 }

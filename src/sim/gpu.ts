@@ -15,6 +15,7 @@ import type { Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type { Action, ActionError, GpuInfo, InferAction, ModelInstance } from './types.js';
 
+/** A model's weights on a GPU: the worker's state, and the schedulers' view of it (gpu-memory, clockwork). */
 export const enum Residency {
   NONE = 0,
   LOADING = 1,

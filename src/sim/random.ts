@@ -3,6 +3,7 @@
  * seed (seedrandom's alea generator seeded with "<seed>/<name>"), so adding draws on one stream
  * never shifts another's sequence.
  */
+import { quantileSorted } from 'd3-array';
 import seedrandom from 'seedrandom';
 
 export class Rng {
@@ -135,11 +136,8 @@ export class Empirical {
   /** Value at quantile q in [0, 1] of the percentile curve (or of the sorted samples). */
   quantile(q: number): number {
     if (this.ps.length === 0) {
-      const s = Float64Array.from(this.samples!).sort();
-      const pos = q * (s.length - 1);
-      const lo = Math.floor(pos);
-      const hi = Math.min(lo + 1, s.length - 1);
-      return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+      const s: ArrayLike<number> = Float64Array.from(this.samples!).sort();
+      return quantileSorted(s as number[], q)!;
     }
     const ps = this.ps;
     const vs = this.vs;

@@ -28,6 +28,7 @@
 import type { Rng } from '../sim/random.js';
 import type { Nanos } from '../sim/time.js';
 import type { ModelId } from '../sim/types.js';
+import { Heap } from '../util/heap.js';
 import type { ArrivalSource } from './types.js';
 
 export type Spread = 'poisson' | 'uniform' | 'even' | 'gamma';
@@ -72,59 +73,15 @@ export interface MinuteSourceOptions {
   readonly end: Nanos;
 }
 
-/** A binary min-heap of (time, id) pairs on typed arrays; ties go to the smaller id. */
-export class ArrivalHeap {
-  private readonly t: Float64Array;
-  private readonly id: Int32Array;
-  size = 0;
-  constructor(capacity: number) {
-    this.t = new Float64Array(Math.max(1, capacity));
-    this.id = new Int32Array(Math.max(1, capacity));
-  }
-  private less(i: number, j: number): boolean {
-    return this.t[i] < this.t[j] || (this.t[i] === this.t[j] && this.id[i] < this.id[j]);
-  }
-  private swap(i: number, j: number): void {
-    const t = this.t[i];
-    this.t[i] = this.t[j];
-    this.t[j] = t;
-    const d = this.id[i];
-    this.id[i] = this.id[j];
-    this.id[j] = d;
-  }
-  push(time: number, id: number): void {
-    let i = this.size++;
-    this.t[i] = time;
-    this.id[i] = id;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      this.swap(i, p);
-      i = p;
-    }
-  }
-  get topTime(): number {
-    return this.t[0];
-  }
-  get topId(): number {
-    return this.id[0];
-  }
-  pop(): void {
-    this.size--;
-    if (this.size === 0) return;
-    this.t[0] = this.t[this.size];
-    this.id[0] = this.id[this.size];
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= this.size) break;
-      let c = l;
-      if (l + 1 < this.size && this.less(l + 1, l)) c = l + 1;
-      if (!this.less(c, i)) break;
-      this.swap(c, i);
-      i = c;
-    }
-  }
+/** A model's pending arrival in the merge heap (one per model, reused: no allocation per arrival). */
+interface Pending {
+  time: number;
+  readonly m: number;
+}
+
+/** Earlier time first; ties go to the smaller series index. */
+function earlier(a: Pending, b: Pending): boolean {
+  return a.time < b.time || (a.time === b.time && a.m < b.m);
 }
 
 export class MinuteArrivalSource implements ArrivalSource {
@@ -132,7 +89,8 @@ export class MinuteArrivalSource implements ArrivalSource {
   model: ModelId = 0;
 
   private readonly o: MinuteSourceOptions;
-  private readonly heap: ArrivalHeap;
+  private readonly heap = new Heap<Pending>(earlier);
+  private readonly pending: Pending[];
   // Per-model state.
   private readonly ptr: Int32Array;
   private readonly cyc: Int32Array;
@@ -150,7 +108,7 @@ export class MinuteArrivalSource implements ArrivalSource {
   constructor(opts: MinuteSourceOptions) {
     this.o = opts;
     const n = opts.series.starts.length - 1;
-    this.heap = new ArrivalHeap(n);
+    this.pending = Array.from({ length: n }, (_, m) => ({ time: 0, m }));
     this.ptr = new Int32Array(n);
     this.cyc = new Int32Array(n);
     this.minEnd = new Float64Array(n);
@@ -168,8 +126,7 @@ export class MinuteArrivalSource implements ArrivalSource {
       this.ptr[m] = s;
       if (!this.enterMinute(m)) continue;
       if (this.isRenewal) this.residual[m] = this.drawGap();
-      const t = this.next(m);
-      if (t < opts.end) this.heap.push(t, m);
+      this.schedule(m);
     }
   }
 
@@ -265,15 +222,22 @@ export class MinuteArrivalSource implements ArrivalSource {
     }
   }
 
-  advance(): boolean {
-    const h = this.heap;
-    if (h.size === 0) return false;
-    const m = h.topId;
-    this.time = h.topTime;
-    this.model = this.o.models[m];
-    h.pop();
+  /** Put the model's next arrival in the heap, if it has one before the end. */
+  private schedule(m: number): void {
     const t = this.next(m);
-    if (t < this.o.end) h.push(t, m);
+    if (t < this.o.end) {
+      const p = this.pending[m];
+      p.time = t;
+      this.heap.push(p);
+    }
+  }
+
+  advance(): boolean {
+    const p = this.heap.pop();
+    if (p === undefined) return false;
+    this.time = p.time;
+    this.model = this.o.models[p.m];
+    this.schedule(p.m);
     return true;
   }
 }

@@ -10,40 +10,15 @@
  * Foreground/background mixes (fig8) are several workload groups in one experiment.
  */
 import { z } from 'zod';
-import type { Rng } from '../sim/random.js';
 import { SEC } from '../sim/time.js';
-import type { ModelId } from '../sim/types.js';
 import { UserError } from '../util/errors.js';
 import { MAX_COUNT, MAX_FACTOR, zDuration, zRate } from '../util/units-zod.js';
 import { rampAt } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadType } from './registry.js';
 import { driveArrivals } from '../sim/simulation.js';
+import { PoissonArrivals } from './poisson.js';
 import { MergedArrivalSource } from './replay.js';
 import type { ArrivalSource, Workload, WorkloadContext } from './types.js';
-
-/** A Poisson stream at `rate` per second from `from` (ns), each arrival's model chosen by `pick`. */
-export class PoissonPickSource implements ArrivalSource {
-  time = 0;
-  model = 0;
-  private t: number;
-  private readonly meanGap: number;
-  constructor(
-    rate: number,
-    from: number,
-    private readonly rng: Rng,
-    private readonly pick: (t: number) => ModelId,
-  ) {
-    this.meanGap = rate > 0 ? SEC / rate : Infinity;
-    this.t = from;
-  }
-  advance(): boolean {
-    if (!Number.isFinite(this.meanGap)) return false;
-    this.t += this.rng.exponential(this.meanGap);
-    this.time = Math.round(this.t);
-    this.model = this.pick(this.t);
-    return true;
-  }
-}
 
 export const BurstyActivationOptions = z.strictObject({
   /** Total rate shared evenly among the active major models. */
@@ -86,7 +61,7 @@ export class BurstyActivationWorkload implements Workload {
     if (majors.length > 0) {
       const rng = ctx.rng('major');
       sources.push(
-        new PoissonPickSource(o.majorRate, o.leadIn, rng, (t) => {
+        new PoissonArrivals(o.majorRate, o.leadIn, rng, (t) => {
           const active = Math.min(majors.length, Math.floor((t - o.leadIn) / o.interval) + 1);
           return majors[rng.int(active)];
         }),
@@ -94,7 +69,7 @@ export class BurstyActivationWorkload implements Workload {
     }
     if (minors.length > 0 && o.minorRate > 0) {
       const rng = ctx.rng('minor');
-      sources.push(new PoissonPickSource(o.minorRate * minors.length, 0, rng, () => minors[rng.int(minors.length)]));
+      sources.push(new PoissonArrivals(o.minorRate * minors.length, 0, rng, () => minors[rng.int(minors.length)]));
     }
     driveArrivals(ctx, new MergedArrivalSource(sources));
   }
@@ -153,7 +128,7 @@ export class SloRampWorkload implements Workload {
   start(ctx: WorkloadContext): void {
     const T = ctx.targets;
     const rng = ctx.rng('arrivals');
-    const src = new PoissonPickSource(this.o.rate, 0, rng, () => T[rng.int(T.length)]);
+    const src = new PoissonArrivals(this.o.rate, 0, rng, () => T[rng.int(T.length)]);
     // At a firing, ctx.now() is the arrival's time.
     driveArrivals(ctx, src, () => ({ sloFactor: sloFactorAt(this.o.ramp, ctx.now()) }));
   }

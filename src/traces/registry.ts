@@ -3,6 +3,7 @@
  * factory. Common fields (type, name, slo, sloFactor, models) are handled by the experiment config.
  */
 import { z } from 'zod';
+import { Registry } from '../util/registry.js';
 import type { HardwareProfile } from '../models/profile.js';
 import type { ModelInstance } from '../sim/types.js';
 import type { Workload } from './types.js';
@@ -27,11 +28,10 @@ export interface WorkloadType<S extends z.ZodObject = z.ZodObject> {
   create(options: z.output<S>, env: WorkloadEnv): Workload;
 }
 
-const registry = new Map<string, WorkloadType>();
+const registry = new Registry<WorkloadType>('workload');
 
 export function registerWorkload<S extends z.ZodObject>(t: WorkloadType<S>): void {
-  if (registry.has(t.name)) throw new Error(`workload ${t.name} registered twice`);
-  registry.set(t.name, t as unknown as WorkloadType);
+  registry.register(t as unknown as WorkloadType);
 }
 
 export function getWorkload(name: string): WorkloadType | undefined {
@@ -39,5 +39,5 @@ export function getWorkload(name: string): WorkloadType | undefined {
 }
 
 export function workloadNames(): string[] {
-  return [...registry.keys()].sort();
+  return registry.names();
 }

@@ -4,6 +4,7 @@
  * per-invocation, or any CSV of per-request timestamps. A statistic that a file cannot give (a
  * ratio over zero invocations, a CV of one gap) reads "n/a", never NaN (docs/traces.md).
  */
+import { quantileSorted } from 'd3-array';
 import { F64Vec, headerPreview, parseDecimal, readCsv } from './csv.js';
 import { MINUTES_PER_DAY, readInvocationRows } from './azure2019.js';
 import { readAzure2021 } from './azure2021.js';
@@ -41,12 +42,9 @@ export async function detectKind(file: string): Promise<TraceKind> {
   throw new UserError(`${file}: the file is empty`);
 }
 
+/** The q-quantile of ascending values, linear between order statistics (d3-array's, R-7); NaN for none. */
 function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  return quantileSorted(sorted as number[], q) ?? NaN;
 }
 
 function cvOf(xs: ArrayLike<number>): number {

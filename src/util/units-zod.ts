@@ -4,7 +4,8 @@
  * configs"), so nothing derived from them can overflow to Infinity or lose integer precision.
  */
 import { z } from 'zod';
-import { MIN_BANDWIDTH, MS, parseBandwidth, parseDuration, parseRate, parseSize, QuantityRangeError, RANGE_TEXT } from '../sim/time.js';
+import { MIN_BANDWIDTH, MS } from '../sim/time.js';
+import { parseBandwidth, parseDuration, parseRate, parseSize, QuantityRangeError, RANGE_TEXT } from './units.js';
 
 const EXAMPLES: Record<keyof typeof RANGE_TEXT, string> = {
   duration: 'a duration such as "5ms", "250us", "1.5s" or "15m" (units ns, us, ms, s, m, h, d; plain numbers are ms)',

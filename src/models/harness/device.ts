@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { parseSize, QuantityRangeError, RANGE_TEXT } from '../../sim/time.js';
+import { parseSize, QuantityRangeError, RANGE_TEXT } from '../../util/units.js';
 import type { ProfileJson } from '../profile.js';
 import { UserError } from '../../util/errors.js';
 import { createSession, probeModelBytes, type RuntimeOptions } from './runtime.js';

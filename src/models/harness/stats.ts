@@ -1,4 +1,5 @@
 /** Turning measured durations into the profile's Distribution: percentiles plus a bounded sample. */
+import { quantileSorted } from 'd3-array';
 import type { DistributionJson } from '../profile.js';
 
 /** Percentiles stored for every measured distribution. */
@@ -9,14 +10,10 @@ function ms(v: number): number {
   return Math.max(1e-4, Math.round(v * 1e4) / 1e4);
 }
 
-/** Percentile p (0..100) of ascending `sorted`, linear between order statistics. */
+/** Percentile p (0..100) of ascending `sorted`, linear between order statistics (d3-array's quantile, R-7). */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) throw new Error('percentile of an empty sample');
-  const pos = (p / 100) * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  if (sorted.length === 0) throw new Error('percentile of an empty sample');
+  return quantileSorted(sorted as number[], p / 100)!;
 }
 
 /**

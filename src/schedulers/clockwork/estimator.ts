@@ -4,6 +4,8 @@
  * (the profile distribution's value at the same percentile); after `window` real measurements the
  * seed has rotated out and the estimate depends on measurements alone.
  */
+import { quantileSorted } from 'd3-array';
+
 export class WindowEstimator {
   private readonly ring: Float64Array;
   private readonly sorted: Float64Array<ArrayBuffer>;
@@ -32,12 +34,12 @@ export class WindowEstimator {
   }
 }
 
-/** The p-quantile (p in 0..1) of the first n values, interpolating linearly between order statistics. */
+/**
+ * The p-quantile (p in 0..1) of the first n values, interpolating linearly between order statistics
+ * (d3-array's quantileSorted, R-7), sorted in `scratch` (no allocation but the subarray view).
+ */
 export function interpolatedPercentile(values: ArrayLike<number>, n: number, p: number, scratch: Float64Array<ArrayBuffer> = new Float64Array(n)): number {
   for (let i = 0; i < n; i++) scratch[i] = values[i];
-  const s = scratch.subarray(0, n).sort();
-  const pos = p * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, n - 1);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  const s: ArrayLike<number> = scratch.subarray(0, n).sort();
+  return quantileSorted(s as number[], p)!;
 }

@@ -21,19 +21,16 @@
  * touched; nothing scans all models.
  */
 import type { ActionResult, InferAction, ModelInstance, Request, Scheduler, SchedulerContext, TimerHandle } from '../../sim/types.js';
+import { Residency } from '../../sim/gpu.js';
 import { WindowEstimator } from './estimator.js';
 import { NEVER } from '../gpu-memory.js';
-import { Heap } from './heap.js';
+import { Heap } from '../../util/heap.js';
 import type { ClockworkOptions } from './options.js';
 import { Timeline } from './timeline.js';
 
 const QUEUED = 0;
 const DISPATCHED = 1;
 const CANCELLED = 2;
-
-const NONE = 0;
-const LOADING = 1;
-const LOADED = 2;
 
 
 interface QReq {
@@ -431,7 +428,7 @@ export class ClockworkScheduler implements Scheduler {
   }
 
   private valid(g: GpuState, s: Strategy): boolean {
-    return s.version === this.models[s.model].version && g.state[s.model] === LOADED;
+    return s.version === this.models[s.model].version && g.state[s.model] === Residency.LOADED;
   }
 
   /** Fill a GPU while free_at < now + scheduleAhead (clockwork.md, INFER scheduling). */
@@ -566,7 +563,7 @@ export class ClockworkScheduler implements Scheduler {
     } else if (a.type === 'LOAD') {
       g.pcie.complete(a.id!, res.ok ? res.end : undefined);
       if (res.ok) {
-        g.state[m.id] = LOADED;
+        g.state[m.id] = Residency.LOADED;
         insertSorted(m.loaded, g.id);
         g.lruAppend(m.id);
         m.load.add(res.duration!);
@@ -575,7 +572,7 @@ export class ClockworkScheduler implements Scheduler {
       } else {
         const e = res.error ?? 'unknown';
         this.stats.loadFailures[e] = (this.stats.loadFailures[e] ?? 0) + 1;
-        g.state[m.id] = NONE;
+        g.state[m.id] = Residency.NONE;
         g.freePages += m.inst.pages;
         this.removeHolder(m, g.id);
         this.markDirty(m);
@@ -679,7 +676,7 @@ export class ClockworkScheduler implements Scheduler {
       if (best && e.demand < bestP) break;
       heap.pop();
       popped.push(e);
-      if (g.state[m.id] !== NONE || m.inst.pages > g.totalPages) continue;
+      if (g.state[m.id] !== Residency.NONE || m.inst.pages > g.totalPages) continue;
       const p = e.demand - this.coverage(m);
       if (p <= 0) continue;
       if (!best || p > bestP || (p === bestP && (e.last > best.last || (e.last === best.last && e.model < best.model)))) {
@@ -718,7 +715,7 @@ export class ClockworkScheduler implements Scheduler {
       const tag: LoadTag = { predictedEnd: t + est };
       const id = this.ctx.send({ type: 'LOAD', gpu: g.id, model: m.id, earliest: now, latest, sendBy: latest - o.networkSlack, tag });
       g.pcie.add(id, est, now);
-      g.state[m.id] = LOADING;
+      g.state[m.id] = Residency.LOADING;
       g.freePages -= m.inst.pages;
       m.holders.push(g.id);
       m.allocs.push(0);
@@ -752,7 +749,7 @@ export class ClockworkScheduler implements Scheduler {
     const now = this.clock();
     for (const x of victims) {
       const m = this.models[x];
-      g.state[x] = NONE;
+      g.state[x] = Residency.NONE;
       g.lruRemove(x);
       g.freePages += m.inst.pages;
       const i = m.loaded.indexOf(g.id);

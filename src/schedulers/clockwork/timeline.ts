@@ -6,12 +6,13 @@
  * work_begin + estimate lies more than `lag` in the past), it is assumed to have started at
  * now - lag - estimate. One timeline models GPU execution, another the PCIe weights lane.
  */
+import { Fifo } from '../../util/fifo.js';
+
 export class Timeline {
   workBegin = 0;
   /** Outstanding actions in send order: ids and estimates. */
-  private ids: number[] = [];
-  private ests: number[] = [];
-  private head = 0;
+  private readonly ids = new Fifo<number>();
+  private readonly ests = new Fifo<number>();
   private sum = 0;
 
   constructor(
@@ -20,15 +21,13 @@ export class Timeline {
   ) {}
 
   get outstanding(): number {
-    return this.ids.length - this.head;
+    return this.ids.length;
   }
 
   freeAt(now: number): number {
     let wb = this.workBegin;
-    if (this.head < this.ids.length) {
-      const e0 = this.ests[this.head];
-      if (now - (wb + e0) > this.lag) wb = now - this.lag - e0;
-    }
+    const e0 = this.ests.peek();
+    if (e0 !== undefined && now - (wb + e0) > this.lag) wb = now - this.lag - e0;
     return Math.max(wb + this.sum, now + this.startDelay);
   }
 
@@ -47,20 +46,13 @@ export class Timeline {
 
   /** A result came back: drop the action; on success the executor is known to be free from `end`. */
   complete(id: number, end: number | undefined): void {
-    let i = this.head;
-    while (i < this.ids.length && this.ids[i] !== id) i++;
-    if (i < this.ids.length) {
-      this.sum -= this.ests[i];
-      if (i === this.head) this.head++;
-      else {
-        this.ids.splice(i, 1);
-        this.ests.splice(i, 1);
-      }
-      if (this.head > 64 && this.head * 2 > this.ids.length) {
-        this.ids = this.ids.slice(this.head);
-        this.ests = this.ests.slice(this.head);
-        this.head = 0;
-      }
+    const n = this.ids.length;
+    let i = 0;
+    while (i < n && this.ids.at(i) !== id) i++;
+    if (i < n) {
+      this.sum -= this.ests.at(i)!;
+      this.ids.removeAt(i);
+      this.ests.removeAt(i);
     }
     if (end !== undefined) this.workBegin = end;
   }

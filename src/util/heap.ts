@@ -1,7 +1,9 @@
 /**
- * A binary min-heap ordered by a strict total order `less`, used for the scheduler's lazy
- * priority queues (strategies per GPU, timeouts, load candidates). Ties never depend on insertion
- * history because every comparator used here ends with a unique key (model id, request id).
+ * A binary min-heap ordered by a strict total order `less`: Clockwork's lazy priority queues
+ * (strategies per GPU, timeouts, load candidates), the EDF request queue and the per-model
+ * arrival merge of minute traces. Ties never depend on insertion history because every comparator
+ * used with it ends with a unique key (model id, request id, series index); with such an order the
+ * sequence of pops is the sorted order whatever the heap's internal layout.
  */
 export class Heap<T> {
   private items: T[] = [];
