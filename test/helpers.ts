@@ -3,7 +3,7 @@ import { resolveProfile, type HardwareProfile, type ProfileJson } from '../src/m
 import { MetricsCollector } from '../src/metrics/collector.js';
 import { Simulation, type SimulationSetup } from '../src/sim/simulation.js';
 import type { ActionResult, ModelInstance, Request, Scheduler, SchedulerContext } from '../src/sim/types.js';
-import type { Workload, WorkloadContext } from '../src/traces/types.js';
+import type { Workload, WorkloadContext } from '../src/sim/workload.js';
 
 /** A constant distribution (ms). */
 export const constant = (ms: number) => ({ percentiles: { '0': ms, '100': ms } });

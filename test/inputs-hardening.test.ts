@@ -15,7 +15,7 @@ import { loadExperiment, parseSetArg, resolveExperiment, setPath } from '../src/
 import { loadProfile, resolveProfile } from '../src/models/profile.js';
 import { MAX_SIZE, parseBandwidth, parseDuration, parseRate, parseSize } from '../src/sim/time.js';
 import { getWorkload } from '../src/traces/index.js';
-import type { WorkloadContext } from '../src/traces/types.js';
+import type { WorkloadContext } from '../src/sim/workload.js';
 import { UserError } from '../src/util/errors.js';
 import { assertSafeSegment } from '../src/util/paths.js';
 import { tinyProfileJson } from './helpers.js';

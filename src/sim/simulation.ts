@@ -12,7 +12,6 @@
  */
 import type { HardwareProfile } from '../models/profile.js';
 import type { MetricsCollector } from '../metrics/collector.js';
-import type { ArrivalSource, SubmitOptions, Workload, WorkloadContext } from '../traces/types.js';
 import { EventLoop, Priority } from './event-loop.js';
 import { Gpu, Residency, type GpuListener, type GpuPhase } from './gpu.js';
 import { RandomStreams, type Rng } from './random.js';
@@ -29,6 +28,7 @@ import type {
   SchedulerContext,
   TimerHandle,
 } from './types.js';
+import type { SubmitOptions, Workload, WorkloadContext } from './workload.js';
 
 export interface NetworkConfig {
   /** Client <-> controller one-way latency and bandwidth (bytes/s). */
@@ -394,13 +394,4 @@ export class Simulation {
     }
     this.metrics.finish(now);
   }
-}
-
-/** Drive an ArrivalSource lazily: one pending event at a time, submitting each arrival. */
-export function driveArrivals(ctx: WorkloadContext, source: ArrivalSource, opts?: (model: ModelId) => SubmitOptions | undefined): void {
-  const fire = (): void => {
-    ctx.submit(source.model, opts?.(source.model));
-    if (source.advance() && source.time < ctx.end) ctx.at(source.time, fire);
-  };
-  if (source.advance() && source.time < ctx.end) ctx.at(source.time, fire);
 }

@@ -17,9 +17,9 @@ import { UserError } from '../util/errors.js';
 import { MAX_COUNT, MAX_FACTOR, zDuration, zRate } from '../util/units-zod.js';
 import { rampAt } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadType } from './registry.js';
-import { driveArrivals } from '../sim/simulation.js';
+import { driveArrivals } from './arrivals.js';
 import { MergedArrivalSource } from './replay.js';
-import type { ArrivalSource, Workload, WorkloadContext } from './types.js';
+import type { ArrivalSource, Workload, WorkloadContext } from '../sim/workload.js';
 
 /** A Poisson stream at `rate` per second from `from` (ns), each arrival's model chosen by `pick`. */
 export class PoissonPickSource implements ArrivalSource {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { HardwareProfile } from '../models/profile.js';
 import type { ModelInstance } from '../sim/types.js';
-import type { Workload } from './types.js';
+import type { Workload } from '../sim/workload.js';
 
 export interface WorkloadEnv {
   /** Directory of the experiment config file: relative trace paths resolve against it first, then cwd. */

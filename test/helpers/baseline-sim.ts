@@ -10,7 +10,7 @@ import { getScheduler } from '../../src/schedulers/index.js';
 import { Simulation } from '../../src/sim/simulation.js';
 import { MS } from '../../src/sim/time.js';
 import type { Action, ActionError, ModelInstance, Outcome, Request } from '../../src/sim/types.js';
-import type { Workload, WorkloadContext } from '../../src/traces/types.js';
+import type { Workload, WorkloadContext } from '../../src/sim/workload.js';
 
 export interface Scenario {
   scheduler: string;
