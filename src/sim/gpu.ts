@@ -8,8 +8,8 @@
  * progressing at g(n)/n of its standalone speed, and an execution that starts while others run has
  * its work multiplied by a lognormal factor of mean 1 and CV `interference.extraCv`.
  */
-import type { DeviceProfile } from '../models/profile.js';
 import { EventLoop, Priority } from './event-loop.js';
+import type { DeviceHardware } from './hardware.js';
 import { Lane } from './lane.js';
 import type { Rng } from './random.js';
 import type { Nanos } from './time.js';
@@ -80,7 +80,7 @@ export class Gpu implements GpuInfo {
     readonly worker: number,
     readonly local: number,
     private readonly loop: EventLoop,
-    private readonly device: DeviceProfile,
+    private readonly device: DeviceHardware,
     private readonly models: readonly ModelInstance[],
     pages: number,
     private readonly cfg: GpuConfig,

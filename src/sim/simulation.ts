@@ -10,10 +10,10 @@
  * response reaches the client by arrival + slo, late otherwise; its latency is the time from its
  * arrival to its response reaching the client.
  */
-import type { HardwareProfile } from '../models/profile.js';
 import type { MetricsCollector } from '../metrics/collector.js';
 import { EventLoop, Priority } from './event-loop.js';
 import { Gpu, Residency, type GpuListener, type GpuPhase } from './gpu.js';
+import type { Hardware } from './hardware.js';
 import { RandomStreams, type Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type {
@@ -47,7 +47,7 @@ export interface SimulationSetup {
   warmup: Nanos;
   /** After `duration`, keep simulating up to this long for outstanding requests to be answered. */
   drain: Nanos;
-  profile: HardwareProfile;
+  profile: Hardware;
   models: readonly ModelInstance[];
   workers: number;
   gpusPerWorker: number;

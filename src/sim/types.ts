@@ -4,7 +4,7 @@
  * actions (LOAD, EVICT, INFER with [earliest, latest] windows) and answering requests. It reads
  * time only through `SchedulerContext.now()`, so the same policy could drive real executors.
  */
-import type { ModelProfile } from '../models/profile.js';
+import type { ModelHardware } from './hardware.js';
 import type { Rng } from './random.js';
 import type { Nanos } from './time.js';
 
@@ -17,7 +17,7 @@ export interface ModelInstance {
   readonly id: ModelId;
   /** Instance name, e.g. "resnet50_v2#3". */
   readonly name: string;
-  readonly profile: ModelProfile;
+  readonly profile: ModelHardware;
   /** ceil((weightsBytes + extraMemoryBytes) / pageSize) */
   readonly pages: number;
 }
