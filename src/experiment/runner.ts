@@ -9,8 +9,9 @@ import { RUN_CHARTS } from '../charts/names.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import { RequestLog } from '../metrics/request-log.js';
 import { TraceEventRecorder } from '../metrics/trace-events.js';
-import { Simulation } from '../sim/simulation.js';
+import { Simulation, type SimulationSetup, type WorkloadSpec } from '../sim/simulation.js';
 import { SEC, formatDuration } from '../sim/time.js';
+import type { Scheduler } from '../sim/types.js';
 import { VERSION } from '../version.js';
 import type { ResolvedExperiment, SweepPoint } from './config.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
@@ -33,9 +34,21 @@ export interface RunOutcome {
   resolvedConfig: Record<string, unknown>;
   manifest: Record<string, unknown>;
   run: Record<string, unknown>;
-  sim: Simulation;
+  sim: MeasuredSimulation;
   /** timeseries.csv, per-model.csv and latency-histogram.json texts. */
   files: Record<string, string>;
+}
+
+/** A simulation with its metrics collector registered as its first observer (before any other). */
+export class MeasuredSimulation extends Simulation {
+  constructor(
+    setup: SimulationSetup,
+    scheduler: Scheduler,
+    workloads: readonly WorkloadSpec[],
+    readonly metrics: MetricsCollector,
+  ) {
+    super(setup, scheduler, workloads, [metrics]);
+  }
 }
 
 function sha256(text: string): string {
@@ -43,7 +56,7 @@ function sha256(text: string): string {
 }
 
 /** Build the simulation of a resolved experiment (async: workloads may read trace files first). */
-export async function buildSimulation(r: ResolvedExperiment, log?: (line: string) => void): Promise<Simulation> {
+export async function buildSimulation(r: ResolvedExperiment, log?: (line: string) => void): Promise<MeasuredSimulation> {
   const c = r.config;
   const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
   const env = { profile: r.profile };
@@ -72,7 +85,7 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
     }
     workloads.push({ workload, group: w.group, name: w.name, targets: w.targets, slo: w.slo, sloFactor: w.sloFactor });
   }
-  return new Simulation(
+  return new MeasuredSimulation(
     {
       seed: c.seed,
       duration: c.duration,

@@ -3,6 +3,7 @@
  * inside the measured window [warmup, duration) count towards request metrics; busy time is
  * clipped to the window.
  */
+import type { SimObserver } from '../sim/observer.js';
 import type { Nanos } from '../sim/time.js';
 import { MS, SEC } from '../sim/time.js';
 import type { Action, ActionError, Outcome, Request } from '../sim/types.js';
@@ -74,7 +75,8 @@ class GroupStats {
   constructor(readonly latency = new Histogram()) {}
 }
 
-export class MetricsCollector {
+/** The engine's first observer in an experiment (src/sim/observer.ts). */
+export class MetricsCollector implements SimObserver {
   readonly overall = new GroupStats();
   readonly groups: GroupStats[];
   loads = 0;
@@ -175,11 +177,12 @@ export class MetricsCollector {
   }
 
   /** The simulation clock reached `now` (lets the time series drop finished windows' histograms). */
-  advance(now: Nanos): void {
+  onAdvance(now: Nanos): void {
     this.timeseries.advance(now);
   }
 
-  onActionDone(action: Action, error: ActionError | null, at: Nanos): void {
+  /** Counted when the engine learns of it (`at`), the worker's [start, end] aside. */
+  onActionDone(_gpu: number, action: Action, error: ActionError | null, _start: Nanos, _end: Nanos, _padded: number, at: Nanos): void {
     if (error) this.actionErrors[`${action.type}:${error}`] = (this.actionErrors[`${action.type}:${error}`] ?? 0) + 1;
     else if (action.type === 'LOAD') this.timeseries.load(at);
     else if (action.type === 'EVICT') this.timeseries.eviction(at);
@@ -202,7 +205,7 @@ export class MetricsCollector {
     }
   }
 
-  laneBusy(gpu: number, kind: 'exec' | 'pcie', busy: boolean, now: Nanos): void {
+  onLaneBusy(gpu: number, kind: 'exec' | 'pcie', busy: boolean, now: Nanos): void {
     const acc = kind === 'exec' ? this.execBusy : this.pcieBusy;
     const since = kind === 'exec' ? this.execBusySince : this.pcieBusySince;
     if (busy) since[gpu] = now;
@@ -230,10 +233,10 @@ export class MetricsCollector {
   }
 
   /** Close open busy intervals at the end of the run. */
-  finish(now: Nanos): void {
+  onFinish(now: Nanos): void {
     for (let g = 0; g < this.gpus; g++) {
-      if (this.execBusySince[g] >= 0) this.laneBusy(g, 'exec', false, now);
-      if (this.pcieBusySince[g] >= 0) this.laneBusy(g, 'pcie', false, now);
+      if (this.execBusySince[g] >= 0) this.onLaneBusy(g, 'exec', false, now);
+      if (this.pcieBusySince[g] >= 0) this.onLaneBusy(g, 'pcie', false, now);
     }
     this.timeseries.finish(now);
   }

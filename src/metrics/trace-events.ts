@@ -13,7 +13,7 @@
  * overlaps the window is included; at most `maxEvents` events are kept (the file says if truncated).
  */
 import type { GpuPhase } from '../sim/gpu.js';
-import type { SimObserver } from '../sim/simulation.js';
+import type { SimObserver } from '../sim/observer.js';
 import type { Nanos } from '../sim/time.js';
 import { formatDuration, parseDuration } from '../sim/time.js';
 import type { Action, ActionError, Outcome, Request } from '../sim/types.js';

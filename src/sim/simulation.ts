@@ -10,10 +10,10 @@
  * response reaches the client by arrival + slo, late otherwise; its latency is the time from its
  * arrival to its response reaching the client.
  */
-import type { MetricsCollector } from '../metrics/collector.js';
 import { EventLoop, Priority } from './event-loop.js';
-import { Gpu, Residency, type GpuListener, type GpuPhase } from './gpu.js';
+import { Gpu, Residency, type GpuListener } from './gpu.js';
 import type { Hardware } from './hardware.js';
+import type { SimObserver } from './observer.js';
 import { RandomStreams, type Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type {
@@ -69,22 +69,6 @@ export interface WorkloadSpec {
   sloFactor?: number;
 }
 
-/** Optional observers of everything that happens (time series, request logs, trace events). */
-export interface SimObserver {
-  onSubmit?(r: Request): void;
-  onResponse?(r: Request, outcome: Outcome, at: Nanos): void;
-  onColdStart?(r: Request): void;
-  onActionSent?(a: Action, at: Nanos): void;
-  /** An action ended on its worker: main task [start, end]; error if it failed. */
-  onActionDone?(gpu: number, a: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number): void;
-  onLaneBusy?(gpu: number, kind: 'exec' | 'pcie', busy: boolean, at: Nanos): void;
-  onPrediction?(kind: 'INFER' | 'LOAD', predicted: Nanos, actual: Nanos): void;
-  /** A phase of an action ran on a GPU lane over [start, end] (reported when it ends). */
-  onPhase?(gpu: number, a: Action, phase: GpuPhase, start: Nanos, end: Nanos): void;
-  /** The request was still unanswered when the simulation ended. */
-  onUnfinished?(r: Request): void;
-}
-
 export class Simulation {
   readonly loop = new EventLoop();
   readonly streams: RandomStreams;
@@ -105,7 +89,8 @@ export class Simulation {
     readonly setup: SimulationSetup,
     readonly scheduler: Scheduler,
     readonly workloads: readonly WorkloadSpec[],
-    readonly metrics: MetricsCollector,
+    /** Registered first, in this order (an experiment's metrics collector comes first). */
+    observers: readonly SimObserver[] = [],
   ) {
     this.streams = new RandomStreams(setup.seed);
     this.sendSlots = new Float64Array(Math.max(0, setup.sendConcurrency));
@@ -114,7 +99,6 @@ export class Simulation {
       actionDone: (gpu, action, error, start, end, padded) => this.onActionDone(gpu, action, error, start, end, padded),
       laneBusy: (gpu, kind, busy) => {
         const now = this.loop.now();
-        this.metrics.laneBusy(gpu.id, kind, busy, now);
         for (const o of this.observers) o.onLaneBusy?.(gpu.id, kind, busy, now);
       },
     };
@@ -143,6 +127,7 @@ export class Simulation {
       }
     }
     this.schedulerContext = this.makeSchedulerContext();
+    for (const o of observers) this.addObserver(o);
   }
 
   addObserver(o: SimObserver): void {
@@ -198,7 +183,6 @@ export class Simulation {
       return r;
     },
     recordPrediction: (kind, predicted, actual) => {
-      this.metrics.onPrediction(kind, predicted, actual);
       for (const o of this.observers) o.onPrediction?.(kind, predicted, actual);
     },
     spend: (d) => {
@@ -256,8 +240,7 @@ export class Simulation {
 
   private readonly onLocalFailure = (a: Action): void => {
     const now = this.loop.now();
-    this.metrics.onActionDone(a, 'network-too-late', now);
-    for (const o of this.observers) o.onActionDone?.(a.gpu, a, 'network-too-late', now, now, 0);
+    for (const o of this.observers) o.onActionDone?.(a.gpu, a, 'network-too-late', now, now, 0, now);
     this.onController(this.resultToScheduler, { action: a, ok: false, error: 'network-too-late', receivedAt: now } satisfies ActionResult);
   };
 
@@ -265,8 +248,7 @@ export class Simulation {
 
   private onActionDone(gpu: Gpu, action: Action, error: ActionError | null, start: Nanos, end: Nanos, padded: number): void {
     const now = this.loop.now();
-    this.metrics.onActionDone(action, error, now);
-    for (const o of this.observers) o.onActionDone?.(gpu.id, action, error, start, end, padded);
+    for (const o of this.observers) o.onActionDone?.(gpu.id, action, error, start, end, padded, now);
     const bytes = action.type === 'INFER' && !error ? action.requests.length * this.setup.models[action.model].profile.outputBytes : 0;
     const at = now + this.setup.network.workerLatency + Math.round((bytes / this.setup.network.workerBandwidth) * 1e9);
     const result: ActionResult = error
@@ -295,7 +277,6 @@ export class Simulation {
     }
     const at = Math.max(now, this.controllerFreeAt) + this.setup.network.clientLatency + Math.round((bytes / this.setup.network.clientBandwidth) * 1e9);
     const final: Outcome = outcome === 'ok' && at > r.deadline ? 'late' : outcome;
-    this.metrics.onResponse(r, final, at);
     for (const o of this.observers) o.onResponse?.(r, final, at);
     const spec = this.workloads[r.group];
     if (spec.workload.onResponse) this.loop.schedule(at, Priority.NETWORK, this.clientReceives, [r, final]);
@@ -314,7 +295,6 @@ export class Simulation {
     const arrival = now + this.setup.network.clientLatency + Math.round((p.inputBytes / this.setup.network.clientBandwidth) * 1e9);
     const r: Request = { id: this.nextRequestId++, model, group: spec.group, sentAt: now, arrival, slo, deadline: arrival + slo, sloFactor: factor };
     this.outstanding.set(r.id, r);
-    this.metrics.onSubmit(r);
     for (const o of this.observers) o.onSubmit?.(r);
     this.loop.schedule(arrival, Priority.NETWORK, this.requestArrives, r);
     return r.id;
@@ -328,10 +308,7 @@ export class Simulation {
         break;
       }
     }
-    if (!warm) {
-      this.metrics.onColdStart(r);
-      for (const o of this.observers) o.onColdStart?.(r);
-    }
+    if (!warm) for (const o of this.observers) o.onColdStart?.(r);
     this.onController(this.requestToScheduler, r);
   };
 
@@ -382,16 +359,16 @@ export class Simulation {
     while (this.loop.pending > 0 && t < end) {
       t = Math.min(end, t + step);
       this.loop.run(t);
-      this.metrics.advance(this.loop.now());
+      const now = this.loop.now();
+      for (const o of this.observers) o.onAdvance?.(now);
       // After the last request could be sent, stop as soon as every request is answered.
       if (this.loop.now() >= this.setup.duration && this.outstanding.size === 0) break;
       onProgress?.(this.loop.now());
     }
     const now = Math.max(this.loop.now(), Math.min(end, t));
     for (const r of this.outstanding.values()) {
-      this.metrics.onUnfinished(r);
       for (const o of this.observers) o.onUnfinished?.(r);
     }
-    this.metrics.finish(now);
+    for (const o of this.observers) o.onFinish?.(now);
   }
 }

@@ -119,7 +119,7 @@ export function run(s: Scenario) {
     },
     scheduler,
     [{ workload, group: 0, name: 'test', targets: models.map((m) => m.id), slo: 100 * MS }],
-    metrics,
+    [metrics],
   );
   const sent: Sent[] = [];
   const done: Done[] = [];
