@@ -3,6 +3,7 @@
  * inside the measured window [warmup, duration) count towards request metrics; busy time is
  * clipped to the window.
  */
+import { BUSY_INDEX, UTILIZATION, type BusyKind } from '../sim/lanes.js';
 import type { SimObserver } from '../sim/observer.js';
 import type { Nanos } from '../sim/time.js';
 import { MS, SEC } from '../sim/time.js';
@@ -86,10 +87,9 @@ export class MetricsCollector implements SimObserver {
   actionErrors: Record<string, number> = {};
   inferActions = 0;
   inferRequests = 0;
-  private readonly execBusy: Float64Array;
-  private readonly execBusySince: Float64Array;
-  private readonly pcieBusy: Float64Array;
-  private readonly pcieBusySince: Float64Array;
+  /** Per lane with utilization (src/sim/lanes.ts UTILIZATION order), per GPU: busy time in the window, and since when busy (-1: idle). */
+  private readonly busyTime: Float64Array[];
+  private readonly busySince: Float64Array[];
   /** Predicted minus actual completion times (ns), per action kind. */
   readonly predictionError = { INFER: new Histogram(), LOAD: new Histogram() };
   readonly predictionErrorSigned = { INFER: { early: 0, late: 0, sum: 0 }, LOAD: { early: 0, late: 0, sum: 0 } };
@@ -121,10 +121,8 @@ export class MetricsCollector implements SimObserver {
     this.modelCounts = new Float64Array(m * PER_MODEL);
     this.modelEvents = new Float64Array(m * 3);
     this.modelLatency = new Array(m).fill(undefined);
-    this.execBusy = new Float64Array(gpus);
-    this.execBusySince = new Float64Array(gpus).fill(-1);
-    this.pcieBusy = new Float64Array(gpus);
-    this.pcieBusySince = new Float64Array(gpus).fill(-1);
+    this.busyTime = UTILIZATION.map(() => new Float64Array(gpus));
+    this.busySince = UTILIZATION.map(() => new Float64Array(gpus).fill(-1));
   }
 
   inWindow(r: Request): boolean {
@@ -205,9 +203,10 @@ export class MetricsCollector implements SimObserver {
     }
   }
 
-  onLaneBusy(gpu: number, kind: 'exec' | 'pcie', busy: boolean, now: Nanos): void {
-    const acc = kind === 'exec' ? this.execBusy : this.pcieBusy;
-    const since = kind === 'exec' ? this.execBusySince : this.pcieBusySince;
+  onLaneBusy(gpu: number, kind: BusyKind, busy: boolean, now: Nanos): void {
+    const i = BUSY_INDEX[kind];
+    const acc = this.busyTime[i];
+    const since = this.busySince[i];
     if (busy) since[gpu] = now;
     else if (since[gpu] >= 0) {
       this.timeseries.busy(gpu, kind, since[gpu], now);
@@ -235,8 +234,7 @@ export class MetricsCollector implements SimObserver {
   /** Close open busy intervals at the end of the run. */
   onFinish(now: Nanos): void {
     for (let g = 0; g < this.gpus; g++) {
-      if (this.execBusySince[g] >= 0) this.onLaneBusy(g, 'exec', false, now);
-      if (this.pcieBusySince[g] >= 0) this.onLaneBusy(g, 'pcie', false, now);
+      for (let i = 0; i < UTILIZATION.length; i++) if (this.busySince[i][g] >= 0) this.onLaneBusy(g, UTILIZATION[i].kind, false, now);
     }
     this.timeseries.finish(now);
   }
@@ -308,8 +306,7 @@ export class MetricsCollector implements SimObserver {
     const result: Record<string, unknown> = {
       windowSeconds: round(windowS),
       ...perGroup(this.overall),
-      gpuUtilization: util(this.execBusy),
-      pcieUtilization: util(this.pcieBusy),
+      ...Object.fromEntries(UTILIZATION.map((u, i) => [u.summaryKey, util(this.busyTime[i])])),
       loads: this.loads,
       loadsFailed: this.loadsFailed,
       evictions: this.evictions,

@@ -11,6 +11,7 @@
 import { EventLoop, Priority } from './event-loop.js';
 import type { DeviceHardware } from './hardware.js';
 import { Lane } from './lane.js';
+import type { BusyKind, GpuPhase } from './lanes.js';
 import type { Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type { Action, ActionError, GpuInfo, InferAction, ModelInstance } from './types.js';
@@ -26,13 +27,10 @@ export interface GpuListener {
   /** The action finished on the worker (successfully or not); `start`/`end` of its main task. */
   actionDone(gpu: Gpu, action: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number): void;
   /** Busy-time accounting: lane `kind` on this GPU went busy (true) or idle (false) at now. */
-  laneBusy?(gpu: Gpu, kind: 'exec' | 'pcie', busy: boolean): void;
+  laneBusy?(gpu: Gpu, kind: BusyKind, busy: boolean): void;
   /** A phase of an action ran on a lane over [start, end] (for timelines; called when it ends). */
   phase?(gpu: Gpu, action: Action, phase: GpuPhase, start: Nanos, end: Nanos): void;
 }
-
-/** The lanes' phases: LOAD and EVICT on the weights lane; INPUT, EXEC and OUTPUT of an INFER. */
-export type GpuPhase = 'LOAD' | 'EVICT' | 'INPUT' | 'EXEC' | 'OUTPUT';
 
 interface Task {
   readyAt: Nanos;

@@ -4,7 +4,7 @@
  * notification site in the engine, a loop over the observers in registration order; hooks are
  * optional, so an observer implements only what it needs.
  */
-import type { GpuPhase } from './gpu.js';
+import type { BusyKind, GpuPhase } from './lanes.js';
 import type { Nanos } from './time.js';
 import type { Action, ActionError, Outcome, Request } from './types.js';
 
@@ -19,7 +19,7 @@ export interface SimObserver {
    * output copy, which `end` does not include).
    */
   onActionDone?(gpu: number, a: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number, at: Nanos): void;
-  onLaneBusy?(gpu: number, kind: 'exec' | 'pcie', busy: boolean, at: Nanos): void;
+  onLaneBusy?(gpu: number, kind: BusyKind, busy: boolean, at: Nanos): void;
   onPrediction?(kind: 'INFER' | 'LOAD', predicted: Nanos, actual: Nanos): void;
   /** A phase of an action ran on a GPU lane over [start, end] (reported when it ends). */
   onPhase?(gpu: number, a: Action, phase: GpuPhase, start: Nanos, end: Nanos): void;
