@@ -277,7 +277,6 @@ export class InfaasScheduler implements Scheduler {
     rep.pending -= a.requests.length;
     if (res.ok && res.duration !== undefined) rep.busy += res.duration;
     this.views[a.gpu].unpin(a.model, a.requests.length);
-    if (!res.ok) for (const r of a.requests) this.ctx.respond(r, 'failed');
     if (ms.replicas.includes(rep)) this.dispatch(rep);
     this.retryRoom();
   }

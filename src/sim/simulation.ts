@@ -259,12 +259,18 @@ export class Simulation {
 
   private readonly resultArrives = (r: ActionResult): void => this.onController(this.resultToScheduler, r);
 
+  /**
+   * An INFER's requests are answered here, before the scheduler hears of the result: 'ok' with
+   * their outputs when it succeeded, 'failed' when it did not (SchedulerContext.respond).
+   */
   private readonly resultToScheduler = (r: ActionResult): void => {
     const a = r.action;
-    if (r.ok && a.type === 'INFER') {
-      const out = this.setup.models[a.model].profile.outputBytes;
+    if (a.type === 'INFER') {
       const now = this.loop.now();
-      for (const req of a.requests) this.respond(req, 'ok', now, out);
+      if (r.ok) {
+        const out = this.setup.models[a.model].profile.outputBytes;
+        for (const req of a.requests) this.respond(req, 'ok', now, out);
+      } else for (const req of a.requests) this.respond(req, 'failed', now, 0);
     }
     this.scheduler.onResult(r);
   };

@@ -120,7 +120,9 @@ export interface SchedulerContext {
   send(action: Action): number;
   /**
    * Answer a request without executing it: 'timeout' (deadline passed undispatched), 'rejected'
-   * (refused) or 'failed'. Successful INFERs are answered by the engine when their result arrives.
+   * (refused) or 'failed' (e.g. its model cannot be served). The requests of an INFER are answered
+   * by the engine when its result reaches the controller, before `onResult`: 'ok' if it ran,
+   * 'failed' if it failed; a scheduler never answers them itself.
    */
   respond(request: Request, outcome: 'timeout' | 'rejected' | 'failed'): void;
   /** Call `onTimer(token)` at `at` (>= now). */
@@ -142,6 +144,10 @@ export interface Scheduler {
   readonly name: string;
   start(ctx: SchedulerContext): void;
   onRequest(request: Request): void;
+  /**
+   * An action's result reached the controller. For an INFER, its requests have already been
+   * answered ('ok' or 'failed', see SchedulerContext.respond): the scheduler only updates its state.
+   */
   onResult(result: ActionResult): void;
   onTimer?(token: unknown): void;
   /** Scheduler-specific figures for summary.json (e.g. prediction error statistics). */

@@ -558,8 +558,7 @@ export class ClockworkScheduler implements Scheduler {
       } else {
         const e = res.error ?? 'unknown';
         this.stats.inferFailures[e] = (this.stats.inferFailures[e] ?? 0) + 1;
-        // A dispatched request is never re-queued; if its action fails it is answered as failed.
-        for (const r of a.requests) this.ctx.respond(r, 'failed');
+        // A dispatched request is never re-queued: the engine has answered it as failed.
         this.stats.failedRequests += a.requests.length;
       }
       this.touch(g.id);
