@@ -188,6 +188,7 @@ export class Simulation {
     spend: (d) => {
       if (d > 0) this.controllerFreeAt = Math.max(this.controllerFreeAt, this.loop.now()) + Math.round(d);
     },
+    controllerFreeAt: () => this.controllerFreeAt,
     };
   }
 

@@ -138,6 +138,11 @@ export interface SchedulerContext {
    * results, timers) wait until then. Zero cost by default.
    */
   spend(duration: Nanos): void;
+  /**
+   * When the controller's CPU is free of the time spent so far: later than now only after `spend`
+   * in this handler. max(now(), controllerFreeAt()) is the controller's own clock.
+   */
+  controllerFreeAt(): Nanos;
 }
 
 export interface Scheduler {

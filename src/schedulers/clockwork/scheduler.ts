@@ -230,7 +230,6 @@ export class ClockworkScheduler implements Scheduler {
   private touched: number[] = [];
   private touchedFlag: Uint8Array = new Uint8Array(0);
   private filling = -1;
-  private cpuFree = 0;
   private evictMark: Uint8Array = new Uint8Array(0);
 
   readonly stats = {
@@ -266,18 +265,15 @@ export class ClockworkScheduler implements Scheduler {
 
   // ------------------------------------------------------------------ time and cost
 
-  /** Now, as seen by a controller that has spent CPU time on decisions in this handler. */
+  /** Now, as seen by a controller that has spent CPU time on decisions in this handler (the engine keeps that time). */
   private clock(): number {
-    return Math.max(this.ctx.now(), this.cpuFree);
+    return Math.max(this.ctx.now(), this.ctx.controllerFreeAt());
   }
 
   private decided(): void {
     this.stats.decisions++;
     const d = this.o.decisionLatency;
-    if (d > 0) {
-      this.cpuFree = this.clock() + d;
-      this.ctx.spend(d);
-    }
+    if (d > 0) this.ctx.spend(d);
   }
 
   // ------------------------------------------------------------------ requests
@@ -287,6 +283,9 @@ export class ClockworkScheduler implements Scheduler {
     const o = this.o;
     const m = this.models[r.model];
     this.stats.requests++;
+    // Not r.slo for a factor: the engine's r.slo is factor x the profile's median batch-1 time (for
+    // measurement), while Clockwork's controller scales the factor by its own current batch-1
+    // estimate (the windowed percentile of measured executions), which moves with measurements.
     const est1 = m.exec[0].value;
     const slo = r.sloFactor !== undefined ? r.sloFactor * est1 : r.slo > 0 ? r.slo : o.defaultSlo;
     const execSlo = Math.max(slo - o.buffer, o.scheduleAhead + o.buffer);
