@@ -59,8 +59,7 @@ function sha256(text: string): string {
 export async function buildSimulation(r: ResolvedExperiment, log?: (line: string) => void): Promise<MeasuredSimulation> {
   const c = r.config;
   const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
-  const env = { profile: r.profile };
-  const scheduler = r.scheduler.type.create(r.scheduler.options, env);
+  const scheduler = r.scheduler.type.create(r.scheduler.options);
   const req = r.scheduler.type.engine?.(r.scheduler.options) ?? {};
   const metrics = new MetricsCollector(c.warmup, c.duration, r.workloads.length, gpus, {
     window: c.metrics.window,

@@ -3,19 +3,14 @@
  * (defaults documented there) and a factory. `servesim list` and the config validator read it.
  */
 import { z } from 'zod';
-import type { HardwareProfile } from '../models/profile.js';
 import type { Scheduler } from '../sim/types.js';
-
-export interface SchedulerEnv {
-  readonly profile: HardwareProfile;
-}
 
 export interface SchedulerType<S extends z.ZodObject = z.ZodObject> {
   readonly name: string;
   readonly description: string;
   /** Strict object schema of the options (without `type`), with defaults. */
   readonly options: S;
-  create(options: z.output<S>, env: SchedulerEnv): Scheduler;
+  create(options: z.output<S>): Scheduler;
   /** What the policy asks of the engine (defaults: one execution at a time, unlimited sends). */
   engine?(options: z.output<S>): EngineRequirements;
 }

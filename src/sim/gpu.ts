@@ -1,7 +1,8 @@
 /**
- * One simulated GPU, exactly the emulated worker of clockwork.md: a weights lane (LOAD, EVICT),
- * an input-copy lane, the execution engine and an output-copy lane, plus a page-cached weight
- * memory. It executes what it is told as soon as its window allows, never deciding anything.
+ * One simulated GPU, the emulated worker of Clockwork (docs/design.md, "Worker and lanes"; README.md,
+ * "The simulated hardware"): a weights lane (LOAD, EVICT), an input-copy lane, the execution engine
+ * and an output-copy lane (src/sim/lanes.ts lists them), plus a page-cached weight memory. It
+ * executes what it is told as soon as its window allows, never deciding anything.
  *
  * Execution: by default one at a time. With `maxConcurrentExec` k > 1, overlapping executions share
  * the GPU (processor sharing) with the profile's aggregate speed-up g(n) for n running, each
@@ -48,7 +49,7 @@ interface Task {
 }
 
 export interface GpuConfig {
-  /** How far before `earliest` an INFER's input copy may start (clockwork.md: 5 ms). */
+  /** How far before `earliest` an INFER's input copy may start (README.md, `cluster`: 5 ms by default). */
   inputLead: Nanos;
   maxConcurrentExec: number;
 }
@@ -105,11 +106,6 @@ export class Gpu implements GpuInfo {
     } else {
       this.weights.enqueue(t);
     }
-  }
-
-  /** Executions currently running. */
-  get runningExecs(): number {
-    return this.running.length;
   }
 
   // ---- weights lane ----

@@ -144,11 +144,6 @@ export class Simulation {
     return this.loop.now();
   }
 
-  /** Requests not yet answered. */
-  get outstandingRequests(): number {
-    return this.outstanding.size;
-  }
-
   // ---------------------------------------------------------------- controller side
 
   /** Run `fn(arg)` on the controller: now, or when its CPU is free (see SchedulerContext.spend). */

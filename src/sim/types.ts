@@ -1,5 +1,5 @@
 /**
- * The contract between the simulated hardware and a scheduler (architecture.md): a scheduler sees
+ * The contract between the simulated hardware and a scheduler (docs/design.md, "Schedulers"): a scheduler sees
  * request arrivals, results of the actions it sent and its own timers; it acts only by sending
  * actions (LOAD, EVICT, INFER with [earliest, latest] windows) and answering requests. It reads
  * time only through `SchedulerContext.now()`, so the same policy could drive real executors.
@@ -48,8 +48,6 @@ export interface Request {
   /** Request-specified SLO factor (slo = factor x batch-1 estimate), when the workload uses one. */
   readonly sloFactor?: number;
 }
-
-export type ActionType = 'LOAD' | 'EVICT' | 'INFER';
 
 interface ActionBase {
   /** Assigned by the engine on send; unique and increasing. */

@@ -86,7 +86,7 @@ export function run(s: Scenario) {
   const type = getScheduler(s.scheduler);
   if (!type) throw new Error(`no scheduler ${s.scheduler}`);
   const options = type.options.parse(s.options ?? {});
-  const scheduler = type.create(options, { profile });
+  const scheduler = type.create(options);
   const engine = type.engine?.(options) ?? {};
 
   let ctx: WorkloadContext;

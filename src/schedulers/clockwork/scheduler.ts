@@ -55,6 +55,7 @@ interface Strategy {
   readonly k: number;
   readonly b: number;
   readonly model: number;
+  /** The model's `version` when pushed: stale (skipped when popped) once the model is refreshed. */
   readonly version: number;
 }
 
@@ -62,6 +63,7 @@ interface LoadEntry {
   readonly demand: number;
   readonly last: number;
   readonly model: number;
+  /** The model's `loadVersion` when pushed: stale (dropped when met) once the model is refreshed. */
   readonly version: number;
 }
 
@@ -84,7 +86,13 @@ class ModelState {
   demand = 0;
   /** Load demand: of queued requests whose arrival + weights_slo has not passed. */
   loadDemand = 0;
+  /**
+   * Lazy deletion in the GPUs' strategy heaps: refresh() bumps it and pushes the model's current
+   * strategies, which invalidates every older Strategy of the model (valid() compares versions) at
+   * once, without searching the heaps; stale ones are skipped when popped or filtered at compactAt.
+   */
   version = 0;
+  /** The same for loadCandidates: each refresh() invalidates the model's older LoadEntry. */
   loadVersion = 0;
   readonly exec: WindowEstimator[];
   readonly load: WindowEstimator;
@@ -152,6 +160,11 @@ class GpuState {
   readonly exec: Timeline;
   readonly pcie: Timeline;
   readonly strategies: Heap<Strategy>;
+  /**
+   * Heap size past which fill() filters out stale strategies (see ModelState.version), then set to
+   * twice what is left (at least 1024): stale entries otherwise leave only when popped, so a GPU
+   * whose heap is rarely drained would keep growing.
+   */
   compactAt = 1024;
   /** Execution demand allocated to this GPU. */
   load = 0;
@@ -229,6 +242,10 @@ export class ClockworkScheduler implements Scheduler {
   private dirty: ModelState[] = [];
   private touched: number[] = [];
   private touchedFlag: Uint8Array = new Uint8Array(0);
+  /**
+   * The GPU fill() is filling now (-1: none). touch() ignores it: strategies pushed while it fills
+   * (a refreshed model) are popped by that same fill loop, so it need not be queued to fill again.
+   */
   private filling = -1;
   private evictMark: Uint8Array = new Uint8Array(0);
 
