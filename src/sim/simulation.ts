@@ -236,15 +236,20 @@ export class Simulation {
 
   private readonly onLocalFailure = (a: Action): void => {
     const now = this.loop.now();
-    for (const o of this.observers) o.onActionDone?.(a.gpu, a, 'network-too-late', now, now, 0, now);
+    this.notifyActionDone(a.gpu, a, 'network-too-late', now, now, 0, now);
     this.onController(this.resultToScheduler, { action: a, ok: false, error: 'network-too-late', receivedAt: now } satisfies ActionResult);
   };
+
+  /** Every action's end, on its worker or dropped by the controller's network thread. */
+  private notifyActionDone(gpu: number, a: Action, error: ActionError | null, start: Nanos, end: Nanos, padded: number, now: Nanos): void {
+    for (const o of this.observers) o.onActionDone?.(gpu, a, error, start, end, padded, now);
+  }
 
   // ---------------------------------------------------------------- worker side
 
   private onActionDone(gpu: Gpu, action: Action, error: ActionError | null, start: Nanos, end: Nanos, padded: number): void {
     const now = this.loop.now();
-    for (const o of this.observers) o.onActionDone?.(gpu.id, action, error, start, end, padded, now);
+    this.notifyActionDone(gpu.id, action, error, start, end, padded, now);
     const bytes = action.type === 'INFER' && !error ? action.requests.length * this.setup.models[action.model].profile.outputBytes : 0;
     const at = now + this.setup.network.workerLatency + Math.round((bytes / this.setup.network.workerBandwidth) * 1e9);
     const result: ActionResult = error
@@ -361,11 +366,11 @@ export class Simulation {
     while (this.loop.pending > 0 && t < end) {
       t = Math.min(end, t + step);
       this.loop.run(t);
-      const now = this.loop.now();
-      for (const o of this.observers) o.onAdvance?.(now);
+      const reached = this.loop.now();
+      for (const o of this.observers) o.onAdvance?.(reached);
       // After the last request could be sent, stop as soon as every request is answered.
-      if (this.loop.now() >= this.setup.duration && this.outstanding.size === 0) break;
-      onProgress?.(this.loop.now());
+      if (reached >= this.setup.duration && this.outstanding.size === 0) break;
+      onProgress?.(reached);
     }
     const now = Math.max(this.loop.now(), Math.min(end, t));
     for (const r of this.outstanding.values()) {
