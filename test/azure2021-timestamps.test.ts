@@ -18,7 +18,7 @@ writeFileSync(
 );
 
 async function sentOf(type: typeof azure2021Type | typeof timestampsType, opts: Record<string, unknown>, models = 3, seed = 1) {
-  const w = (type.create as (o: unknown, e: unknown) => import('../src/traces/types.js').Workload)(type.options.parse(opts), fakeEnv());
+  const w = (type.create as (o: unknown, e: unknown) => import('../src/sim/workload.js').Workload)(type.options.parse(opts), fakeEnv());
   const r = await runWorkload(w, { models, end: 3600 * SEC, seed });
   return { sent: r.sent, w, maxPending: r.maxPending };
 }

@@ -43,6 +43,8 @@ export class FakeContext implements SchedulerContext {
   readonly responses: Array<{ id: number; outcome: string; at: number }> = [];
   readonly predictions: Array<{ kind: string; predicted: number; actual: number }> = [];
   spent = 0;
+  /** The controller CPU clock as the engine keeps it (SchedulerContext.controllerFreeAt). */
+  private freeAt = 0;
   private timers: Timer[] = [];
   private seq = 0;
   private nextId = 0;
@@ -92,6 +94,10 @@ export class FakeContext implements SchedulerContext {
   }
   spend(d: number): void {
     this.spent += d;
+    if (d > 0) this.freeAt = Math.max(this.freeAt, this.t) + Math.round(d);
+  }
+  controllerFreeAt(): number {
+    return this.freeAt;
   }
 
   /** Fire due timers in time order up to `t`, then set the clock to `t`. */

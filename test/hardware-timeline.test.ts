@@ -107,9 +107,7 @@ describe('GPU worker timelines', () => {
         else if (r.id === 1) ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: now, latest: MAX, requests: [r] });
         else ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: now, latest: now + 1_100_000, requests: [r] });
       },
-      result: (res, ctx) => {
-        if (res.action.type === 'INFER' && !res.ok) for (const r of res.action.requests) ctx.respond(r, 'failed');
-      },
+      // A failed INFER's requests are answered 'failed' by the engine.
     });
     const w = new ScriptedWorkload([
       [6_000_000, A],
@@ -140,9 +138,7 @@ describe('GPU worker timelines', () => {
       request: (r, ctx) => {
         if (r.model === B) ctx.send({ type: 'INFER', gpu: 0, model: B, earliest: ctx.now(), latest: MAX, requests: [r] });
       },
-      result: (res, ctx) => {
-        if (res.action.type === 'INFER') for (const r of res.action.requests) ctx.respond(r, 'failed');
-      },
+      // A failed INFER's requests are answered 'failed' by the engine.
     });
     const held: Request[] = [];
     const s2 = new ScriptedScheduler({
@@ -151,9 +147,7 @@ describe('GPU worker timelines', () => {
         held.push(r);
         if (held.length === 5) ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: ctx.now(), latest: MAX, requests: held.splice(0) });
       },
-      result: (res, ctx) => {
-        if (res.action.type === 'INFER') for (const r of res.action.requests) ctx.respond(r, 'failed');
-      },
+      // A failed INFER's requests are answered 'failed' by the engine.
     });
     makeSim(s, { workload: new ScriptedWorkload([[0, B]]) }).run();
     expect(s.results.map((r) => r.error)).toEqual(['not-loaded']);
@@ -190,9 +184,7 @@ describe('GPU worker timelines', () => {
         const now = ctx.now();
         ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: now, latest: MAX, requests: [r], sendBy: now + 5_000 });
       },
-      result: (res, ctx) => {
-        if (!res.ok && res.action.type === 'INFER') for (const r of res.action.requests) ctx.respond(r, 'failed');
-      },
+      // A failed INFER's requests are answered 'failed' by the engine.
     });
     const w = new ScriptedWorkload([
       [10_000_000, A],

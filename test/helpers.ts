@@ -1,9 +1,10 @@
 /** Shared test fixtures: a tiny hand-checkable profile, a scripted scheduler and workload. */
 import { resolveProfile, type HardwareProfile, type ProfileJson } from '../src/models/profile.js';
 import { MetricsCollector } from '../src/metrics/collector.js';
-import { Simulation, type SimulationSetup } from '../src/sim/simulation.js';
+import { MeasuredSimulation } from '../src/experiment/runner.js';
+import type { SimulationSetup } from '../src/sim/simulation.js';
 import type { ActionResult, ModelInstance, Request, Scheduler, SchedulerContext } from '../src/sim/types.js';
-import type { Workload, WorkloadContext } from '../src/traces/types.js';
+import type { Workload, WorkloadContext } from '../src/sim/workload.js';
 
 /** A constant distribution (ms). */
 export const constant = (ms: number) => ({ percentiles: { '0': ms, '100': ms } });
@@ -132,7 +133,7 @@ export class ScriptedWorkload implements Workload {
 export function makeSim(
   scheduler: Scheduler,
   opts: { workload?: Workload; slo?: number; setup?: Partial<SimulationSetup>; profile?: HardwareProfile; models?: string[] } = {},
-): Simulation {
+): MeasuredSimulation {
   const profile = opts.profile ?? tinyProfile();
   const models = instances(profile, opts.models);
   const setup: SimulationSetup = {
@@ -153,7 +154,7 @@ export function makeSim(
   };
   const workload = opts.workload ?? new ScriptedWorkload([]);
   const metrics = new MetricsCollector(setup.warmup, setup.duration, 1, setup.workers * setup.gpusPerWorker);
-  return new Simulation(setup, scheduler, [{ workload, group: 0, name: 'w', targets: models.map((m) => m.id), slo: opts.slo ?? 100e6 }], metrics);
+  return new MeasuredSimulation(setup, scheduler, [{ workload, group: 0, name: 'w', targets: models.map((m) => m.id), slo: opts.slo ?? 100e6 }], metrics);
 }
 
 /** A result without the action object, for compact assertions. */

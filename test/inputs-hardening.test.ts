@@ -16,7 +16,7 @@ import { loadProfile, resolveProfile } from '../src/models/profile.js';
 import { MAX_SIZE } from '../src/sim/time.js';
 import { parseBandwidth, parseDuration, parseRate, parseSize } from '../src/util/units.js';
 import { getWorkload } from '../src/traces/index.js';
-import type { WorkloadContext } from '../src/traces/types.js';
+import type { WorkloadContext } from '../src/sim/workload.js';
 import { UserError } from '../src/util/errors.js';
 import { assertSafeSegment } from '../src/util/paths.js';
 import { tinyProfileJson } from './helpers.js';

@@ -56,11 +56,11 @@ describe('collector on hand-fed events (window [100, 1100) ns, 2 GPUs, 2 groups,
 
   it('lane busy time: from time 0, clipped to the window, still busy at the end (PCIe and exec)', () => {
     const c = make();
-    c.laneBusy(0, 'exec', true, 0);
-    c.laneBusy(0, 'exec', false, 300); // [100, 300): 200
-    c.laneBusy(1, 'pcie', true, 0);
-    c.laneBusy(1, 'exec', true, 1000);
-    c.finish(2000); // pcie of GPU 1 [100, 1100): 1000; exec of GPU 1 [1000, 1100): 100
+    c.onLaneBusy(0, 'exec', true, 0);
+    c.onLaneBusy(0, 'exec', false, 300); // [100, 300): 200
+    c.onLaneBusy(1, 'pcie', true, 0);
+    c.onLaneBusy(1, 'exec', true, 1000);
+    c.onFinish(2000); // pcie of GPU 1 [100, 1100): 1000; exec of GPU 1 [1000, 1100): 100
     const s = c.summary(['x', 'y']) as any;
     expect(s.gpuUtilization).toEqual([0.2, 0.1]);
     expect(s.pcieUtilization).toEqual([0, 1]);
@@ -68,11 +68,11 @@ describe('collector on hand-fed events (window [100, 1100) ns, 2 GPUs, 2 groups,
 
   it('actions: failed evictions are not evictions; errors sorted by name; per-model loads and evictions', () => {
     const c = make();
-    c.onActionDone(act('LOAD', 1), 'no-pages', 200);
-    c.onActionDone(act('EVICT'), 'busy', 200);
-    c.onActionDone(act('EVICT', 1), null, 300);
-    c.onActionDone(act('LOAD', 1), null, 400);
-    c.onActionDone(act('INFER'), 'too-late', 50); // before the window: an error, not a count
+    c.onActionDone(0, act('LOAD', 1), 'no-pages', 200, 200, 0, 200);
+    c.onActionDone(0, act('EVICT'), 'busy', 200, 200, 0, 200);
+    c.onActionDone(0, act('EVICT', 1), null, 300, 300, 0, 300);
+    c.onActionDone(0, act('LOAD', 1), null, 400, 400, 0, 400);
+    c.onActionDone(0, act('INFER'), 'too-late', 50, 50, 0, 50); // before the window: an error, not a count
     const s = c.summary(['x', 'y']) as any;
     expect(s).toMatchObject({ loads: 1, loadsFailed: 1, evictions: 1 });
     expect(Object.keys(s.actionErrors)).toEqual(['EVICT:busy', 'INFER:too-late', 'LOAD:no-pages']);

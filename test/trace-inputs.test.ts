@@ -11,7 +11,7 @@ import { azure2019Type, invocationFileName, readInvocationRows } from '../src/tr
 import { azure2021Type, readAzure2021 } from '../src/traces/azure2021.js';
 import { parseDecimal } from '../src/traces/csv.js';
 import { parseDateTime, readTimestamps, timestampsType } from '../src/traces/timestamps.js';
-import type { Workload } from '../src/traces/types.js';
+import type { Workload } from '../src/sim/workload.js';
 import { UserError } from '../src/util/errors.js';
 import { fakeEnv, runWorkload, tempDir, writeInvocations } from './helpers/fake-ctx.js';
 

@@ -8,7 +8,7 @@ import { MS, SEC } from '../src/sim/time.js';
 import type { Request } from '../src/sim/types.js';
 import { getWorkload } from '../src/traces/index.js';
 import { PoissonArrivals } from '../src/traces/poisson.js';
-import type { Workload, WorkloadContext } from '../src/traces/types.js';
+import type { Workload, WorkloadContext } from '../src/sim/workload.js';
 import { fakeEnv, fakeModels, runWorkload } from './helpers/fake-ctx.js';
 
 function make(type: string, opts: Record<string, unknown>): Workload {

@@ -9,6 +9,7 @@ import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { OutputDir } from '../util/output.js';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.js';
+import { UTILIZATION } from '../sim/lanes.js';
 import { UserError } from '../util/errors.js';
 import { CHART_NAMES, RUN_CHARTS, type ChartName } from './names.js';
 import { loadRuns, paramsLabel, readCsvColumns, tryReadJson, type RunResult } from './results.js';
@@ -118,8 +119,10 @@ function utilizationChart(runs: RunResult[]): ChartResult {
   const datasets: LineDataset[] = [];
   runs.forEach((r, i) => {
     const ts = timeseries(r);
-    datasets.push(line(`${r.label}: GPU exec`, series(ts, 'gpu_util', 100), i));
-    datasets.push(line(`${r.label}: PCIe (weights)`, series(ts, 'pcie_util', 100), i, { borderDash: [6, 4], borderWidth: 1.2 }));
+    // One line per lane with utilization (src/sim/lanes.ts), secondary lanes dashed.
+    for (const u of UTILIZATION) {
+      datasets.push(line(`${r.label}: ${u.chartLabel}`, series(ts, u.column, 100), i, u.secondary ? { borderDash: [6, 4], borderWidth: 1.2 } : {}));
+    }
   });
   return {
     config: {

@@ -8,8 +8,9 @@ import { RUN_CHARTS } from '../charts/names.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import { RequestLog } from '../metrics/request-log.js';
 import { TraceEventRecorder } from '../metrics/trace-events.js';
-import { Simulation } from '../sim/simulation.js';
+import { Simulation, type SimulationSetup, type WorkloadSpec } from '../sim/simulation.js';
 import { SEC, formatDuration } from '../sim/time.js';
+import type { Scheduler } from '../sim/types.js';
 import { VERSION } from '../version.js';
 import type { ResolvedExperiment, SweepPoint } from './config.js';
 import { csvText } from '../util/csv.js';
@@ -34,17 +35,28 @@ export interface RunOutcome {
   resolvedConfig: Record<string, unknown>;
   manifest: Record<string, unknown>;
   run: Record<string, unknown>;
-  sim: Simulation;
+  sim: MeasuredSimulation;
   /** timeseries.csv, per-model.csv and latency-histogram.json texts. */
   files: Record<string, string>;
 }
 
+/** A simulation with its metrics collector registered as its first observer (before any other). */
+export class MeasuredSimulation extends Simulation {
+  constructor(
+    setup: SimulationSetup,
+    scheduler: Scheduler,
+    workloads: readonly WorkloadSpec[],
+    readonly metrics: MetricsCollector,
+  ) {
+    super(setup, scheduler, workloads, [metrics]);
+  }
+}
+
 /** Build the simulation of a resolved experiment (async: workloads may read trace files first). */
-export async function buildSimulation(r: ResolvedExperiment, log?: (line: string) => void): Promise<Simulation> {
+export async function buildSimulation(r: ResolvedExperiment, log?: (line: string) => void): Promise<MeasuredSimulation> {
   const c = r.config;
   const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
-  const env = { profile: r.profile };
-  const scheduler = r.scheduler.type.create(r.scheduler.options, env);
+  const scheduler = r.scheduler.type.create(r.scheduler.options);
   const req = r.scheduler.type.engine?.(r.scheduler.options) ?? {};
   const metrics = new MetricsCollector(c.warmup, c.duration, r.workloads.length, gpus, {
     window: c.metrics.window,
@@ -69,7 +81,7 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
     }
     workloads.push({ workload, group: w.group, name: w.name, targets: w.targets, slo: w.slo, sloFactor: w.sloFactor });
   }
-  return new Simulation(
+  return new MeasuredSimulation(
     {
       seed: c.seed,
       duration: c.duration,

@@ -3,6 +3,8 @@
  * inside the measured window [warmup, duration) count towards request metrics; busy time is
  * clipped to the window.
  */
+import { BUSY_INDEX, UTILIZATION, type BusyKind } from '../sim/lanes.js';
+import type { SimObserver } from '../sim/observer.js';
 import type { Nanos } from '../sim/time.js';
 import { MS, SEC } from '../sim/time.js';
 import type { Action, ActionError, Outcome, Request } from '../sim/types.js';
@@ -75,7 +77,8 @@ class GroupStats {
   constructor(readonly latency = new Histogram()) {}
 }
 
-export class MetricsCollector {
+/** The engine's first observer in an experiment (src/sim/observer.ts). */
+export class MetricsCollector implements SimObserver {
   readonly overall = new GroupStats();
   readonly groups: GroupStats[];
   loads = 0;
@@ -85,10 +88,9 @@ export class MetricsCollector {
   actionErrors: Record<string, number> = {};
   inferActions = 0;
   inferRequests = 0;
-  private readonly execBusy: Float64Array;
-  private readonly execBusySince: Float64Array;
-  private readonly pcieBusy: Float64Array;
-  private readonly pcieBusySince: Float64Array;
+  /** Per lane with utilization (src/sim/lanes.ts UTILIZATION order), per GPU: busy time in the window, and since when busy (-1: idle). */
+  private readonly busyTime: Float64Array[];
+  private readonly busySince: Float64Array[];
   /** Predicted minus actual completion times (ns), per action kind. */
   readonly predictionError = { INFER: new Histogram(), LOAD: new Histogram() };
   readonly predictionErrorSigned = { INFER: { early: 0, late: 0, sum: 0 }, LOAD: { early: 0, late: 0, sum: 0 } };
@@ -120,10 +122,8 @@ export class MetricsCollector {
     this.modelCounts = new Float64Array(m * PER_MODEL);
     this.modelEvents = new Float64Array(m * 3);
     this.modelLatency = new Array(m).fill(undefined);
-    this.execBusy = new Float64Array(gpus);
-    this.execBusySince = new Float64Array(gpus).fill(-1);
-    this.pcieBusy = new Float64Array(gpus);
-    this.pcieBusySince = new Float64Array(gpus).fill(-1);
+    this.busyTime = UTILIZATION.map(() => new Float64Array(gpus));
+    this.busySince = UTILIZATION.map(() => new Float64Array(gpus).fill(-1));
   }
 
   inWindow(r: Request): boolean {
@@ -176,11 +176,12 @@ export class MetricsCollector {
   }
 
   /** The simulation clock reached `now` (lets the time series drop finished windows' histograms). */
-  advance(now: Nanos): void {
+  onAdvance(now: Nanos): void {
     this.timeseries.advance(now);
   }
 
-  onActionDone(action: Action, error: ActionError | null, at: Nanos): void {
+  /** Counted when the engine learns of it (`at`), the worker's [start, end] aside. */
+  onActionDone(_gpu: number, action: Action, error: ActionError | null, _start: Nanos, _end: Nanos, _padded: number, at: Nanos): void {
     if (error) this.actionErrors[`${action.type}:${error}`] = (this.actionErrors[`${action.type}:${error}`] ?? 0) + 1;
     else if (action.type === 'LOAD') this.timeseries.load(at);
     else if (action.type === 'EVICT') this.timeseries.eviction(at);
@@ -203,9 +204,10 @@ export class MetricsCollector {
     }
   }
 
-  laneBusy(gpu: number, kind: 'exec' | 'pcie', busy: boolean, now: Nanos): void {
-    const acc = kind === 'exec' ? this.execBusy : this.pcieBusy;
-    const since = kind === 'exec' ? this.execBusySince : this.pcieBusySince;
+  onLaneBusy(gpu: number, kind: BusyKind, busy: boolean, now: Nanos): void {
+    const i = BUSY_INDEX[kind];
+    const acc = this.busyTime[i];
+    const since = this.busySince[i];
     if (busy) since[gpu] = now;
     else if (since[gpu] >= 0) {
       this.timeseries.busy(gpu, kind, since[gpu], now);
@@ -231,10 +233,9 @@ export class MetricsCollector {
   }
 
   /** Close open busy intervals at the end of the run. */
-  finish(now: Nanos): void {
+  onFinish(now: Nanos): void {
     for (let g = 0; g < this.gpus; g++) {
-      if (this.execBusySince[g] >= 0) this.laneBusy(g, 'exec', false, now);
-      if (this.pcieBusySince[g] >= 0) this.laneBusy(g, 'pcie', false, now);
+      for (let i = 0; i < UTILIZATION.length; i++) if (this.busySince[i][g] >= 0) this.onLaneBusy(g, UTILIZATION[i].kind, false, now);
     }
     this.timeseries.finish(now);
   }
@@ -303,8 +304,7 @@ export class MetricsCollector {
     const result: Record<string, unknown> = {
       windowSeconds: round(windowS),
       ...perGroup(this.overall),
-      gpuUtilization: util(this.execBusy),
-      pcieUtilization: util(this.pcieBusy),
+      ...Object.fromEntries(UTILIZATION.map((u, i) => [u.summaryKey, util(this.busyTime[i])])),
       loads: this.loads,
       loadsFailed: this.loadsFailed,
       evictions: this.evictions,

@@ -5,7 +5,7 @@
  * "unfinished". Every request is listed; `measured` says whether it was sent in the measured window.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { SimObserver } from '../sim/simulation.js';
+import type { SimObserver } from '../sim/observer.js';
 import type { Nanos } from '../sim/time.js';
 import type { Outcome, Request } from '../sim/types.js';
 import { csvCell } from '../util/csv.js';

@@ -14,6 +14,7 @@
  * (28,800 windows for 8 h at 1 s: a few MiB) plus the histograms of the open windows.
  */
 import type { Nanos } from '../sim/time.js';
+import { BUSY_INDEX, UTILIZATION, type BusyKind } from '../sim/lanes.js';
 import { MS, SEC } from '../sim/time.js';
 import { csvText } from '../util/csv.js';
 import { COARSE_SUB_BITS, Histogram } from './histogram.js';
@@ -23,6 +24,9 @@ export const MAX_PER_GPU_COLUMNS = 16;
 /** Per-group offered/goodput columns are written up to this many workload groups. */
 export const MAX_PER_GROUP_COLUMNS = 8;
 
+/** Busy time of each lane with utilization (src/sim/lanes.ts UTILIZATION order) from column BUSY on. */
+const BUSY = 9;
+const NBUSY = UTILIZATION.length;
 const C = {
   sent: 0,
   ok: 1,
@@ -33,13 +37,15 @@ const C = {
   coldStarts: 6,
   loads: 7,
   evictions: 8,
-  execBusy: 9,
-  pcieBusy: 10,
-  p50: 11,
-  p99: 12,
-  max: 13,
+  p50: BUSY + NBUSY,
+  p99: BUSY + NBUSY + 1,
+  max: BUSY + NBUSY + 2,
 } as const;
-const NFIXED = 14;
+const NFIXED = BUSY + NBUSY + 3;
+/** Lanes with per-GPU utilization columns (UTILIZATION indices), in column order. */
+const PER_GPU_LANES = UTILIZATION.flatMap((u, i) => (u.perGpuColumn ? [i] : []));
+/** Per UTILIZATION index: its position in PER_GPU_LANES, or -1. */
+const PER_GPU_INDEX = UTILIZATION.map((_, i) => PER_GPU_LANES.indexOf(i));
 
 export class TimeSeries {
   private cap = 64;
@@ -52,7 +58,7 @@ export class TimeSeries {
   private end = 0;
   private readonly perGpu: boolean;
   private readonly perGroup: boolean;
-  /** Column offsets: per-GPU exec busy, then per-group sent, per-group ok, per-group answered. */
+  /** Column offsets: per-GPU busy (per lane in PER_GPU_LANES), then per-group sent, per-group ok, per-group answered. */
   private readonly gpuCol: number;
   private readonly groupSentCol: number;
   private readonly groupOkCol: number;
@@ -67,7 +73,7 @@ export class TimeSeries {
     this.perGpu = gpus > 1 && gpus <= MAX_PER_GPU_COLUMNS;
     this.perGroup = groupNames.length > 1 && groupNames.length <= MAX_PER_GROUP_COLUMNS;
     this.gpuCol = NFIXED;
-    this.groupSentCol = this.gpuCol + (this.perGpu ? gpus : 0);
+    this.groupSentCol = this.gpuCol + (this.perGpu ? gpus * PER_GPU_LANES.length : 0);
     this.groupOkCol = this.groupSentCol + (this.perGroup ? groupNames.length : 0);
     this.groupAnsweredCol = this.groupOkCol + (this.perGroup ? groupNames.length : 0);
     const ncols = this.groupAnsweredCol + (this.perGroup ? groupNames.length : 0);
@@ -130,16 +136,19 @@ export class TimeSeries {
     this.cols[C.evictions][this.idx(at)]++;
   }
 
-  /** Busy interval [from, to) of one GPU's exec engine or PCIe (weights) lane. */
-  busy(gpu: number, kind: 'exec' | 'pcie', from: Nanos, to: Nanos): void {
+  /** Busy interval [from, to) of one GPU's lane with utilization `kind` (src/sim/lanes.ts). */
+  busy(gpu: number, kind: BusyKind, from: Nanos, to: Nanos): void {
     if (!(to > from)) return;
-    const col = kind === 'exec' ? C.execBusy : C.pcieBusy;
+    const lane = BUSY_INDEX[kind];
+    const col = BUSY + lane;
+    const j = this.perGpu ? PER_GPU_INDEX[lane] : -1;
+    const gcol = j >= 0 ? this.gpuCol + j * this.gpus + gpu : -1;
     const W = this.window;
     const last = this.idx(to - 1);
     for (let k = Math.floor(from / W); k <= last; k++) {
       const d = Math.min(to, (k + 1) * W) - Math.max(from, k * W);
       this.cols[col][k] += d;
-      if (kind === 'exec' && this.perGpu) this.cols[this.gpuCol + gpu][k] += d;
+      if (gcol >= 0) this.cols[gcol][k] += d;
     }
   }
 
@@ -196,13 +205,12 @@ export class TimeSeries {
       'p50_ms',
       'p99_ms',
       'max_ms',
-      'gpu_util',
-      'pcie_util',
+      ...UTILIZATION.map((u) => u.column),
       'loads',
       'evictions',
       'cold_starts',
     ];
-    if (this.perGpu) for (let g = 0; g < this.gpus; g++) head.push(`gpu${g}_util`);
+    if (this.perGpu) for (const i of PER_GPU_LANES) for (let g = 0; g < this.gpus; g++) head.push(UTILIZATION[i].perGpuColumn!(g));
     if (this.perGroup) {
       for (const n of this.groupNames) head.push(`offered_rps:${n}`);
       for (const n of this.groupNames) head.push(`goodput_rps:${n}`);
@@ -230,13 +238,12 @@ export class TimeSeries {
         r(c[C.p50][k] / MS, 6),
         r(c[C.p99][k] / MS, 6),
         r(c[C.max][k] / MS, 6),
-        r(c[C.execBusy][k] / (len * this.gpus), 6),
-        r(c[C.pcieBusy][k] / (len * this.gpus), 6),
+        ...UTILIZATION.map((_, i) => r(c[BUSY + i][k] / (len * this.gpus), 6)),
         String(c[C.loads][k]),
         String(c[C.evictions][k]),
         String(c[C.coldStarts][k]),
       ];
-      if (this.perGpu) for (let g = 0; g < this.gpus; g++) row.push(r(c[this.gpuCol + g][k] / len, 6));
+      if (this.perGpu) for (let j = 0; j < PER_GPU_LANES.length * this.gpus; j++) row.push(r(c[this.gpuCol + j][k] / len, 6));
       if (this.perGroup) {
         for (let g = 0; g < this.groupNames.length; g++) row.push(r(c[this.groupSentCol + g][k] / secs, 6));
         for (let g = 0; g < this.groupNames.length; g++) row.push(r(c[this.groupOkCol + g][k] / secs, 6));

@@ -6,24 +6,44 @@
  *   response reaching the client, named "<model> <outcome>" (args: id, SLO, deadline, arrival at the
  *   controller, latency); an instant per request arrival at the controller; an instant per action
  *   sent to a worker.
- * - process "worker <w>" (pid w + 1): per GPU, one thread per lane: weights (LOAD, EVICT), input
- *   copy (INPUT), exec (EXEC; one thread per concurrent slot when executions may overlap), output
- *   copy (OUTPUT), and "failed actions" (instants: an action that failed, with its error).
+ * - process "worker <w>" (pid w + 1): per GPU, one thread per lane of src/sim/lanes.ts in its order
+ *   (weights: LOAD, EVICT; input copy: INPUT; exec: EXEC, one thread per concurrent slot when
+ *   executions may overlap; output copy: OUTPUT), then "failed actions" (instants: an action that
+ *   failed, with its error).
  * Timestamps are microseconds of simulated time (fractional: ns resolution). Everything that
  * overlaps the window is included; at most `maxEvents` events are kept (the file says if truncated).
  */
-import type { GpuPhase } from '../sim/gpu.js';
-import type { SimObserver } from '../sim/simulation.js';
+import { LANES, PHASE_LANE, type GpuPhase } from '../sim/lanes.js';
+import type { SimObserver } from '../sim/observer.js';
 import type { Nanos } from '../sim/time.js';
 import { formatDuration } from '../sim/time.js';
 import { parseDuration } from '../util/units.js';
 import type { Action, ActionError, Outcome, Request } from '../sim/types.js';
 import { UserError } from '../util/errors.js';
 
-const LANE = { weights: 1, input: 2, output: 3, failures: 4, exec: 5 } as const;
+/**
+ * Thread ids within a GPU's block of LANES_PER_GPU: the lanes that run one item at a time from 1 in
+ * table order, then the failed-actions thread, then the slots of the concurrent lane (exec; there
+ * is at most one) to the end of the block. Index FAILURES is the failed-actions thread.
+ */
+const LANE_TID: readonly number[] = (() => {
+  const tids: number[] = [];
+  let next = 1;
+  LANES.forEach((l, i) => {
+    if (!l.concurrent) tids[i] = next++;
+  });
+  const failures = next++;
+  LANES.forEach((l, i) => {
+    if (l.concurrent) tids[i] = next;
+  });
+  tids.push(failures);
+  return tids;
+})();
+/** The failed-actions thread (after the lanes in LANE_TID). */
+const FAILURES = LANES.length;
 const LANES_PER_GPU = 64;
 /** Most exec threads one GPU gets in the timeline. */
-const MAX_EXEC_SLOTS = LANES_PER_GPU - LANE.exec;
+const MAX_EXEC_SLOTS = LANES_PER_GPU - Math.max(...LANE_TID);
 
 /** Parse "FROM:TO" (durations such as "10s:12s", "1500ms:2s"; plain numbers are seconds). */
 export function parseTraceWindow(text: string): { from: Nanos; to: Nanos } {
@@ -82,22 +102,18 @@ export class TraceEventRecorder implements SimObserver {
       }
       const base = g.local * LANES_PER_GPU;
       const name = `GPU ${g.id}`;
-      const lanes: Array<[number, string]> = [
-        [LANE.weights, `${name} weights (LOAD/EVICT)`],
-        [LANE.input, `${name} input copy`],
-        [LANE.exec, this.execLabel(g, 0)],
-        [LANE.output, `${name} output copy`],
-        [LANE.failures, `${name} failed actions`],
-      ];
-      lanes.forEach(([lane, label], i) => {
-        this.meta(g.worker + 1, base + lane, 'thread_name', { name: label });
-        this.meta(g.worker + 1, base + lane, 'thread_sort_index', { sort_index: base + i });
+      const labels = LANES.map((_, i) => this.laneLabel(g, i, 0));
+      labels.push(`${name} failed actions`);
+      labels.forEach((label, i) => {
+        this.meta(g.worker + 1, base + LANE_TID[i], 'thread_name', { name: label });
+        this.meta(g.worker + 1, base + LANE_TID[i], 'thread_sort_index', { sort_index: base + i });
       });
     }
   }
 
-  private execLabel(g: GpuDesc, slot: number): string {
-    return g.maxConcurrentExec > 1 ? `GPU ${g.id} exec slot ${slot}` : `GPU ${g.id} exec`;
+  private laneLabel(g: GpuDesc, lane: number, slot: number): string {
+    const l = LANES[lane];
+    return l.concurrent && g.maxConcurrentExec > 1 ? `GPU ${g.id} ${l.label} slot ${slot}` : `GPU ${g.id} ${l.label}`;
   }
 
   private meta(pid: number, tid: number, name: string, args: Record<string, unknown>): void {
@@ -171,8 +187,9 @@ export class TraceEventRecorder implements SimObserver {
   onPhase(gpu: number, a: Action, phase: GpuPhase, start: Nanos, end: Nanos): void {
     if (!this.overlaps(start, end)) return;
     const g = this.gpus[gpu];
-    let lane: number;
-    if (phase === 'EXEC') {
+    const li = PHASE_LANE[phase];
+    let lane = LANE_TID[li];
+    if (LANES[li].concurrent) {
       const slots = this.execSlots[gpu];
       let s = 0;
       while (s < slots.length && slots[s] > start) s++;
@@ -180,14 +197,14 @@ export class TraceEventRecorder implements SimObserver {
         if (slots.length < MAX_EXEC_SLOTS) {
           // A new thread for this GPU's overlapping executions, named like the first.
           slots.push(-Infinity);
-          const tid = g.local * LANES_PER_GPU + LANE.exec + s;
-          this.meta(g.worker + 1, tid, 'thread_name', { name: this.execLabel(g, s) });
-          this.meta(g.worker + 1, tid, 'thread_sort_index', { sort_index: g.local * LANES_PER_GPU + LANE.exec + s });
+          const tid = g.local * LANES_PER_GPU + lane + s;
+          this.meta(g.worker + 1, tid, 'thread_name', { name: this.laneLabel(g, li, s) });
+          this.meta(g.worker + 1, tid, 'thread_sort_index', { sort_index: tid });
         } else s = slots.length - 1; // more overlap than threads: share the last one
       }
       slots[s] = end;
-      lane = LANE.exec + s;
-    } else lane = phase === 'INPUT' ? LANE.input : phase === 'OUTPUT' ? LANE.output : LANE.weights;
+      lane += s;
+    }
     const n = a.type === 'INFER' ? ` x${a.requests.length}` : '';
     this.push({
       ph: 'X',
@@ -210,7 +227,7 @@ export class TraceEventRecorder implements SimObserver {
       cat: 'failed',
       name: `${a.type} ${error} ${this.modelNames[a.model]}`,
       pid: g.worker + 1,
-      tid: g.local * LANES_PER_GPU + LANE.failures,
+      tid: g.local * LANES_PER_GPU + LANE_TID[FAILURES],
       ts: end / 1e3,
       args: { ...this.actionArgs(a), error },
     });

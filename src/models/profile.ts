@@ -15,8 +15,9 @@
  * Distribution = { "percentiles": { "<p in 0..100>": ms, ... }, "samples"?: [ms, ...] }
  */
 import { z } from 'zod';
+import type { DeviceHardware, Hardware, ModelHardware } from '../sim/hardware.js';
 import { Empirical } from '../sim/random.js';
-import { MAX_DURATION, MAX_SIZE, MS, type Nanos } from '../sim/time.js';
+import { MAX_DURATION, MAX_SIZE, MS } from '../sim/time.js';
 import { sha256 } from '../util/hash.js';
 import { readInputFile } from '../util/io.js';
 import { checkJsonValue, parseJsonInput } from '../util/json-input.js';
@@ -128,37 +129,29 @@ export const ProfileSchema = z.strictObject({
 });
 export type ProfileJson = z.input<typeof ProfileSchema>;
 
-/** A model's resolved profile: durations in integer nanoseconds. */
-export interface ModelProfile {
-  readonly name: string;
+/**
+ * A model's resolved profile: durations in integer nanoseconds. The engine reads the part declared
+ * in src/sim/hardware.ts (ModelHardware: sizes, batch sizes, exec and load distributions).
+ */
+export interface ModelProfile extends ModelHardware {
   readonly weightsBytes: number;
-  readonly inputBytes: number;
-  readonly outputBytes: number;
-  /** Ascending. */
-  readonly batchSizes: readonly number[];
-  /** exec.get(b) samples a batch-b execution duration (ns). */
-  readonly exec: ReadonlyMap<number, Empirical>;
-  readonly load: Empirical;
   readonly extraMemoryBytes: number;
 }
 
-export interface DeviceProfile {
+/** The resolved device; the engine reads the part in src/sim/hardware.ts (DeviceHardware). */
+export interface DeviceProfile extends DeviceHardware {
   readonly name: string;
   readonly kind: 'gpu' | 'cpu';
   readonly weightsMemoryBytes: number;
   readonly pageSizeBytes: number;
-  readonly pcieBandwidth: number;
-  readonly pcieLatency: Nanos;
-  readonly interference: { readonly speedup: readonly number[]; readonly extraCv: number };
 }
 
-export interface HardwareProfile {
+export interface HardwareProfile extends Hardware {
   readonly path: string;
   /** sha256 of the file's bytes. */
   readonly hash: string;
   readonly device: DeviceProfile;
   readonly models: ReadonlyMap<string, ModelProfile>;
-  readonly raw: z.output<typeof ProfileSchema>;
 }
 
 function toEmpirical(d: z.output<typeof DistributionSchema>): Empirical {
@@ -187,7 +180,6 @@ export function resolveProfile(json: unknown, path: string, hash = ''): Hardware
   return {
     path,
     hash,
-    raw: p,
     models,
     device: {
       name: d.name,

@@ -397,7 +397,6 @@ export class ClipperScheduler implements Scheduler {
       rep.busy = false;
       if (res.ok) rep.policy.observe(a.requests.length, res.receivedAt - rep.sentAt, a.tag as number);
     }
-    if (!res.ok) for (const r of a.requests) this.ctx.respond(r, 'failed');
     this.pump(a.model);
     if (this.mode === 'lru') this.retryWaiting();
   }

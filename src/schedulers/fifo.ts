@@ -91,7 +91,6 @@ export class FifoScheduler implements Scheduler {
     if (a.type === 'INFER') {
       v.inflight--;
       v.mem.unpin(a.model, a.requests.length);
-      if (!res.ok) for (const r of a.requests) this.ctx.respond(r, 'failed');
     } else v.mem.onResult(res);
     this.pump(v);
   }

@@ -263,7 +263,6 @@ export class InfaasScheduler implements Scheduler {
     rep.pending -= a.requests.length;
     if (res.ok && res.duration !== undefined) rep.busy += res.duration;
     this.views[a.gpu].unpin(a.model, a.requests.length);
-    if (!res.ok) for (const r of a.requests) this.ctx.respond(r, 'failed');
     if (model.replicas.includes(rep)) this.dispatch(rep);
     this.retryRoom();
   }

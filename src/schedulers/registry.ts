@@ -4,19 +4,14 @@
  */
 import { z } from 'zod';
 import { Registry } from '../util/registry.js';
-import type { HardwareProfile } from '../models/profile.js';
 import type { Scheduler } from '../sim/types.js';
-
-export interface SchedulerEnv {
-  readonly profile: HardwareProfile;
-}
 
 export interface SchedulerType<S extends z.ZodObject = z.ZodObject> {
   readonly name: string;
   readonly description: string;
   /** Strict object schema of the options (without `type`), with defaults. */
   readonly options: S;
-  create(options: z.output<S>, env: SchedulerEnv): Scheduler;
+  create(options: z.output<S>): Scheduler;
   /** What the policy asks of the engine (defaults: one execution at a time, unlimited sends). */
   engine?(options: z.output<S>): EngineRequirements;
 }

@@ -234,7 +234,6 @@ export class TritonScheduler implements Scheduler {
     const inst = a.tag as Instance;
     inst.busy = false;
     this.busyOnGpu[inst.gpu]--;
-    if (!res.ok) for (const r of a.requests) this.ctx.respond(r, 'failed');
     this.expire(a.model);
     this.pump(a.model);
   }

@@ -162,11 +162,6 @@ export class EventLoop {
     this.stopRequested = true;
   }
 
-  /** Time of the next pending event, or Infinity. */
-  peekTime(): Nanos {
-    return this.size > 0 ? this.time[this.findNext()] : Infinity;
-  }
-
   // ---- calendar ----
 
   /** Link node n into its bucket's sorted list. */

@@ -1,16 +1,18 @@
 /**
- * One simulated GPU, exactly the emulated worker of clockwork.md: a weights lane (LOAD, EVICT),
- * an input-copy lane, the execution engine and an output-copy lane, plus a page-cached weight
- * memory. It executes what it is told as soon as its window allows, never deciding anything.
+ * One simulated GPU, the emulated worker of Clockwork (docs/design.md, "Worker and lanes"; README.md,
+ * "The simulated hardware"): a weights lane (LOAD, EVICT), an input-copy lane, the execution engine
+ * and an output-copy lane (src/sim/lanes.ts lists them), plus a page-cached weight memory. It
+ * executes what it is told as soon as its window allows, never deciding anything.
  *
  * Execution: by default one at a time. With `maxConcurrentExec` k > 1, overlapping executions share
  * the GPU (processor sharing) with the profile's aggregate speed-up g(n) for n running, each
  * progressing at g(n)/n of its standalone speed, and an execution that starts while others run has
  * its work multiplied by a lognormal factor of mean 1 and CV `interference.extraCv`.
  */
-import type { DeviceProfile } from '../models/profile.js';
 import { EventLoop, Priority } from './event-loop.js';
+import type { DeviceHardware } from './hardware.js';
 import { Lane } from './lane.js';
+import type { BusyKind, GpuPhase } from './lanes.js';
 import type { Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type { Action, ActionError, GpuInfo, InferAction, ModelInstance } from './types.js';
@@ -27,13 +29,10 @@ export interface GpuListener {
   /** The action finished on the worker (successfully or not); `start`/`end` of its main task. */
   actionDone(gpu: Gpu, action: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number): void;
   /** Busy-time accounting: lane `kind` on this GPU went busy (true) or idle (false) at now. */
-  laneBusy?(gpu: Gpu, kind: 'exec' | 'pcie', busy: boolean): void;
+  laneBusy?(gpu: Gpu, kind: BusyKind, busy: boolean): void;
   /** A phase of an action ran on a lane over [start, end] (for timelines; called when it ends). */
   phase?(gpu: Gpu, action: Action, phase: GpuPhase, start: Nanos, end: Nanos): void;
 }
-
-/** The lanes' phases: LOAD and EVICT on the weights lane; INPUT, EXEC and OUTPUT of an INFER. */
-export type GpuPhase = 'LOAD' | 'EVICT' | 'INPUT' | 'EXEC' | 'OUTPUT';
 
 interface Task {
   readyAt: Nanos;
@@ -51,7 +50,7 @@ interface Task {
 }
 
 export interface GpuConfig {
-  /** How far before `earliest` an INFER's input copy may start (clockwork.md: 5 ms). */
+  /** How far before `earliest` an INFER's input copy may start (README.md, `cluster`: 5 ms by default). */
   inputLead: Nanos;
   maxConcurrentExec: number;
 }
@@ -81,7 +80,7 @@ export class Gpu implements GpuInfo {
     readonly worker: number,
     readonly local: number,
     private readonly loop: EventLoop,
-    private readonly device: DeviceProfile,
+    private readonly device: DeviceHardware,
     private readonly models: readonly ModelInstance[],
     pages: number,
     private readonly cfg: GpuConfig,
@@ -108,11 +107,6 @@ export class Gpu implements GpuInfo {
     } else {
       this.weights.enqueue(t);
     }
-  }
-
-  /** Executions currently running. */
-  get runningExecs(): number {
-    return this.running.length;
   }
 
   // ---- weights lane ----

@@ -15,6 +15,11 @@ export interface LaneItem {
 
 export class Lane<T extends LaneItem> {
   private readonly queue: T[] = [];
+  /**
+   * The earliest wake-up this lane has scheduled (Infinity: none), so it schedules one only for an
+   * earlier head. Wakes are never cancelled: one made stale by an earlier head's wake just pumps
+   * again (a no-op when nothing may start).
+   */
   private wakeAt = Infinity;
   private readonly onWake = (): void => {
     this.wakeAt = Infinity;
@@ -31,15 +36,6 @@ export class Lane<T extends LaneItem> {
     /** Start `item` now. Return true if it occupies a slot (call `release()` when it ends). */
     private readonly start: (item: T) => boolean,
   ) {}
-
-  get length(): number {
-    return this.queue.length;
-  }
-
-  /** Queued items (not yet started), in processing order. */
-  items(): readonly T[] {
-    return this.queue;
-  }
 
   enqueue(item: T): void {
     const q = this.queue;

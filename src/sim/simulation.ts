@@ -10,11 +10,10 @@
  * response reaches the client by arrival + slo, late otherwise; its latency is the time from its
  * arrival to its response reaching the client.
  */
-import type { HardwareProfile } from '../models/profile.js';
-import type { MetricsCollector } from '../metrics/collector.js';
-import type { ArrivalSource, SubmitOptions, Workload, WorkloadContext } from '../traces/types.js';
 import { EventLoop, Priority } from './event-loop.js';
-import { Gpu, Residency, type GpuListener, type GpuPhase } from './gpu.js';
+import { Gpu, Residency, type GpuListener } from './gpu.js';
+import type { Hardware } from './hardware.js';
+import type { SimObserver } from './observer.js';
 import { RandomStreams, type Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type {
@@ -29,6 +28,7 @@ import type {
   SchedulerContext,
   TimerHandle,
 } from './types.js';
+import type { SubmitOptions, Workload, WorkloadContext } from './workload.js';
 
 export interface NetworkConfig {
   /** Client <-> controller one-way latency and bandwidth (bytes/s). */
@@ -47,7 +47,7 @@ export interface SimulationSetup {
   warmup: Nanos;
   /** After `duration`, keep simulating up to this long for outstanding requests to be answered. */
   drain: Nanos;
-  profile: HardwareProfile;
+  profile: Hardware;
   models: readonly ModelInstance[];
   workers: number;
   gpusPerWorker: number;
@@ -67,22 +67,6 @@ export interface WorkloadSpec {
   targets: readonly ModelId[];
   slo: Nanos;
   sloFactor?: number;
-}
-
-/** Optional observers of everything that happens (time series, request logs, trace events). */
-export interface SimObserver {
-  onSubmit?(r: Request): void;
-  onResponse?(r: Request, outcome: Outcome, at: Nanos): void;
-  onColdStart?(r: Request): void;
-  onActionSent?(a: Action, at: Nanos): void;
-  /** An action ended on its worker: main task [start, end]; error if it failed. */
-  onActionDone?(gpu: number, a: Action, error: ActionError | null, start: Nanos, end: Nanos, paddedBatch: number): void;
-  onLaneBusy?(gpu: number, kind: 'exec' | 'pcie', busy: boolean, at: Nanos): void;
-  onPrediction?(kind: 'INFER' | 'LOAD', predicted: Nanos, actual: Nanos): void;
-  /** A phase of an action ran on a GPU lane over [start, end] (reported when it ends). */
-  onPhase?(gpu: number, a: Action, phase: GpuPhase, start: Nanos, end: Nanos): void;
-  /** The request was still unanswered when the simulation ended. */
-  onUnfinished?(r: Request): void;
 }
 
 export class Simulation {
@@ -105,7 +89,8 @@ export class Simulation {
     readonly setup: SimulationSetup,
     readonly scheduler: Scheduler,
     readonly workloads: readonly WorkloadSpec[],
-    readonly metrics: MetricsCollector,
+    /** Registered first, in this order (an experiment's metrics collector comes first). */
+    observers: readonly SimObserver[] = [],
   ) {
     this.streams = new RandomStreams(setup.seed);
     this.sendSlots = new Float64Array(Math.max(0, setup.sendConcurrency));
@@ -114,7 +99,6 @@ export class Simulation {
       actionDone: (gpu, action, error, start, end, padded) => this.onActionDone(gpu, action, error, start, end, padded),
       laneBusy: (gpu, kind, busy) => {
         const now = this.loop.now();
-        this.metrics.laneBusy(gpu.id, kind, busy, now);
         for (const o of this.observers) o.onLaneBusy?.(gpu.id, kind, busy, now);
       },
     };
@@ -143,6 +127,7 @@ export class Simulation {
       }
     }
     this.schedulerContext = this.makeSchedulerContext();
+    for (const o of observers) this.addObserver(o);
   }
 
   addObserver(o: SimObserver): void {
@@ -157,11 +142,6 @@ export class Simulation {
 
   now(): Nanos {
     return this.loop.now();
-  }
-
-  /** Requests not yet answered. */
-  get outstandingRequests(): number {
-    return this.outstanding.size;
   }
 
   // ---------------------------------------------------------------- controller side
@@ -198,12 +178,12 @@ export class Simulation {
       return r;
     },
     recordPrediction: (kind, predicted, actual) => {
-      this.metrics.onPrediction(kind, predicted, actual);
       for (const o of this.observers) o.onPrediction?.(kind, predicted, actual);
     },
     spend: (d) => {
       if (d > 0) this.controllerFreeAt = Math.max(this.controllerFreeAt, this.loop.now()) + Math.round(d);
     },
+    controllerFreeAt: () => this.controllerFreeAt,
     };
   }
 
@@ -256,17 +236,20 @@ export class Simulation {
 
   private readonly onLocalFailure = (a: Action): void => {
     const now = this.loop.now();
-    this.metrics.onActionDone(a, 'network-too-late', now);
-    for (const o of this.observers) o.onActionDone?.(a.gpu, a, 'network-too-late', now, now, 0);
+    this.notifyActionDone(a.gpu, a, 'network-too-late', now, now, 0, now);
     this.onController(this.resultToScheduler, { action: a, ok: false, error: 'network-too-late', receivedAt: now } satisfies ActionResult);
   };
+
+  /** Every action's end, on its worker or dropped by the controller's network thread. */
+  private notifyActionDone(gpu: number, a: Action, error: ActionError | null, start: Nanos, end: Nanos, padded: number, now: Nanos): void {
+    for (const o of this.observers) o.onActionDone?.(gpu, a, error, start, end, padded, now);
+  }
 
   // ---------------------------------------------------------------- worker side
 
   private onActionDone(gpu: Gpu, action: Action, error: ActionError | null, start: Nanos, end: Nanos, padded: number): void {
     const now = this.loop.now();
-    this.metrics.onActionDone(action, error, now);
-    for (const o of this.observers) o.onActionDone?.(gpu.id, action, error, start, end, padded);
+    this.notifyActionDone(gpu.id, action, error, start, end, padded, now);
     const bytes = action.type === 'INFER' && !error ? action.requests.length * this.setup.models[action.model].profile.outputBytes : 0;
     const at = now + this.setup.network.workerLatency + Math.round((bytes / this.setup.network.workerBandwidth) * 1e9);
     const result: ActionResult = error
@@ -277,12 +260,18 @@ export class Simulation {
 
   private readonly resultArrives = (r: ActionResult): void => this.onController(this.resultToScheduler, r);
 
+  /**
+   * An INFER's requests are answered here, before the scheduler hears of the result: 'ok' with
+   * their outputs when it succeeded, 'failed' when it did not (SchedulerContext.respond).
+   */
   private readonly resultToScheduler = (r: ActionResult): void => {
     const a = r.action;
-    if (r.ok && a.type === 'INFER') {
-      const out = this.setup.models[a.model].profile.outputBytes;
+    if (a.type === 'INFER') {
       const now = this.loop.now();
-      for (const req of a.requests) this.respond(req, 'ok', now, out);
+      if (r.ok) {
+        const out = this.setup.models[a.model].profile.outputBytes;
+        for (const req of a.requests) this.respond(req, 'ok', now, out);
+      } else for (const req of a.requests) this.respond(req, 'failed', now, 0);
     }
     this.scheduler.onResult(r);
   };
@@ -295,7 +284,6 @@ export class Simulation {
     }
     const at = Math.max(now, this.controllerFreeAt) + this.setup.network.clientLatency + Math.round((bytes / this.setup.network.clientBandwidth) * 1e9);
     const final: Outcome = outcome === 'ok' && at > r.deadline ? 'late' : outcome;
-    this.metrics.onResponse(r, final, at);
     for (const o of this.observers) o.onResponse?.(r, final, at);
     const spec = this.workloads[r.group];
     if (spec.workload.onResponse) this.loop.schedule(at, Priority.NETWORK, this.clientReceives, [r, final]);
@@ -314,7 +302,6 @@ export class Simulation {
     const arrival = now + this.setup.network.clientLatency + Math.round((p.inputBytes / this.setup.network.clientBandwidth) * 1e9);
     const r: Request = { id: this.nextRequestId++, model, group: spec.group, sentAt: now, arrival, slo, deadline: arrival + slo, sloFactor: factor };
     this.outstanding.set(r.id, r);
-    this.metrics.onSubmit(r);
     for (const o of this.observers) o.onSubmit?.(r);
     this.loop.schedule(arrival, Priority.NETWORK, this.requestArrives, r);
     return r.id;
@@ -328,10 +315,7 @@ export class Simulation {
         break;
       }
     }
-    if (!warm) {
-      this.metrics.onColdStart(r);
-      for (const o of this.observers) o.onColdStart?.(r);
-    }
+    if (!warm) for (const o of this.observers) o.onColdStart?.(r);
     this.onController(this.requestToScheduler, r);
   };
 
@@ -382,25 +366,16 @@ export class Simulation {
     while (this.loop.pending > 0 && t < end) {
       t = Math.min(end, t + step);
       this.loop.run(t);
-      this.metrics.advance(this.loop.now());
+      const reached = this.loop.now();
+      for (const o of this.observers) o.onAdvance?.(reached);
       // After the last request could be sent, stop as soon as every request is answered.
-      if (this.loop.now() >= this.setup.duration && this.outstanding.size === 0) break;
-      onProgress?.(this.loop.now());
+      if (reached >= this.setup.duration && this.outstanding.size === 0) break;
+      onProgress?.(reached);
     }
     const now = Math.max(this.loop.now(), Math.min(end, t));
     for (const r of this.outstanding.values()) {
-      this.metrics.onUnfinished(r);
       for (const o of this.observers) o.onUnfinished?.(r);
     }
-    this.metrics.finish(now);
+    for (const o of this.observers) o.onFinish?.(now);
   }
-}
-
-/** Drive an ArrivalSource lazily: one pending event at a time, submitting each arrival. */
-export function driveArrivals(ctx: WorkloadContext, source: ArrivalSource, opts?: (model: ModelId) => SubmitOptions | undefined): void {
-  const fire = (): void => {
-    ctx.submit(source.model, opts?.(source.model));
-    if (source.advance() && source.time < ctx.end) ctx.at(source.time, fire);
-  };
-  if (source.advance() && source.time < ctx.end) ctx.at(source.time, fire);
 }

@@ -1,10 +1,10 @@
 /**
- * The contract between the simulated hardware and a scheduler (architecture.md): a scheduler sees
+ * The contract between the simulated hardware and a scheduler (docs/design.md, "Schedulers"): a scheduler sees
  * request arrivals, results of the actions it sent and its own timers; it acts only by sending
  * actions (LOAD, EVICT, INFER with [earliest, latest] windows) and answering requests. It reads
  * time only through `SchedulerContext.now()`, so the same policy could drive real executors.
  */
-import type { ModelProfile } from '../models/profile.js';
+import type { ModelHardware } from './hardware.js';
 import type { Rng } from './random.js';
 import type { Nanos } from './time.js';
 
@@ -17,7 +17,7 @@ export interface ModelInstance {
   readonly id: ModelId;
   /** Instance name, e.g. "resnet50_v2#3". */
   readonly name: string;
-  readonly profile: ModelProfile;
+  readonly profile: ModelHardware;
   /** ceil((weightsBytes + extraMemoryBytes) / pageSize) */
   readonly pages: number;
 }
@@ -48,8 +48,6 @@ export interface Request {
   /** Request-specified SLO factor (slo = factor x batch-1 estimate), when the workload uses one. */
   readonly sloFactor?: number;
 }
-
-export type ActionType = 'LOAD' | 'EVICT' | 'INFER';
 
 interface ActionBase {
   /** Assigned by the engine on send; unique and increasing. */
@@ -120,7 +118,9 @@ export interface SchedulerContext {
   send(action: Action): number;
   /**
    * Answer a request without executing it: 'timeout' (deadline passed undispatched), 'rejected'
-   * (refused) or 'failed'. Successful INFERs are answered by the engine when their result arrives.
+   * (refused) or 'failed' (e.g. its model cannot be served). The requests of an INFER are answered
+   * by the engine when its result reaches the controller, before `onResult`: 'ok' if it ran,
+   * 'failed' if it failed; a scheduler never answers them itself.
    */
   respond(request: Request, outcome: 'timeout' | 'rejected' | 'failed'): void;
   /** Call `onTimer(token)` at `at` (>= now). */
@@ -136,12 +136,21 @@ export interface SchedulerContext {
    * results, timers) wait until then. Zero cost by default.
    */
   spend(duration: Nanos): void;
+  /**
+   * When the controller's CPU is free of the time spent so far: later than now only after `spend`
+   * in this handler. max(now(), controllerFreeAt()) is the controller's own clock.
+   */
+  controllerFreeAt(): Nanos;
 }
 
 export interface Scheduler {
   readonly name: string;
   start(ctx: SchedulerContext): void;
   onRequest(request: Request): void;
+  /**
+   * An action's result reached the controller. For an INFER, its requests have already been
+   * answered ('ok' or 'failed', see SchedulerContext.respond): the scheduler only updates its state.
+   */
   onResult(result: ActionResult): void;
   onTimer?(token: unknown): void;
   /** Scheduler-specific figures for summary.json (e.g. prediction error statistics). */

@@ -14,8 +14,8 @@ import { F64Vec, I32Vec, headerPreview, MAX_MINUTE_COUNT, oneLine, parseCount, r
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
-import { driveArrivals } from '../sim/simulation.js';
-import type { TraceEnd, Workload, WorkloadContext } from './types.js';
+import { driveArrivals } from './arrivals.js';
+import type { TraceEnd, Workload, WorkloadContext } from '../sim/workload.js';
 
 export const MINUTES_PER_DAY = 1440;
 export const INVOCATION_KEY_COLUMNS = ['HashOwner', 'HashApp', 'HashFunction', 'Trigger'] as const;

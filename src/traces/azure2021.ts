@@ -12,9 +12,9 @@ import { MAX_COUNT, MAX_FACTOR, MIN_FACTOR, zDuration } from '../util/units-zod.
 import { F64Vec, I32Vec, headerPreview, MAX_TRACE_SECONDS, oneLine, parseDecimal, readCsv, resolveTracePath } from './csv.js';
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
-import { driveArrivals } from '../sim/simulation.js';
+import { driveArrivals } from './arrivals.js';
 import { ArrayArrivalSource } from './replay.js';
-import type { TraceEnd, Workload, WorkloadContext } from './types.js';
+import type { TraceEnd, Workload, WorkloadContext } from '../sim/workload.js';
 
 export const AZURE2021_HEADER = ['app', 'func', 'end_timestamp', 'duration'] as const;
 

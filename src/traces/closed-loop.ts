@@ -7,7 +7,7 @@ import type { Request } from '../sim/types.js';
 import { UserError } from '../util/errors.js';
 import { MAX_COUNT, zDuration } from '../util/units-zod.js';
 import { registerWorkload } from './registry.js';
-import type { Workload, WorkloadContext } from './types.js';
+import type { Workload, WorkloadContext } from '../sim/workload.js';
 
 const options = z.strictObject({
   /** Clients per target model (0: none, e.g. a background group switched off in a sweep). */

@@ -29,7 +29,7 @@ import type { Rng } from '../sim/random.js';
 import type { Nanos } from '../sim/time.js';
 import type { ModelId } from '../sim/types.js';
 import { Heap } from '../util/heap.js';
-import type { ArrivalSource } from './types.js';
+import type { ArrivalSource } from '../sim/workload.js';
 
 export type Spread = 'poisson' | 'uniform' | 'even' | 'gamma';
 

@@ -15,10 +15,10 @@ import { UserError } from '../util/errors.js';
 import { MAX_COUNT, MAX_FACTOR, zDuration, zRate } from '../util/units-zod.js';
 import { rampAt } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadType } from './registry.js';
-import { driveArrivals } from '../sim/simulation.js';
+import { driveArrivals } from './arrivals.js';
 import { PoissonArrivals } from './poisson.js';
 import { MergedArrivalSource } from './replay.js';
-import type { ArrivalSource, Workload, WorkloadContext } from './types.js';
+import type { ArrivalSource, Workload, WorkloadContext } from '../sim/workload.js';
 
 export const BurstyActivationOptions = z.strictObject({
   /** Total rate shared evenly among the active major models. */

@@ -1,12 +1,12 @@
 /** Open-loop Poisson arrivals: a total rate (or a rate per model) spread uniformly over the targets. */
 import { z } from 'zod';
-import { driveArrivals } from '../sim/simulation.js';
+import { driveArrivals } from './arrivals.js';
 import type { Rng } from '../sim/random.js';
 import { SEC } from '../sim/time.js';
 import type { ModelId } from '../sim/types.js';
 import { zRate } from '../util/units-zod.js';
 import { registerWorkload } from './registry.js';
-import type { ArrivalSource, Workload, WorkloadContext } from './types.js';
+import type { ArrivalSource, Workload, WorkloadContext } from '../sim/workload.js';
 
 const options = z
   .strictObject({

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { Registry } from '../util/registry.js';
 import type { HardwareProfile } from '../models/profile.js';
 import type { ModelInstance } from '../sim/types.js';
-import type { Workload } from './types.js';
+import type { Workload } from '../sim/workload.js';
 
 export interface WorkloadEnv {
   /** Directory of the experiment config file: relative trace paths resolve against it first, then cwd. */

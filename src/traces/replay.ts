@@ -3,7 +3,7 @@
  * `driveArrivals`, one pending event per source).
  */
 import type { ModelId } from '../sim/types.js';
-import type { ArrivalSource } from './types.js';
+import type { ArrivalSource } from '../sim/workload.js';
 
 /** Arrivals from sorted times (ns) and the model of each. */
 export class ArrayArrivalSource implements ArrivalSource {

@@ -10,10 +10,10 @@ import { SEC } from '../sim/time.js';
 import { describeValue, UserError } from '../util/errors.js';
 import { F64Vec, I32Vec, MAX_TRACE_SECONDS, oneLine, parseDecimal, readCsv, resolveTracePath } from './csv.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
-import { driveArrivals } from '../sim/simulation.js';
+import { driveArrivals } from './arrivals.js';
 import { ArrayArrivalSource } from './replay.js';
 import { sortOrder } from './azure2021.js';
-import type { TraceEnd, Workload, WorkloadContext } from './types.js';
+import type { TraceEnd, Workload, WorkloadContext } from '../sim/workload.js';
 import { MAX_COUNT, MAX_FACTOR, MIN_FACTOR } from '../util/units-zod.js';
 
 const DATETIME =

@@ -10,7 +10,7 @@ import { getScheduler } from '../../src/schedulers/index.js';
 import { Simulation } from '../../src/sim/simulation.js';
 import { MS } from '../../src/sim/time.js';
 import type { Action, ActionError, ModelInstance, Outcome, Request } from '../../src/sim/types.js';
-import type { Workload, WorkloadContext } from '../../src/traces/types.js';
+import type { Workload, WorkloadContext } from '../../src/sim/workload.js';
 
 export interface Scenario {
   scheduler: string;
@@ -86,7 +86,7 @@ export function run(s: Scenario) {
   const type = getScheduler(s.scheduler);
   if (!type) throw new Error(`no scheduler ${s.scheduler}`);
   const options = type.options.parse(s.options ?? {});
-  const scheduler = type.create(options, { profile });
+  const scheduler = type.create(options);
   const engine = type.engine?.(options) ?? {};
 
   let ctx: WorkloadContext;
@@ -119,7 +119,7 @@ export function run(s: Scenario) {
     },
     scheduler,
     [{ workload, group: 0, name: 'test', targets: models.map((m) => m.id), slo: 100 * MS }],
-    metrics,
+    [metrics],
   );
   const sent: Sent[] = [];
   const done: Done[] = [];

@@ -44,8 +44,8 @@ class CycleScheduler implements Scheduler {
       const r = a.tag as Request;
       this.ctx.send({ type: 'INFER', gpu: 0, model: a.model, requests: [r], earliest: now, latest: Infinity });
     } else if (a.type === 'INFER') {
+      // A failed INFER's requests are answered 'failed' by the engine.
       if (res.ok) this.ctx.recordPrediction('INFER', res.start! + m.exec.get(1)!.median(), res.end!);
-      else for (const r of a.requests) this.ctx.respond(r, 'failed');
       this.ctx.send({ type: 'EVICT', gpu: 0, model: a.model, earliest: now, latest: Infinity });
     } else {
       this.busy = false;

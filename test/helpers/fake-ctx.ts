@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { RandomStreams } from '../../src/sim/random.js';
 import type { ModelInstance } from '../../src/sim/types.js';
 import type { WorkloadEnv } from '../../src/traces/registry.js';
-import type { SubmitOptions, Workload, WorkloadContext } from '../../src/traces/types.js';
+import type { SubmitOptions, Workload, WorkloadContext } from '../../src/sim/workload.js';
 
 export interface Sent {
   time: number;

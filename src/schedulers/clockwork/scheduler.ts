@@ -52,6 +52,7 @@ interface Strategy {
   readonly k: number;
   readonly b: number;
   readonly model: number;
+  /** The model's `version` when pushed: stale (skipped when popped) once the model is refreshed. */
   readonly version: number;
 }
 
@@ -59,6 +60,7 @@ interface LoadEntry {
   readonly demand: number;
   readonly last: number;
   readonly model: number;
+  /** The model's `loadVersion` when pushed: stale (dropped when met) once the model is refreshed. */
   readonly version: number;
 }
 
@@ -81,7 +83,13 @@ class ModelState {
   demand = 0;
   /** Load demand: of queued requests whose arrival + weights_slo has not passed. */
   loadDemand = 0;
+  /**
+   * Lazy deletion in the GPUs' strategy heaps: refresh() bumps it and pushes the model's current
+   * strategies, which invalidates every older Strategy of the model (valid() compares versions) at
+   * once, without searching the heaps; stale ones are skipped when popped or filtered at compactAt.
+   */
   version = 0;
+  /** The same for loadCandidates: each refresh() invalidates the model's older LoadEntry. */
   loadVersion = 0;
   readonly exec: WindowEstimator[];
   readonly load: WindowEstimator;
@@ -149,6 +157,11 @@ class GpuState {
   readonly exec: Timeline;
   readonly pcie: Timeline;
   readonly strategies: Heap<Strategy>;
+  /**
+   * Heap size past which fill() filters out stale strategies (see ModelState.version), then set to
+   * twice what is left (at least 1024): stale entries otherwise leave only when popped, so a GPU
+   * whose heap is rarely drained would keep growing.
+   */
   compactAt = 1024;
   /** Execution demand allocated to this GPU. */
   load = 0;
@@ -226,8 +239,11 @@ export class ClockworkScheduler implements Scheduler {
   private dirty: ModelState[] = [];
   private touched: number[] = [];
   private touchedFlag: Uint8Array = new Uint8Array(0);
+  /**
+   * The GPU fill() is filling now (-1: none). touch() ignores it: strategies pushed while it fills
+   * (a refreshed model) are popped by that same fill loop, so it need not be queued to fill again.
+   */
   private filling = -1;
-  private cpuFree = 0;
   private evictMark: Uint8Array = new Uint8Array(0);
 
   readonly stats = {
@@ -263,18 +279,15 @@ export class ClockworkScheduler implements Scheduler {
 
   // ------------------------------------------------------------------ time and cost
 
-  /** Now, as seen by a controller that has spent CPU time on decisions in this handler. */
+  /** Now, as seen by a controller that has spent CPU time on decisions in this handler (the engine keeps that time). */
   private clock(): number {
-    return Math.max(this.ctx.now(), this.cpuFree);
+    return Math.max(this.ctx.now(), this.ctx.controllerFreeAt());
   }
 
   private decided(): void {
     this.stats.decisions++;
     const d = this.o.decisionLatency;
-    if (d > 0) {
-      this.cpuFree = this.clock() + d;
-      this.ctx.spend(d);
-    }
+    if (d > 0) this.ctx.spend(d);
   }
 
   // ------------------------------------------------------------------ requests
@@ -284,6 +297,9 @@ export class ClockworkScheduler implements Scheduler {
     const o = this.o;
     const m = this.models[r.model];
     this.stats.requests++;
+    // Not r.slo for a factor: the engine's r.slo is factor x the profile's median batch-1 time (for
+    // measurement), while Clockwork's controller scales the factor by its own current batch-1
+    // estimate (the windowed percentile of measured executions), which moves with measurements.
     const est1 = m.exec[0].value;
     const slo = r.sloFactor !== undefined ? r.sloFactor * est1 : r.slo > 0 ? r.slo : o.defaultSlo;
     const execSlo = Math.max(slo - o.buffer, o.scheduleAhead + o.buffer);
@@ -555,8 +571,7 @@ export class ClockworkScheduler implements Scheduler {
       } else {
         const e = res.error ?? 'unknown';
         this.stats.inferFailures[e] = (this.stats.inferFailures[e] ?? 0) + 1;
-        // A dispatched request is never re-queued; if its action fails it is answered as failed.
-        for (const r of a.requests) this.ctx.respond(r, 'failed');
+        // A dispatched request is never re-queued: the engine has answered it as failed.
         this.stats.failedRequests += a.requests.length;
       }
       this.touch(g.id);

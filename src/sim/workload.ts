@@ -3,9 +3,9 @@
  * in time order (an `ArrivalSource`), so an 8-hour day over thousands of models never sits in
  * memory as one array; closed-loop workloads react to responses.
  */
-import type { Rng } from '../sim/random.js';
-import type { Nanos } from '../sim/time.js';
-import type { ModelId, ModelInstance, Outcome, Request } from '../sim/types.js';
+import type { Rng } from './random.js';
+import type { Nanos } from './time.js';
+import type { ModelId, ModelInstance, Outcome, Request } from './types.js';
 
 export interface SubmitOptions {
   /** Overrides the workload's SLO for this request. */
