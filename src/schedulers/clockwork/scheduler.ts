@@ -33,7 +33,7 @@ const DISPATCHED = 1;
 const CANCELLED = 2;
 
 
-interface QReq {
+interface QueuedRequest {
   readonly r: Request;
   /** Internal deadline: arrival + exec_slo. */
   readonly deadline: number;
@@ -49,8 +49,9 @@ interface Strategy {
   /** Latest start time: deadline of the queue's front - estimate(model, batch). */
   readonly prio: number;
   /** Index into the model's batch sizes. */
-  readonly k: number;
-  readonly b: number;
+  readonly sizeIndex: number;
+  /** The batch size, sizes[sizeIndex]. */
+  readonly batch: number;
   readonly model: number;
   /** The model's `version` when pushed: stale (skipped when popped) once the model is refreshed. */
   readonly version: number;
@@ -66,7 +67,8 @@ interface LoadEntry {
 
 interface InferTag {
   readonly predictedEnd: number;
-  readonly k: number;
+  /** Index of the batch size it was dispatched at. */
+  readonly sizeIndex: number;
 }
 interface LoadTag {
   readonly predictedEnd: number;
@@ -74,7 +76,7 @@ interface LoadTag {
 
 class ModelState {
   /** Queue entries in arrival order; absolute index i lives at q[i - off]. */
-  q: QReq[] = [];
+  q: QueuedRequest[] = [];
   off = 0;
   /** Per batch size: absolute index of the queue's front (items before it are not in that queue). */
   readonly heads: number[];
@@ -92,7 +94,8 @@ class ModelState {
   /** The same for loadCandidates: each refresh() invalidates the model's older LoadEntry. */
   loadVersion = 0;
   readonly exec: WindowEstimator[];
-  readonly load: WindowEstimator;
+  /** LOAD duration estimator (the weights transfer). */
+  readonly loadEst: WindowEstimator;
   /** GPUs holding the model (loading or loaded) and the demand allocated to each. */
   readonly holders: number[] = [];
   readonly allocs: number[] = [];
@@ -110,17 +113,17 @@ class ModelState {
   ) {
     this.heads = sizes.map(() => 0);
     this.exec = sizes.map((b) => new WindowEstimator(o.window, o.percentile, inst.profile.exec.get(b)!.quantile(o.percentile)));
-    this.load = new WindowEstimator(o.window, o.percentile, inst.profile.load.quantile(o.percentile));
+    this.loadEst = new WindowEstimator(o.window, o.percentile, inst.profile.load.quantile(o.percentile));
   }
 
   get end(): number {
     return this.off + this.q.length;
   }
-  at(i: number): QReq {
+  at(i: number): QueuedRequest {
     return this.q[i - this.off];
   }
   /** The front request of queue k (skipping entries dispatched or cancelled meanwhile). */
-  front(k: number): QReq | undefined {
+  front(k: number): QueuedRequest | undefined {
     let h = this.heads[k];
     const end = this.end;
     while (h < end && this.q[h - this.off].state !== QUEUED) h++;
@@ -164,7 +167,7 @@ class GpuState {
    */
   compactAt = 1024;
   /** Execution demand allocated to this GPU. */
-  load = 0;
+  allocated = 0;
   /** LRU list of loaded models (doubly linked; sentinel = models.length). */
   readonly prev: Int32Array;
   readonly next: Int32Array;
@@ -185,7 +188,7 @@ class GpuState {
     this.exec = new Timeline(o.startDelay, o.lag);
     this.pcie = new Timeline(o.startDelay, o.lag);
     this.strategies = new Heap<Strategy>(
-      (a, b) => a.prio < b.prio || (a.prio === b.prio && (a.b < b.b || (a.b === b.b && a.model < b.model))),
+      (a, b) => a.prio < b.prio || (a.prio === b.prio && (a.batch < b.batch || (a.batch === b.batch && a.model < b.model))),
     );
     this.prev = new Int32Array(models + 1).fill(-1);
     this.next = new Int32Array(models + 1).fill(-1);
@@ -228,8 +231,8 @@ export class ClockworkScheduler implements Scheduler {
   private gpus: GpuState[] = [];
   /** Capacity of a GPU to absorb execution demand: a default SLO's worth of execution. */
   private capacity = 0;
-  private readonly deadlines = new Heap<QReq>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.r.id < b.r.id));
-  private readonly loadExpiry = new Heap<QReq>((a, b) => a.loadUntil < b.loadUntil || (a.loadUntil === b.loadUntil && a.r.id < b.r.id));
+  private readonly deadlines = new Heap<QueuedRequest>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.r.id < b.r.id));
+  private readonly loadExpiry = new Heap<QueuedRequest>((a, b) => a.loadUntil < b.loadUntil || (a.loadUntil === b.loadUntil && a.r.id < b.r.id));
   /** Load candidates: largest load demand first, then most recently requested, then model id. */
   private readonly loadCandidates = new Heap<LoadEntry>(
     (a, b) => a.demand > b.demand || (a.demand === b.demand && (a.last > b.last || (a.last === b.last && a.model < b.model))),
@@ -303,9 +306,9 @@ export class ClockworkScheduler implements Scheduler {
     const est1 = m.exec[0].value;
     const slo = r.sloFactor !== undefined ? r.sloFactor * est1 : r.slo > 0 ? r.slo : o.defaultSlo;
     const execSlo = Math.max(slo - o.buffer, o.scheduleAhead + o.buffer);
-    const weightsSlo = Math.min(Math.max(slo - (m.load.value + est1 + o.buffer + o.scheduleAhead), o.scheduleAhead + o.buffer), o.maxLoadSlo);
+    const weightsSlo = Math.min(Math.max(slo - (m.loadEst.value + est1 + o.buffer + o.scheduleAhead), o.scheduleAhead + o.buffer), o.maxLoadSlo);
     const now = this.clock();
-    const q: QReq = {
+    const q: QueuedRequest = {
       r,
       deadline: Math.round(r.arrival + execSlo),
       demand: Math.round((est1 * o.defaultSlo) / execSlo),
@@ -334,7 +337,7 @@ export class ClockworkScheduler implements Scheduler {
     this.runPending();
   }
 
-  private cancel(q: QReq, reason: 'deadline' | 'cannotFinish'): void {
+  private cancel(q: QueuedRequest, reason: 'deadline' | 'cannotFinish'): void {
     const m = this.models[q.r.model];
     q.state = CANCELLED;
     this.unqueue(m, q);
@@ -343,7 +346,7 @@ export class ClockworkScheduler implements Scheduler {
     this.markDirty(m);
   }
 
-  private unqueue(m: ModelState, q: QReq): void {
+  private unqueue(m: ModelState, q: QueuedRequest): void {
     m.live--;
     m.demand -= q.demand;
     if (q.loadCounted) {
@@ -437,7 +440,7 @@ export class ClockworkScheduler implements Scheduler {
       if (!this.allowed(m, k)) continue;
       const f = m.front(k);
       if (!f) continue;
-      g.strategies.push({ prio: f.deadline - m.exec[k].value, k, b: m.sizes[k], model: m.id, version: m.version });
+      g.strategies.push({ prio: f.deadline - m.exec[k].value, sizeIndex: k, batch: m.sizes[k], model: m.id, version: m.version });
       any = true;
     }
     if (any) this.touch(g.id);
@@ -447,7 +450,7 @@ export class ClockworkScheduler implements Scheduler {
     return s.version === this.models[s.model].version && g.state[s.model] === Residency.LOADED;
   }
 
-  /** Fill a GPU while free_at < now + scheduleAhead (clockwork.md, INFER scheduling). */
+  /** Fill a GPU while free_at < now + scheduleAhead (README.md, "The `clockwork` scheduler"). */
   private fill(g: GpuState): void {
     const o = this.o;
     this.filling = g.id;
@@ -469,7 +472,7 @@ export class ClockworkScheduler implements Scheduler {
       const dropped = this.dropHopeless(m, t);
       // 2. The largest batch size whose queue still holds enough requests.
       const k = this.chooseBatch(m);
-      if (k < 0 || m.sizes[k] < s.b) {
+      if (k < 0 || m.sizes[k] < s.batch) {
         // 3. The strategy fails; the model stays on offer with its smaller batch sizes (their
         //    strategies are in the heap already, re-pushed with fresh priorities if step 1 changed
         //    a queue front).
@@ -530,7 +533,7 @@ export class ClockworkScheduler implements Scheduler {
     const est = m.exec[k].value;
     const now = this.clock();
     const latest = Math.max(now + o.startDelay + o.scheduleAhead, t + o.scheduleAhead);
-    const tag: InferTag = { predictedEnd: t + est, k };
+    const tag: InferTag = { predictedEnd: t + est, sizeIndex: k };
     const action: InferAction = {
       type: 'INFER',
       gpu: g.id,
@@ -564,8 +567,8 @@ export class ClockworkScheduler implements Scheduler {
       g.inflight[m.id]--;
       if (res.ok) {
         const tag = a.tag as InferTag;
-        const k = m.sizes.indexOf(res.paddedBatch ?? m.sizes[tag.k]);
-        m.exec[k >= 0 ? k : tag.k].add(res.duration!);
+        const k = m.sizes.indexOf(res.paddedBatch ?? m.sizes[tag.sizeIndex]);
+        m.exec[k >= 0 ? k : tag.sizeIndex].add(res.duration!);
         this.ctx.recordPrediction('INFER', tag.predictedEnd, res.end!);
         this.markDirty(m);
       } else {
@@ -581,7 +584,7 @@ export class ClockworkScheduler implements Scheduler {
         g.state[m.id] = Residency.LOADED;
         insertSorted(m.loaded, g.id);
         g.lruAppend(m.id);
-        m.load.add(res.duration!);
+        m.loadEst.add(res.duration!);
         this.ctx.recordPrediction('LOAD', (a.tag as LoadTag).predictedEnd, res.end!);
         this.markDirty(m);
       } else {
@@ -640,28 +643,28 @@ export class ClockworkScheduler implements Scheduler {
     let spareSum = 0;
     for (let i = 0; i < n; i++) {
       const g = this.gpus[m.holders[i]];
-      g.load -= m.allocs[i];
-      m.allocs[i] = Math.max(0, this.capacity - g.load);
+      g.allocated -= m.allocs[i];
+      m.allocs[i] = Math.max(0, this.capacity - g.allocated);
       spareSum += m.allocs[i];
     }
     for (let i = 0; i < n; i++) {
       const a = spareSum > 0 ? (m.demand * m.allocs[i]) / spareSum : m.demand / n;
       m.allocs[i] = a;
-      this.gpus[m.holders[i]].load += a;
+      this.gpus[m.holders[i]].allocated += a;
     }
   }
 
   /** Demand of the model that the GPUs holding it can absorb (their spare capacity, excluding it). */
   private coverage(m: ModelState): number {
     let c = 0;
-    for (let i = 0; i < m.holders.length; i++) c += Math.max(0, this.capacity - (this.gpus[m.holders[i]].load - m.allocs[i]));
+    for (let i = 0; i < m.holders.length; i++) c += Math.max(0, this.capacity - (this.gpus[m.holders[i]].allocated - m.allocs[i]));
     return c;
   }
 
   private removeHolder(m: ModelState, g: number): void {
     const i = m.holders.indexOf(g);
     if (i < 0) return;
-    this.gpus[g].load -= m.allocs[i];
+    this.gpus[g].allocated -= m.allocs[i];
     m.holders.splice(i, 1);
     m.allocs.splice(i, 1);
     this.reallocate(m);
@@ -672,7 +675,7 @@ export class ClockworkScheduler implements Scheduler {
    * the GPUs holding the model), ties to the most recently requested. The candidates heap is
    * ordered by load demand, an upper bound of the priority, so the scan stops early.
    *
-   * Not reproduced from the released source (clockwork.md): comparing a pointer instead of the
+   * Not reproduced from the released source (README.md, "The `clockwork` scheduler"): comparing a pointer instead of the
    * priority (which loaded any model with demand, even when covered), and load demand that never
    * expires in INFER5. Here a model is loaded only if its priority is positive, and a request's
    * load demand ends at arrival + weights_slo (or when it leaves the queue).
@@ -725,7 +728,7 @@ export class ClockworkScheduler implements Scheduler {
       if (!this.hasLoadDemand()) return;
       const m = this.bestCandidate(g);
       if (!m || !this.makeRoom(g, m.inst.pages)) return;
-      const est = m.load.value;
+      const est = m.loadEst.value;
       const latest = Math.max(now + o.startDelay + o.scheduleAhead, t + o.scheduleAhead);
       const tag: LoadTag = { predictedEnd: t + est };
       const id = this.ctx.send({ type: 'LOAD', gpu: g.id, model: m.id, earliest: now, latest, sendBy: latest - o.networkSlack, tag });
@@ -786,7 +789,7 @@ export class ClockworkScheduler implements Scheduler {
 
   /** Current LOAD estimate (ns) of `model`. */
   loadEstimate(model: number): number {
-    return this.models[model].load.value;
+    return this.models[model].loadEst.value;
   }
 
   summary(): Record<string, unknown> {
