@@ -11,6 +11,7 @@ import type { Action, ActionError, Outcome, Request } from '../sim/types.js';
 import { csvText } from '../util/csv.js';
 import { COARSE_SUB_BITS, Histogram, type HistogramJSON } from './histogram.js';
 import { OUTCOME_COLUMN, TimeSeries } from './timeseries.js';
+import { inMeasuredWindow } from './window.js';
 
 export const OUTCOMES: readonly Outcome[] = ['ok', 'late', 'timeout', 'rejected', 'failed'];
 
@@ -127,7 +128,7 @@ export class MetricsCollector implements SimObserver {
   }
 
   inWindow(r: Request): boolean {
-    return r.sentAt >= this.warmup && r.sentAt < this.duration;
+    return inMeasuredWindow(r.sentAt, this.warmup, this.duration);
   }
 
   onSubmit(r: Request): void {

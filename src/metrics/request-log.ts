@@ -10,6 +10,7 @@ import type { Nanos } from '../sim/time.js';
 import type { Outcome, Request } from '../sim/types.js';
 import { csvCell } from '../util/csv.js';
 import { rethrowIo } from '../util/io.js';
+import { inMeasuredWindow } from './window.js';
 
 export const REQUESTS_CSV_HEADER = 'id,model,group,sent_ns,arrival_ns,deadline_ns,response_ns,latency_ns,outcome,measured\n';
 
@@ -40,7 +41,7 @@ export class RequestLog implements SimObserver {
   }
 
   private measured(r: Request): number {
-    return r.sentAt >= this.warmup && r.sentAt < this.duration ? 1 : 0;
+    return inMeasuredWindow(r.sentAt, this.warmup, this.duration) ? 1 : 0;
   }
 
   onResponse(r: Request, outcome: Outcome, at: Nanos): void {
