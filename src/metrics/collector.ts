@@ -13,8 +13,6 @@ import { COARSE_SUB_BITS, Histogram, type HistogramJSON } from './histogram.js';
 import { OUTCOME_COLUMN, TimeSeries } from './timeseries.js';
 import { inMeasuredWindow } from './window.js';
 
-export const OUTCOMES: readonly Outcome[] = ['ok', 'late', 'timeout', 'rejected', 'failed'];
-
 export interface RequestCounts {
   total: number;
   ok: number;

@@ -40,5 +40,3 @@ export function formatDuration(ns: Nanos): string {
   if (a >= US) return `${+(ns / US).toFixed(3)}us`;
   return `${ns}ns`;
 }
-
-export const toMs = (ns: Nanos): number => ns / MS;
