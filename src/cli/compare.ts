@@ -1,6 +1,6 @@
 /** `servesim compare`: key metrics of several results side by side. */
 import { loadRuns, type RunResult } from '../charts/results.js';
-import { toCsv } from '../experiment/runner.js';
+import { recordsCsv } from '../util/csv.js';
 import { fmt, pct, table } from './format.js';
 
 interface Metric {
@@ -42,7 +42,7 @@ export type CompareFormat = 'table' | 'markdown' | 'csv';
 /** Render runs side by side: one column per run (table, markdown) or one row per run (csv). */
 export function compareRuns(runs: RunResult[], format: CompareFormat): string {
   if (format === 'csv') {
-    return toCsv(
+    return recordsCsv(
       runs.map((r) => {
         const row: Record<string, unknown> = { run: r.label, dir: r.dir };
         for (const m of COMPARE_METRICS) row[m.name] = m.get(r.summary) ?? null;

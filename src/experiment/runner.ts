@@ -13,7 +13,7 @@ import { SEC, formatDuration } from '../sim/time.js';
 import type { Scheduler } from '../sim/types.js';
 import { VERSION } from '../version.js';
 import type { ResolvedExperiment, SweepPoint } from './config.js';
-import { csvText } from '../util/csv.js';
+import { recordsCsv } from '../util/csv.js';
 import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 
@@ -287,18 +287,11 @@ export function keyMetrics(s: Record<string, any>): Record<string, number | stri
   };
 }
 
-/** CSV of objects: one column per key (in order of first appearance), a header line first. */
-export function toCsv(rows: Array<Record<string, unknown>>): string {
-  if (rows.length === 0) return '';
-  const cols: string[] = [];
-  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
-  return csvText([cols, ...rows.map((r) => cols.map((c) => r[c]))]);
-}
 
 /** Write the sweep index (CSV and JSON) atomically. */
 export function writeIndex(dir: OutputDir, rows: Array<{ point: SweepPoint; summary: Record<string, unknown> }>): void {
   const flat = rows.map(({ point, summary }) => ({ point: point.id, ...point.params, ...keyMetrics(summary) }));
-  dir.write('index.csv', toCsv(flat));
+  dir.write('index.csv', recordsCsv(flat));
   dir.write(
     'index.json',
     jsonText(rows.map(({ point, summary }) => ({ point: point.id, dir: point.id, params: point.params, metrics: keyMetrics(summary) }))),

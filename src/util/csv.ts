@@ -29,3 +29,11 @@ export function csvCell(v: unknown): string {
 export function parseCsv(text: string): string[][] {
   return parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
 }
+
+/** CSV of objects: one column per key (in order of first appearance), a header line first. */
+export function recordsCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
+  if (rows.length === 0) return '';
+  const cols: string[] = [];
+  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  return csvText([cols, ...rows.map((r) => cols.map((c) => r[c]))]);
+}
