@@ -13,9 +13,9 @@
  *   PCIe weights lane.
  * - INFER: per GPU a lazy priority queue of strategies (model, batch) keyed by latest start time,
  *   then batch, then model id; the fill loop runs while free_at < now + scheduleAhead.
- * - LOAD/EVICT: demand per model kept incrementally, shared among the GPUs holding the model in
- *   proportion to their spare capacity; a lane about to idle loads the model with the largest
- *   uncovered load demand, evicting idle LRU models first, then LRU ones.
+ * - LOAD/EVICT: the load policy (load-policy.ts, option `loadPolicy`) keeps demand per model
+ *   incrementally, shared among the GPUs holding the model in proportion to their spare capacity;
+ *   a lane about to idle loads the model it chooses, evicting idle LRU models first, then LRU ones.
  *
  * Cost per event is O(log n) in the number of queued requests and strategies plus the models
  * touched; nothing scans all models.
@@ -27,6 +27,7 @@ import { NEVER } from '../gpu-memory.js';
 import { Heap } from '../../util/heap.js';
 import type { ClockworkOptions } from './options.js';
 import { Timeline } from './timeline.js';
+import { createLoadPolicy, type LoadPolicy } from './load-policy.js';
 
 const QUEUED = 0;
 const DISPATCHED = 1;
@@ -39,7 +40,9 @@ interface QueuedRequest {
   readonly deadline: number;
   /** Execution demand this request adds while queued (integer ns, so sums stay exact). */
   readonly demand: number;
-  /** Its demand counts towards loading the model until then (arrival + weights_slo). */
+  /** Load demand it adds (integer ns; the load policy's formula). */
+  readonly loadDemand: number;
+  /** Its load demand counts towards loading the model until then (the load policy's expiry). */
   readonly loadUntil: number;
   state: number;
   loadCounted: boolean;
@@ -54,14 +57,6 @@ interface Strategy {
   readonly batch: number;
   readonly model: number;
   /** The model's `version` when pushed: stale (skipped when popped) once the model is refreshed. */
-  readonly version: number;
-}
-
-interface LoadEntry {
-  readonly demand: number;
-  readonly last: number;
-  readonly model: number;
-  /** The model's `loadVersion` when pushed: stale (dropped when met) once the model is refreshed. */
   readonly version: number;
 }
 
@@ -81,24 +76,15 @@ class ModelState {
   /** Per batch size: absolute index of the queue's front (items before it are not in that queue). */
   readonly heads: number[];
   live = 0;
-  /** Execution demand of queued requests. */
-  demand = 0;
-  /** Load demand: of queued requests whose arrival + weights_slo has not passed. */
-  loadDemand = 0;
   /**
    * Lazy deletion in the GPUs' strategy heaps: refresh() bumps it and pushes the model's current
    * strategies, which invalidates every older Strategy of the model (valid() compares versions) at
    * once, without searching the heaps; stale ones are skipped when popped or filtered at compactAt.
    */
   version = 0;
-  /** The same for loadCandidates: each refresh() invalidates the model's older LoadEntry. */
-  loadVersion = 0;
   readonly exec: WindowEstimator[];
   /** LOAD duration estimator (the weights transfer). */
   readonly loadEst: WindowEstimator;
-  /** GPUs holding the model (loading or loaded) and the demand allocated to each. */
-  readonly holders: number[] = [];
-  readonly allocs: number[] = [];
   /** GPUs whose LOAD result has come back (ascending). */
   readonly loaded: number[] = [];
   lastArrival = -1;
@@ -166,8 +152,6 @@ class GpuState {
    * whose heap is rarely drained would keep growing.
    */
   compactAt = 1024;
-  /** Execution demand allocated to this GPU. */
-  allocated = 0;
   /** LRU list of loaded models (doubly linked; sentinel = models.length). */
   readonly prev: Int32Array;
   readonly next: Int32Array;
@@ -229,14 +213,9 @@ export class ClockworkScheduler implements Scheduler {
   private ctx!: SchedulerContext;
   private models: ModelState[] = [];
   private gpus: GpuState[] = [];
-  /** Capacity of a GPU to absorb execution demand: a default SLO's worth of execution. */
-  private capacity = 0;
+  /** Which model to load and what to evict (load-policy.ts). */
+  private load!: LoadPolicy;
   private readonly deadlines = new Heap<QueuedRequest>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.r.id < b.r.id));
-  private readonly loadExpiry = new Heap<QueuedRequest>((a, b) => a.loadUntil < b.loadUntil || (a.loadUntil === b.loadUntil && a.r.id < b.r.id));
-  /** Load candidates: largest load demand first, then most recently requested, then model id. */
-  private readonly loadCandidates = new Heap<LoadEntry>(
-    (a, b) => a.demand > b.demand || (a.demand === b.demand && (a.last > b.last || (a.last === b.last && a.model < b.model))),
-  );
   private deadlineWake: { at: number; h: TimerHandle } | null = null;
   private readonly deadlineToken: Token = { kind: 'deadline' };
   private dirty: ModelState[] = [];
@@ -247,7 +226,6 @@ export class ClockworkScheduler implements Scheduler {
    * (a refreshed model) are popped by that same fill loop, so it need not be queued to fill again.
    */
   private filling = -1;
-  private evictMark: Uint8Array = new Uint8Array(0);
 
   readonly stats = {
     requests: 0,
@@ -270,14 +248,13 @@ export class ClockworkScheduler implements Scheduler {
   start(ctx: SchedulerContext): void {
     this.ctx = ctx;
     const o = this.o;
-    this.capacity = o.defaultSlo;
     this.models = ctx.models.map((m) => {
       const sizes = m.profile.batchSizes.filter((b) => b <= o.maxBatch);
       return new ModelState(m.id, m, sizes.length > 0 ? sizes : [m.profile.batchSizes[0]], o);
     });
     this.gpus = ctx.gpus.map((g) => new GpuState(g.id, g.totalPages, ctx.models.length, o));
     this.touchedFlag = new Uint8Array(ctx.gpus.length);
-    this.evictMark = new Uint8Array(ctx.models.length);
+    this.load = createLoadPolicy('intended', this.models, this.gpus.length, o, (x) => this.markDirty(this.models[x]));
   }
 
   // ------------------------------------------------------------------ time and cost
@@ -308,11 +285,13 @@ export class ClockworkScheduler implements Scheduler {
     const execSlo = Math.max(slo - o.buffer, o.scheduleAhead + o.buffer);
     const weightsSlo = Math.min(Math.max(slo - (m.loadEst.value + est1 + o.buffer + o.scheduleAhead), o.scheduleAhead + o.buffer), o.maxLoadSlo);
     const now = this.clock();
+    const demand = Math.round((est1 * o.defaultSlo) / execSlo);
     const q: QueuedRequest = {
       r,
       deadline: Math.round(r.arrival + execSlo),
-      demand: Math.round((est1 * o.defaultSlo) / execSlo),
-      loadUntil: Math.round(r.arrival + weightsSlo),
+      demand,
+      loadDemand: this.load.requestLoad(est1, demand, weightsSlo),
+      loadUntil: this.load.loadUntil(r.arrival, weightsSlo),
       state: QUEUED,
       loadCounted: false,
     };
@@ -326,12 +305,7 @@ export class ClockworkScheduler implements Scheduler {
     }
     m.q.push(q);
     m.live++;
-    m.demand += q.demand;
-    if (q.loadUntil > now) {
-      q.loadCounted = true;
-      m.loadDemand += q.demand;
-      this.loadExpiry.push(q);
-    }
+    this.load.queued(q, now);
     this.deadlines.push(q);
     this.markDirty(m);
     this.runPending();
@@ -348,11 +322,7 @@ export class ClockworkScheduler implements Scheduler {
 
   private unqueue(m: ModelState, q: QueuedRequest): void {
     m.live--;
-    m.demand -= q.demand;
-    if (q.loadCounted) {
-      q.loadCounted = false;
-      m.loadDemand -= q.demand;
-    }
+    this.load.unqueued(q);
   }
 
   /** Time out queued requests whose internal deadline has come, expire load demand. */
@@ -362,15 +332,7 @@ export class ClockworkScheduler implements Scheduler {
       this.deadlines.pop();
       if (q.state === QUEUED) this.cancel(q, 'deadline');
     }
-    for (let q = this.loadExpiry.peek(); q && q.loadUntil <= now; q = this.loadExpiry.peek()) {
-      this.loadExpiry.pop();
-      if (q.loadCounted) {
-        const m = this.models[q.r.model];
-        q.loadCounted = false;
-        m.loadDemand -= q.demand;
-        this.markDirty(m);
-      }
-    }
+    this.load.expire(now);
   }
 
   private markDirty(m: ModelState): void {
@@ -385,12 +347,7 @@ export class ClockworkScheduler implements Scheduler {
     m.dirty = false;
     m.compact();
     this.pushStrategies(m);
-    this.reallocate(m);
-    m.loadVersion++;
-    const heap = this.loadCandidates;
-    if (m.loadDemand > 0) heap.push({ demand: m.loadDemand, last: m.lastArrival, model: m.id, version: m.loadVersion });
-    // At most one entry per model is current: drop stale ones when they dominate.
-    if (heap.size > 2 * this.models.length + 1024) heap.filter((e) => e.version === this.models[e.model].loadVersion);
+    this.load.update(m);
   }
 
   /** Flush changed models, fill the GPUs that got new strategies, check loads, arm timers. */
@@ -592,7 +549,7 @@ export class ClockworkScheduler implements Scheduler {
         this.stats.loadFailures[e] = (this.stats.loadFailures[e] ?? 0) + 1;
         g.state[m.id] = Residency.NONE;
         g.freePages += m.inst.pages;
-        this.removeHolder(m, g.id);
+        this.load.loadResult(m, g.id, false);
         this.markDirty(m);
       }
     }
@@ -636,85 +593,6 @@ export class ClockworkScheduler implements Scheduler {
 
   // ------------------------------------------------------------------ demand, LOAD and EVICT
 
-  /** Share the model's execution demand among its holders in proportion to their spare capacity. */
-  private reallocate(m: ModelState): void {
-    const n = m.holders.length;
-    if (n === 0) return;
-    let spareSum = 0;
-    for (let i = 0; i < n; i++) {
-      const g = this.gpus[m.holders[i]];
-      g.allocated -= m.allocs[i];
-      m.allocs[i] = Math.max(0, this.capacity - g.allocated);
-      spareSum += m.allocs[i];
-    }
-    for (let i = 0; i < n; i++) {
-      const a = spareSum > 0 ? (m.demand * m.allocs[i]) / spareSum : m.demand / n;
-      m.allocs[i] = a;
-      this.gpus[m.holders[i]].allocated += a;
-    }
-  }
-
-  /** Demand of the model that the GPUs holding it can absorb (their spare capacity, excluding it). */
-  private coverage(m: ModelState): number {
-    let c = 0;
-    for (let i = 0; i < m.holders.length; i++) c += Math.max(0, this.capacity - (this.gpus[m.holders[i]].allocated - m.allocs[i]));
-    return c;
-  }
-
-  private removeHolder(m: ModelState, g: number): void {
-    const i = m.holders.indexOf(g);
-    if (i < 0) return;
-    this.gpus[g].allocated -= m.allocs[i];
-    m.holders.splice(i, 1);
-    m.allocs.splice(i, 1);
-    this.reallocate(m);
-  }
-
-  /**
-   * The model to load on GPU g: the largest positive load priority (load demand not covered by
-   * the GPUs holding the model), ties to the most recently requested. The candidates heap is
-   * ordered by load demand, an upper bound of the priority, so the scan stops early.
-   *
-   * Not reproduced from the released source (README.md, "The `clockwork` scheduler"): comparing a pointer instead of the
-   * priority (which loaded any model with demand, even when covered), and load demand that never
-   * expires in INFER5. Here a model is loaded only if its priority is positive, and a request's
-   * load demand ends at arrival + weights_slo (or when it leaves the queue).
-   */
-  private bestCandidate(g: GpuState): ModelState | undefined {
-    const heap = this.loadCandidates;
-    const popped: LoadEntry[] = [];
-    let best: LoadEntry | undefined;
-    let bestP = 0;
-    for (let e = heap.peek(); e; e = heap.peek()) {
-      const m = this.models[e.model];
-      if (e.version !== m.loadVersion) {
-        heap.pop();
-        continue;
-      }
-      if (best && e.demand < bestP) break;
-      heap.pop();
-      popped.push(e);
-      if (g.state[m.id] !== Residency.NONE || m.inst.pages > g.totalPages) continue;
-      const p = e.demand - this.coverage(m);
-      if (p <= 0) continue;
-      if (!best || p > bestP || (p === bestP && (e.last > best.last || (e.last === best.last && e.model < best.model)))) {
-        best = e;
-        bestP = p;
-      }
-    }
-    for (const e of popped) heap.push(e);
-    return best ? this.models[best.model] : undefined;
-  }
-
-  private hasLoadDemand(): boolean {
-    const heap = this.loadCandidates;
-    for (let e = heap.peek(); e; e = heap.peek()) {
-      if (e.version === this.models[e.model].loadVersion) return true;
-      heap.pop();
-    }
-    return false;
-  }
-
   /** Load on GPU g while its weights lane would go idle within scheduleAhead. */
   private tryLoad(g: GpuState): void {
     const o = this.o;
@@ -722,12 +600,14 @@ export class ClockworkScheduler implements Scheduler {
       const now = this.clock();
       const t = g.pcie.freeAt(now);
       if (t >= now + o.scheduleAhead) {
-        if (this.hasLoadDemand()) this.armGpu(g, 'pcie', t - o.scheduleAhead + 1);
+        if (this.load.hasDemand()) this.armGpu(g, 'pcie', t - o.scheduleAhead + 1);
         return;
       }
-      if (!this.hasLoadDemand()) return;
-      const m = this.bestCandidate(g);
-      if (!m || !this.makeRoom(g, m.inst.pages)) return;
+      if (!this.load.hasDemand()) return;
+      const x = this.load.choose(g);
+      if (x === undefined) return;
+      const m = this.models[x];
+      if (!this.makeRoom(g, m.inst.pages)) return;
       const est = m.loadEst.value;
       const latest = Math.max(now + o.startDelay + o.scheduleAhead, t + o.scheduleAhead);
       const tag: LoadTag = { predictedEnd: t + est };
@@ -735,35 +615,21 @@ export class ClockworkScheduler implements Scheduler {
       g.pcie.add(id, est, now);
       g.state[m.id] = Residency.LOADING;
       g.freePages -= m.inst.pages;
-      m.holders.push(g.id);
-      m.allocs.push(0);
-      this.reallocate(m);
+      this.load.loadSent(m, g.id);
       this.stats.loads++;
       this.decided();
     }
   }
 
   /**
-   * Free pages for a load by evicting: least-recently-used models without queued requests first,
-   * then least-recently-used loaded models. Models loading or executing are never evicted. Evicts
-   * nothing and returns false if even that would not free enough.
+   * Free pages for a load by evicting the load policy's victims (least-recently-used models
+   * without queued requests first, then least-recently-used loaded models; never one loading or
+   * executing). Evicts nothing and returns false if even that would not free enough.
    */
   private makeRoom(g: GpuState, need: number): boolean {
     if (g.freePages >= need) return true;
-    const s = g.sentinel;
-    const victims: number[] = [];
-    let free = g.freePages;
-    for (let pass = 0; pass < 2 && free < need; pass++) {
-      for (let x = g.next[s]; x !== s && free < need; x = g.next[x]) {
-        if (this.evictMark[x] || g.inflight[x] > 0) continue;
-        if (pass === 0 && this.models[x].live > 0) continue;
-        this.evictMark[x] = 1;
-        victims.push(x);
-        free += this.models[x].inst.pages;
-      }
-    }
-    for (const x of victims) this.evictMark[x] = 0;
-    if (free < need) return false;
+    const victims = this.load.victims(g, need);
+    if (!victims) return false;
     const now = this.clock();
     for (const x of victims) {
       const m = this.models[x];
@@ -772,7 +638,7 @@ export class ClockworkScheduler implements Scheduler {
       g.freePages += m.inst.pages;
       const i = m.loaded.indexOf(g.id);
       if (i >= 0) m.loaded.splice(i, 1);
-      this.removeHolder(m, g.id);
+      this.load.evicted(m, g.id);
       this.ctx.send({ type: 'EVICT', gpu: g.id, model: x, earliest: now, latest: NEVER });
       this.stats.evictions++;
       this.markDirty(m);
