@@ -13,12 +13,14 @@ import { MS } from '../src/sim/time.js';
 import { run, weightActions, type Scenario } from './helpers/baseline-sim.js';
 
 const OPTS = { scheduleAhead: '5ms', maxBatch: 8 };
+/** The paper's LOAD policy (loadPolicy "intended"): these tests check demand coverage, which "released" ignores. */
+const INTENDED = { ...OPTS, loadPolicy: 'intended' };
 const EXEC = { 1: 2, 2: 3, 4: 4, 8: 6 };
 
 const cw = (s: Omit<Scenario, 'scheduler'>) => run({ scheduler: 'clockwork', options: OPTS, load: 8, ...s });
 const outcomes = (r: ReturnType<typeof run>) => r.responses.map((x) => `${x.id} ${x.outcome} ${x.at}`);
 
-describe('clockwork on several GPUs: load demand and coverage', () => {
+describe('clockwork on several GPUs: load demand and coverage (loadPolicy "intended")', () => {
   // A request's demand is est_b1 x defaultSlo / exec_slo = 2 x 100 / 95 ms = 2,105,263 ns. A model
   // is loaded on another GPU only when its queued demand exceeds what the GPUs holding it can
   // absorb (their spare capacity, defaultSlo = 100 ms each): 47 requests (98.9 ms) do not, 48
@@ -26,14 +28,14 @@ describe('clockwork on several GPUs: load demand and coverage', () => {
   const burst = (n: number): Array<[number, number, number]> => Array.from({ length: n }, () => [0, 0, 100]);
 
   it('a model whose demand one GPU covers is loaded on one GPU only', () => {
-    const r = cw({ exec: EXEC, gpus: 2, arrivals: burst(47), duration: 50 });
+    const r = cw({ options: INTENDED, exec: EXEC, gpus: 2, arrivals: burst(47), duration: 50 });
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0']);
     expect(r.infers.every((x) => x.gpu === 0)).toBe(true);
     expect(r.summary.requests).toMatchObject({ total: 47, ok: 47 });
   });
 
   it('demand beyond one GPU\'s spare capacity loads the model on the second GPU as well, and both serve', () => {
-    const r = cw({ exec: EXEC, gpus: 2, arrivals: burst(48), duration: 50 });
+    const r = cw({ options: INTENDED, exec: EXEC, gpus: 2, arrivals: burst(48), duration: 50 });
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g1 t=0']);
     expect(new Set(r.infers.map((x) => x.gpu))).toEqual(new Set([0, 1]));
     expect(r.summary.requests).toMatchObject({ total: 48, ok: 48 });

@@ -223,7 +223,7 @@ describe('clockwork deadlines', () => {
 describe('clockwork LOAD and EVICT', () => {
   it('loads the model with the most uncovered demand first, ties to the most recently requested', () => {
     const ctx = new FakeContext(instances(profile(), ['SLOW', 'D', 'E', 'C']));
-    ctx.start(OPTS);
+    ctx.start({ ...OPTS, loadPolicy: 'intended' }); // uncovered demand: the paper's policy
     ctx.request(0); // LOAD SLOW: the weights lane is busy
     ctx.advance(1 * MS);
     ctx.request(1); // D: one request
@@ -241,9 +241,9 @@ describe('clockwork LOAD and EVICT', () => {
     expect(ctx.of('LOAD').map((a) => a.model)).toEqual([0, 2, 3, 1]);
   });
 
-  it('lets load demand expire at arrival + weights_slo (not the source defect of never expiring)', () => {
+  it('lets load demand expire at arrival + weights_slo under loadPolicy "intended" ("released" never expires it: test/clockwork-load-policy.test.ts)', () => {
     const ctx = new FakeContext(instances(profile(), ['SLOW', 'D']));
-    ctx.start(OPTS);
+    ctx.start({ ...OPTS, loadPolicy: 'intended' });
     ctx.request(0); // LOAD SLOW planned [1, 51] ms
     ctx.advance(1 * MS);
     // weights_slo = clamp(100 - (8 + 2 + 5 + 5), 10, 25) = 25 ms: D's demand lasts until 26 ms
@@ -333,6 +333,7 @@ describe('clockwork options', () => {
       startDelay: 1 * MS,
       defaultSlo: 100 * MS,
       decisionLatency: 0,
+      loadPolicy: 'released',
     });
   });
 

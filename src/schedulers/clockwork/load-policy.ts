@@ -92,8 +92,6 @@ export interface LoadPolicy {
   choose(g: PolicyGpu): number | undefined;
   /** Models to evict from g to free `need` pages, in order; undefined if that cannot be done. */
   victims(g: PolicyGpu, need: number): number[] | undefined;
-  /** What summary.json says about the policy. */
-  describe(): string;
 }
 
 /** Per model: execution and load demand, the GPUs holding it and what each was allocated. */
@@ -147,7 +145,6 @@ abstract class DemandPolicy implements LoadPolicy {
 
   abstract requestLoad(est1: number, demand: number, weightsSlo: number): number;
   abstract loadUntil(arrival: number, weightsSlo: number): number;
-  abstract describe(): string;
   /** Load priority on a GPU that does not hold it of a model with this load demand (at most that). */
   protected abstract priority(model: number, loadDemand: number): number;
   /** Whether a candidate with this priority may be loaded. */
@@ -312,9 +309,6 @@ class IntendedPolicy extends DemandPolicy {
   loadUntil(arrival: number, weightsSlo: number): number {
     return Math.round(arrival + weightsSlo);
   }
-  describe(): string {
-    return 'intended: load demand = execution demand until arrival + weights_slo; load only uncovered demand';
-  }
 
   protected override counted(q: DemandItem): void {
     this.expiry.push(q);
@@ -340,8 +334,9 @@ class IntendedPolicy extends DemandPolicy {
 }
 
 /**
- * The released source's load tracker, as docs/clockwork.md describes it (the source itself is not
- * here; this is our reading, also in docs/clockwork-load-policy.md):
+ * The released source's load tracker. Only a description of it was available (the three
+ * differences from the intended policy listed in docs/clockwork-load-policy.md); this is our exact
+ * reading of it, where the description is ambiguous a choice that the doc names:
  *
  * - Load demand: a queued request adds round(estimate(m,1) x defaultSlo / weights_slo), with the
  *   same weights_slo as `intended` (clamp(slo - (load estimate + estimate(m,1) + buffer +
@@ -369,9 +364,6 @@ class ReleasedPolicy extends DemandPolicy {
   }
   loadUntil(): number {
     return Infinity;
-  }
-  describe(): string {
-    return 'released: load demand = estimate(m,1) x defaultSlo / weights_slo while queued; served = capacity x required / outstanding; any model with load demand not on the GPU is loaded (eager replication)';
   }
 
   protected priority(model: number, loadDemand: number): number {

@@ -38,6 +38,13 @@ export const clockworkOptions = z.strictObject({
   defaultSlo: zDuration().default(100_000_000),
   /** Simulated controller CPU time charged per scheduling decision (each INFER or LOAD dispatched). */
   decisionLatency: zDuration({ allowZero: true }).default(0),
+  /**
+   * LOAD/EVICT policy (README.md, "The `clockwork` scheduler"; src/schedulers/clockwork/load-policy.ts):
+   * "released" is the released source's load tracker, which the paper's numbers came from (load
+   * demand estimate x defaultSlo / weights_slo while queued, eager replication); "intended" is the
+   * policy the paper describes (demand expires at arrival + weights_slo; only uncovered demand loads).
+   */
+  loadPolicy: z.enum(['released', 'intended']).default('released'),
 })
   // Every action's latest is at least now + startDelay + scheduleAhead; a networkSlack that large
   // puts every send-by in the past, so every action would fail at once and be retried at once.

@@ -254,7 +254,7 @@ export class ClockworkScheduler implements Scheduler {
     });
     this.gpus = ctx.gpus.map((g) => new GpuState(g.id, g.totalPages, ctx.models.length, o));
     this.touchedFlag = new Uint8Array(ctx.gpus.length);
-    this.load = createLoadPolicy('intended', this.models, this.gpus.length, o, (x) => this.markDirty(this.models[x]));
+    this.load = createLoadPolicy(o.loadPolicy, this.models, this.gpus.length, o, (x) => this.markDirty(this.models[x]));
   }
 
   // ------------------------------------------------------------------ time and cost
@@ -673,6 +673,7 @@ export class ClockworkScheduler implements Scheduler {
       loadsIssued: s.loads,
       loadFailures: sortKeys(s.loadFailures),
       evictionsIssued: s.evictions,
+      loadPolicy: this.load.name,
       decisions: s.decisions,
       controllerBusyMs: (s.decisions * this.o.decisionLatency) / 1e6,
       estimator: { window: this.o.window, percentile: this.o.percentile, seed: `profile distribution at the ${this.o.percentile} quantile` },
