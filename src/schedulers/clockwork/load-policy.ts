@@ -22,7 +22,8 @@
  * joins or leaves the queues), expire (time passes), update (a model changed: reallocate, re-offer
  * it), loadSent/loadResult/evicted (holders change), hasDemand/choose (a weights lane about to idle:
  * what to load) and victims (what to evict for it). Cost: O(log n) per request; choose() examines
- * candidates in decreasing load demand and stops at the first that cannot beat the best so far.
+ * candidates in decreasing load demand and stops at the first that cannot beat the best so far, and
+ * returns at once when the GPU holds every candidate.
  */
 import { Residency } from '../../sim/gpu.js';
 import { Heap } from '../../util/heap.js';
@@ -105,6 +106,8 @@ class ModelDemand {
    * which invalidates its older entries (dropped when met).
    */
   version = 0;
+  /** Whether its current entry is in the candidates heap (load demand > 0 at the last update). */
+  candidate = false;
   /** GPUs holding the model (loading or loaded) and the execution demand allocated to each. */
   readonly holders: number[] = [];
   readonly allocs: number[] = [];
@@ -128,6 +131,9 @@ abstract class DemandPolicy implements LoadPolicy {
     (a, b) => a.demand > b.demand || (a.demand === b.demand && (a.last > b.last || (a.last === b.last && a.model < b.model))),
   );
   private readonly mark: Uint8Array;
+  /** Models that are candidates, and per GPU how many of them it holds: choose() skips the scan when equal. */
+  private candidateCount = 0;
+  private readonly heldCandidates: Int32Array;
 
   constructor(
     protected readonly models: readonly PolicyModel[],
@@ -141,6 +147,7 @@ abstract class DemandPolicy implements LoadPolicy {
     this.d = models.map(() => new ModelDemand());
     this.allocated = new Float64Array(gpus);
     this.mark = new Uint8Array(models.length);
+    this.heldCandidates = new Int32Array(gpus);
   }
 
   abstract requestLoad(est1: number, demand: number, weightsSlo: number): number;
@@ -186,8 +193,15 @@ abstract class DemandPolicy implements LoadPolicy {
     this.reallocate(m.id);
     const d = this.d[m.id];
     d.version++;
+    const candidate = d.loadDemand > 0;
+    if (candidate !== d.candidate) {
+      d.candidate = candidate;
+      const inc = candidate ? 1 : -1;
+      this.candidateCount += inc;
+      for (const g of d.holders) this.heldCandidates[g] += inc;
+    }
     const heap = this.candidates;
-    if (d.loadDemand > 0) heap.push({ demand: d.loadDemand, last: m.lastArrival, model: m.id, version: d.version });
+    if (candidate) heap.push({ demand: d.loadDemand, last: m.lastArrival, model: m.id, version: d.version });
     // At most one entry per model is current: drop stale ones when they dominate.
     if (heap.size > 2 * this.models.length + 1024) heap.filter((e) => e.version === this.d[e.model].version);
   }
@@ -215,6 +229,7 @@ abstract class DemandPolicy implements LoadPolicy {
     const d = this.d[m.id];
     d.holders.push(g);
     d.allocs.push(0);
+    if (d.candidate) this.heldCandidates[g]++;
     this.reallocate(m.id);
   }
 
@@ -231,6 +246,7 @@ abstract class DemandPolicy implements LoadPolicy {
     const i = m.holders.indexOf(g);
     if (i < 0) return;
     this.allocated[g] -= m.allocs[i];
+    if (m.candidate) this.heldCandidates[g]--;
     m.holders.splice(i, 1);
     m.allocs.splice(i, 1);
     this.reallocate(model);
@@ -251,6 +267,8 @@ abstract class DemandPolicy implements LoadPolicy {
    * priority, so the scan stops at the first entry that cannot beat the best so far.
    */
   choose(g: PolicyGpu): number | undefined {
+    // Every candidate is loading or loaded on g already: nothing to scan.
+    if (this.heldCandidates[g.id] === this.candidateCount) return undefined;
     const heap = this.candidates;
     const popped: LoadEntry[] = [];
     let best: LoadEntry | undefined;
