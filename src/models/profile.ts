@@ -77,16 +77,30 @@ export const zExtraCv = () => z.number().min(0).max(MAX_FACTOR);
 /**
  * How `servesim profile --interference` measured the figures (src/models/harness/interference.ts):
  * the model, batch sizes, numbers of concurrent sessions, and the figures of each batch size.
- * Open to further fields (a record of facts, not read by the simulator).
  */
-export const InterferenceMeasurementSchema = z.looseObject({
+const count = () => z.number().int().nonnegative().max(MAX_COUNT);
+export const InterferenceMeasurementSchema = z.strictObject({
   model: z.string().min(1),
-  batchSizes: z.array(z.number().int().positive().max(MAX_COUNT)).min(1),
+  batchSizes: z.array(count().positive()).min(1).max(MAX_COUNT),
   /** The numbers of concurrent sessions measured: 1..k. */
-  sessions: z.array(z.number().int().positive().max(MAX_COUNT)).min(1),
-  intraOpThreads: z.number().int().positive().max(MAX_COUNT).optional(),
-  /** Per batch size: speed-up per k and extra CV. */
-  perBatch: z.record(z.string(), z.looseObject({ speedup: z.array(z.number().nonnegative()), extraCv: z.number().nonnegative() })).optional(),
+  sessions: z.array(count().positive()).min(1).max(MAX_COUNT),
+  intraOpThreads: count().positive().optional(),
+  method: z.string().optional(),
+  /** Per batch size: speed-up per k, extra CV, throughput (items/s), CV of run times and runs per k. */
+  perBatch: z
+    .record(
+      z.string().regex(/^[1-9][0-9]*$/, 'expected a batch size key'),
+      z.strictObject({
+        speedup: z.array(z.number().nonnegative().max(MAX_FACTOR)).max(MAX_COUNT),
+        extraCv: zExtraCv(),
+        throughputPerSec: z.array(z.number().nonnegative().max(MAX_FACTOR)).max(MAX_COUNT).optional(),
+        cv: z.array(z.number().nonnegative().max(MAX_FACTOR)).max(MAX_COUNT).optional(),
+        runs: z.array(count()).max(MAX_COUNT).optional(),
+      }),
+    )
+    .optional(),
+  /** Wall time of the measurement (s). */
+  seconds: z.number().nonnegative().max(MAX_DURATION / MS).optional(),
 });
 
 export const InterferenceSchema = z

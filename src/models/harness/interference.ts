@@ -20,6 +20,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
+import { UserError } from '../../util/errors.js';
 import type { ProfileJson } from '../profile.js';
 import { sessionOptions, makeFeeds, type InputSpec, type RuntimeOptions } from './runtime.js';
 import { median } from './stats.js';
@@ -168,6 +169,11 @@ function cv(xs: readonly number[]): number {
 
 const round = (x: number, d = 4): number => Number(x.toFixed(d));
 
+/** Shortest measurement (ms): thread start-up skew must stay small against it. */
+const MIN_DURATION_MS = 250;
+/** Tries (doubling the duration) before giving up on sessions that never overlap. */
+const TRIES = 3;
+
 /** Measure the interference of `m` (module comment); returns the profile's `device.interference`. */
 export async function measureInterference(m: InterferenceModel, o: InterferenceOptions): Promise<Interference> {
   const t0 = performance.now();
@@ -183,9 +189,16 @@ export async function measureInterference(m: InterferenceModel, o: InterferenceO
     let single = 0;
     for (const k of ks) {
       // Long enough for minRuns runs of each session at k-fold sharing (from the k = 1 median), within the time options.
-      const durationMs = k === 1 ? Math.max(o.minTimeMs, 1) : Math.min(o.maxTimeMs, Math.max(o.minTimeMs, o.minRuns * single * k));
-      const sessions = await runConcurrent(m, feeds, k, Math.min(durationMs, o.maxTimeMs), o);
-      const s = overlapStats(sessions);
+      let durationMs = Math.max(MIN_DURATION_MS, k === 1 ? o.minTimeMs : Math.min(o.maxTimeMs, Math.max(o.minTimeMs, o.minRuns * single * k)));
+      let s = overlapStats(await runConcurrent(m, feeds, k, durationMs, o));
+      // On a busy machine a thread may start so late that the sessions never run together: longer.
+      for (let t = 1; t < TRIES && !(s.throughput > 0 && s.durations.length > 0); t++) {
+        durationMs *= 2;
+        s = overlapStats(await runConcurrent(m, feeds, k, durationMs, o));
+      }
+      if (!(s.throughput > 0 && s.durations.length > 0)) {
+        throw new UserError(`${m.name}: interference at batch ${b}: the ${k} sessions never ran together (${TRIES} tries, up to ${durationMs} ms); is the machine overloaded?`);
+      }
       if (k === 1) single = median(s.durations);
       thr.push(s.throughput);
       cvs.push(cv(s.durations));
