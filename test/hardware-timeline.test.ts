@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Request } from '../src/sim/types.js';
-import { brief, makeSim, ScriptedScheduler, ScriptedWorkload } from './helpers.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveExperiment } from '../src/experiment/config.js';
+import { brief, makeSim, ScriptedScheduler, ScriptedWorkload, tinyProfileJson } from './helpers.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const A = 0;
@@ -175,6 +179,49 @@ describe('GPU worker timelines', () => {
       [A, 11_181_000, 12_481_000],
       [B, 11_681_000, 12_981_000],
     ]);
+  });
+
+  it('the experiment\'s cluster.interference overrides the profile\'s speed-up (same 2-way overlap)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-intf-'));
+    const file = join(dir, 'tiny.json');
+    writeFileSync(file, JSON.stringify(tinyProfileJson())); // speedup [1, 1.25], "source" missing: assumed
+    const run = (interference: unknown) => {
+      const r = resolveExperiment(
+        {
+          name: 'x',
+          duration: '1s',
+          cluster: { profile: file, ...(interference ? { interference } : {}) },
+          models: [{ profile: 'A' }, { profile: 'B' }],
+          workload: { type: 'poisson', rate: 1 },
+          scheduler: { type: 'fifo' },
+        },
+        join(dir, 'exp.json'),
+      );
+      const s = new ScriptedScheduler({
+        start: (ctx) => {
+          ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX });
+          ctx.send({ type: 'LOAD', gpu: 0, model: B, earliest: 0, latest: MAX });
+        },
+        request: (q, ctx) => ctx.send({ type: 'INFER', gpu: 0, model: q.model, earliest: ctx.now(), latest: MAX, requests: [q] }),
+      });
+      const w = new ScriptedWorkload([
+        [11_000_000, A],
+        [11_500_000, B],
+      ]);
+      makeSim(s, { workload: w, profile: r.profile, models: ['A', 'B'], setup: { execConcurrency: 2 } }).run();
+      return { source: r.profile.device.interferenceSource, ex: s.results.filter((x) => x.action.type === 'INFER').map((x) => [x.action.model, x.start, x.end]) };
+    };
+    // The profile's 1.25: as in the test above.
+    expect(run(undefined)).toEqual({ source: 'assumed', ex: [[A, 11_181_000, 12_481_000], [B, 11_681_000, 12_981_000]] });
+    // Speed-up 1: both at 1 / 2 from 11.681 ms: A's last 0.5 ms takes 1 ms -> 12.681 ms; B did 0.5 ms of
+    // its 1 ms, the rest alone -> 13.181 ms.
+    expect(run({ speedup: [1] })).toEqual({ source: 'config', ex: [[A, 11_181_000, 12_681_000], [B, 11_681_000, 13_181_000]] });
+    // Speed-up 1.6: both at 0.8: A's 0.5 ms takes 0.625 ms -> 12.306 ms; B did 0.5 ms, the rest alone -> 12.806 ms.
+    expect(run({ speedup: [1, 1.6] }).ex).toEqual([[A, 11_181_000, 12_306_000], [B, 11_681_000, 12_806_000]]);
+    // Only extraCv given: the profile's speed-up stays.
+    expect(resolveExperiment({ name: 'x', duration: '1s', cluster: { profile: file, interference: { extraCv: 0.3 } }, models: [{ profile: 'A' }], workload: { type: 'poisson', rate: 1 }, scheduler: { type: 'fifo' } }, join(dir, 'e.json')).profile.device.interference).toEqual({ speedup: [1, 1.25], extraCv: 0.3 });
+    expect(() => run({})).toThrow(/cluster\.interference: expected "speedup" and\/or "extraCv"/);
+    expect(() => run({ speedup: [1, 0] })).toThrow(/cluster\.interference\.speedup\[1\]/);
   });
 
   it('controller send slots: a send that would start after sendBy fails as network-too-late', () => {

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerProfileCommands } from '../src/cli/profile.js';
-import { collectSources, mergeProfile, profileModels, writeProfile, type HarnessOptions, type ModelSource } from '../src/models/harness/harness.js';
+import { checkHarnessOptions, collectSources, mergeProfile, profileModels, writeProfile, type HarnessOptions, type ModelSource } from '../src/models/harness/harness.js';
+import { overlapStats } from '../src/models/harness/interference.js';
 import { checkProvider } from '../src/models/harness/runtime.js';
 import { PERCENTILES, summarize } from '../src/models/harness/stats.js';
-import { loadProfile, resolveProfile } from '../src/models/profile.js';
+import { loadProfile, resolveProfile, type ProfileJson } from '../src/models/profile.js';
 import { buildZooModel } from '../src/models/zoo/index.js';
 import { UserError } from '../src/util/errors.js';
 import { constantWeightsModel, firstRowModel } from './helpers/models.js';
+import { tinyProfileJson } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'servesim-harness-'));
 const logs: string[] = [];
@@ -88,11 +90,85 @@ describe('profiling tiny generated models', async () => {
     expect(r.provenance).toMatchObject({ source: 'test', batch: 'symbolic in the model' });
   });
 
+  it('without --interference the device says speedup [1], assumed', () => {
+    expect(profile.device.interference).toEqual({ speedup: [1], extraCv: 0, source: 'assumed' });
+  });
+
   it('larger batches take longer (fastest runs compared: sharing the CPU only ever adds time)', () => {
     // Medians of a few runs on a shared machine can swap; each batch size's fastest run is the one
     // least disturbed, and batch 4 does 4 x the arithmetic of batch 1.
     const e = resolveProfile(profile, 'p').models.get('tiny-resnet')!.exec;
     expect(e.get(4)!.quantile(0)).toBeGreaterThan(e.get(1)!.quantile(0));
+  });
+});
+
+describe('interference measurement (--interference)', () => {
+  const profile = tinyProfileJson();
+  it('k = 1..2 concurrent sessions at the smallest and largest batch: speedup[0] = 1, positive figures, source measured', async () => {
+    const p = await profileModels([tinyResnet, tinyBert], { ...fast, batchSizes: [1, 2, 4], interferenceK: 2 });
+    const i = p.device.interference!;
+    expect(i.source).toBe('measured');
+    expect(i.speedup).toHaveLength(2);
+    expect(i.speedup[0]).toBe(1);
+    expect(i.speedup[1]).toBeGreaterThan(0);
+    expect(i.extraCv).toBeGreaterThanOrEqual(0);
+    // The first model, at its smallest and largest batch size, with 1 and 2 sessions.
+    expect(i.measuredWith).toMatchObject({ model: 'tiny-resnet', batchSizes: [1, 4], sessions: [1, 2], intraOpThreads: 1 });
+    const per = i.measuredWith!.perBatch!;
+    expect(Object.keys(per)).toEqual(['1', '4']);
+    for (const b of ['1', '4']) {
+      expect(per[b].speedup[0]).toBe(1);
+      expect(per[b].speedup[1]).toBeGreaterThan(0);
+      expect(per[b].extraCv).toBeGreaterThanOrEqual(0);
+    }
+    expect(p.provenance).toMatchObject({ options: { interferenceK: 2 } });
+    // The profile loads, and the simulator gets the measured figures.
+    const dev = resolveProfile(p, 'p').device;
+    expect(dev.interference.speedup).toEqual(i.speedup);
+    expect(dev.interferenceSource).toBe('measured');
+  }, 60_000);
+
+  it('--interference-k is at least 2', () => {
+    expect(() => checkHarnessOptions({ ...fast, interferenceK: 1 })).toThrow(/--interference-k: expected an integer between 2 and 64, found 1/);
+  });
+
+  it('merging a measured interference replaces the base profile\'s; an unmeasured one keeps it', () => {
+    const path = join(dir, 'merge-intf.json');
+    const base: ProfileJson = { ...profile, device: { ...profile.device, interference: { speedup: [1, 1.5], extraCv: 0.2, source: 'assumed' } } };
+    writeProfile(path, base);
+    const measured = { speedup: [1, 1.1], extraCv: 0.05, source: 'measured' as const, measuredWith: { model: 'x', batchSizes: [1], sessions: [1, 2] } };
+    expect(mergeProfile(path, { ...profile, device: { ...profile.device, interference: measured } }).device.interference).toEqual(measured);
+    expect(mergeProfile(path, profile).device.interference).toEqual(base.device.interference);
+  });
+
+  it('overlapStats: throughput over the interval all sessions ran, runs counted by the fraction inside it', () => {
+    // Session 1 runs [0,2] [2,4] [4,6]; session 2 starts at 1: [1,3] [3,5]. Both run over [1,5]:
+    // session 1: half of [0,2], all of [2,4], half of [4,6] = 2 runs; session 2: 2 runs; 4 runs in 4 ms.
+    const s = overlapStats([
+      { starts: [0, 2, 4], ends: [2, 4, 6] },
+      { starts: [1, 3], ends: [3, 5] },
+    ]);
+    expect(s.throughput).toBeCloseTo(1, 12);
+    expect(s.durations.sort()).toEqual([2, 2, 2]);
+  });
+});
+
+describe('device.interference in a profile', () => {
+  const profile = tinyProfileJson();
+  const base = (interference: unknown): unknown => ({ ...profile, device: { ...profile.device, interference } });
+  it('a missing source means assumed (version-1 profiles from before the field)', () => {
+    const d = resolveProfile(base({ speedup: [1, 1.25], extraCv: 0.1 }), 'p').device;
+    expect(d.interferenceSource).toBe('assumed');
+    expect(d.interference).toEqual({ speedup: [1, 1.25], extraCv: 0.1 });
+    const { interference: _, ...noInterference } = profile.device;
+    expect(resolveProfile({ ...profile, device: noInterference }, 'p').device).toMatchObject({ interference: { speedup: [1], extraCv: 0 }, interferenceSource: 'assumed' });
+  });
+
+  it('a bad source or measuredWith without "measured" is an error naming the field', () => {
+    expect(() => resolveProfile(base({ speedup: [1], source: 'guessed' }), 'p.json')).toThrow(/p\.json: device\.interference\.source: .*"measured".*"assumed"/);
+    expect(() => resolveProfile(base({ speedup: [1], source: 'assumed', measuredWith: { model: 'm', batchSizes: [1], sessions: [1] } }), 'p.json')).toThrow(
+      /device\.interference\.measuredWith: expected only with "source": "measured"/,
+    );
   });
 });
 

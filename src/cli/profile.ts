@@ -96,7 +96,12 @@ interface ProfileFlags {
   out?: string;
   merge?: string;
   force: boolean;
+  interference: boolean;
+  interferenceK?: number;
 }
+
+/** --interference without --interference-k: the logical cores, at least 2 and at most 4. */
+export const defaultInterferenceK = (): number => Math.min(4, Math.max(2, cpus().length));
 
 function addProfileCommand(program: Command): void {
   program
@@ -142,6 +147,17 @@ function addProfileCommand(program: Command): void {
     .option('--out <file>', 'write the profile here (default: the --merge file, else stdout)')
     .option('--merge <file>', 'add the measured models to this profile (same device), replacing same-named models')
     .option('-f, --force', 'replace an existing --out file even if it is not a profile servesim wrote', false)
+    .option(
+      '--interference',
+      'also measure interference: k concurrent sessions of the first model at its smallest and largest batch size, k = 1..--interference-k ' +
+        '(device.interference with "source": "measured"; without it, speedup [1] "assumed")',
+      false,
+    )
+    .option(
+      '--interference-k <n>',
+      `most concurrent sessions of --interference (implies it; default: logical cores, 2..4)`,
+      intOption('--interference-k', 2, OPTION_LIMITS.interferenceK),
+    )
     .action(async (inputs: string[], f: ProfileFlags) => {
       const threads = Math.min(f.threads ?? cpus().length, OPTION_LIMITS.threads);
       const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -162,6 +178,7 @@ function addProfileCommand(program: Command): void {
         machine: f.machine,
         weightsMemory: f.weightsMemory,
         pageSize: f.pageSize,
+        interferenceK: f.interferenceK ?? (f.interference ? defaultInterferenceK() : undefined),
         log,
       };
       // Every option, the inputs and the --merge file are checked before any model is built or measured.

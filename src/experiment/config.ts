@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CHART_NAMES } from '../charts/names.js';
-import { loadProfile, type HardwareProfile } from '../models/profile.js';
+import { loadProfile, withInterference, zExtraCv, zSpeedup, type HardwareProfile } from '../models/profile.js';
 import { getScheduler, schedulerNames } from '../schedulers/index.js';
 import type { SchedulerType } from '../schedulers/registry.js';
 import { formatDuration } from '../sim/time.js';
@@ -58,6 +58,14 @@ export const ClusterSchema = z.strictObject({
   network: NetworkSchema.default(NetworkSchema.parse({})),
   /** How far before its window an INFER's input copy may start (Clockwork's worker: 5 ms; docs/design.md, "Worker and lanes"). */
   inputLead: zDuration({ allowZero: true }).default(5_000_000),
+  /**
+   * Override the profile's device.interference (each field given replaces the profile's), to run a
+   * profile with another speed-up without editing it (README.md, "Hardware profiles").
+   */
+  interference: z
+    .strictObject({ speedup: zSpeedup().optional(), extraCv: zExtraCv().optional() })
+    .refine((i) => i.speedup !== undefined || i.extraCv !== undefined, { message: 'expected "speedup" and/or "extraCv"' })
+    .optional(),
 });
 
 export const ModelEntrySchema = z.strictObject({
@@ -336,7 +344,7 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
   if (!profilePath) {
     throw new UserError(`${file}: cluster.profile: no hardware profile at "${config.cluster.profile}" (looked in the working directory, ${configDir} and ${PACKAGE_ROOT})`);
   }
-  const profile = loadProfile(profilePath);
+  const profile = withInterference(loadProfile(profilePath), config.cluster.interference);
   const pageSize = config.cluster.pageSize ?? profile.device.pageSizeBytes;
   const weightsMemory = config.cluster.weightsMemory ?? profile.device.weightsMemoryBytes;
   const pagesPerGpu = Math.floor(weightsMemory / pageSize);

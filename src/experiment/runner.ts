@@ -183,6 +183,8 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
     derived: {
       profile: r.profileRef,
       device: r.profile.device.name,
+      // The interference the executions got: the profile's ("measured" or "assumed") or cluster.interference's ("config").
+      interference: { ...r.profile.device.interference, source: r.profile.device.interferenceSource },
       pageSize: r.pageSize,
       pagesPerGpu: r.pagesPerGpu,
       gpus: sim.gpus.length,

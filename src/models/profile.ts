@@ -7,7 +7,8 @@
  * {
  *   "format": "servesim-hw-profile", "version": 1,
  *   "device": { "name", "kind": "gpu"|"cpu", "memory"?, "weightsMemory", "pageSize",
- *               "pcie": { "bandwidth", "latency" }, "interference": { "speedup": [1, 1.25], "extraCv": 0.05 } },
+ *               "pcie": { "bandwidth", "latency" },
+ *               "interference": { "speedup": [1, 1.25], "extraCv": 0.05, "source": "measured"|"assumed", "measuredWith"?: {...} } },
  *   "provenance": { "source", "tool"?, "versions"?, "date", "machine"?, "citation"?, "notes"? },
  *   "models": { "<name>": { "weightsBytes", "inputBytes", "outputBytes", "batchSizes": [1,2,4,8,16],
  *       "exec": { "<batch>": Distribution }, "load": Distribution, "provenance"?: {...} } }
@@ -64,12 +65,65 @@ export const ProvenanceSchema = z.looseObject({
   notes: z.string().optional(),
 });
 
-export const InterferenceSchema = z.strictObject({
-  /** speedup[k-1]: aggregate throughput of k overlapping executions relative to one; the last value repeats. */
-  speedup: z.array(z.number().positive().max(MAX_FACTOR)).min(1).max(MAX_COUNT),
-  /** Extra coefficient of variation applied to each execution that overlaps another. */
-  extraCv: z.number().min(0).max(MAX_FACTOR).default(0),
+/** Where a profile's interference figures come from (README.md, "Hardware profiles"). */
+export const INTERFERENCE_SOURCES = ['measured', 'assumed'] as const;
+export type InterferenceSource = (typeof INTERFERENCE_SOURCES)[number];
+
+/** The aggregate speed-up of k overlapping executions, speedup[k-1]; the last value repeats. */
+export const zSpeedup = () => z.array(z.number().positive().max(MAX_FACTOR)).min(1).max(MAX_COUNT);
+/** Extra coefficient of variation of an execution that overlaps another. */
+export const zExtraCv = () => z.number().min(0).max(MAX_FACTOR);
+
+/**
+ * How `servesim profile --interference` measured the figures (src/models/harness/interference.ts):
+ * the model, batch sizes, numbers of concurrent sessions, and the figures of each batch size.
+ */
+const count = () => z.number().int().nonnegative().max(MAX_COUNT);
+export const InterferenceMeasurementSchema = z.strictObject({
+  model: z.string().min(1),
+  batchSizes: z.array(count().positive()).min(1).max(MAX_COUNT),
+  /** The numbers of concurrent sessions measured: 1..k. */
+  sessions: z.array(count().positive()).min(1).max(MAX_COUNT),
+  intraOpThreads: count().positive().optional(),
+  method: z.string().optional(),
+  /** Per batch size: speed-up per k, extra CV, throughput (items/s), CV of run times and runs per k. */
+  perBatch: z
+    .record(
+      z.string().regex(/^[1-9][0-9]*$/, 'expected a batch size key'),
+      z.strictObject({
+        speedup: z.array(z.number().nonnegative().max(MAX_FACTOR)).max(MAX_COUNT),
+        extraCv: zExtraCv(),
+        throughputPerSec: z.array(z.number().nonnegative().max(MAX_FACTOR)).max(MAX_COUNT).optional(),
+        cv: z.array(z.number().nonnegative().max(MAX_FACTOR)).max(MAX_COUNT).optional(),
+        runs: z.array(count()).max(MAX_COUNT).optional(),
+      }),
+    )
+    .optional(),
+  /** Wall time of the measurement (s). */
+  seconds: z.number().nonnegative().max(MAX_DURATION / MS).optional(),
 });
+
+export const InterferenceSchema = z
+  .strictObject({
+    /** speedup[k-1]: aggregate throughput of k overlapping executions relative to one; the last value repeats. */
+    speedup: zSpeedup(),
+    /** Extra coefficient of variation applied to each execution that overlaps another. */
+    extraCv: zExtraCv().default(0),
+    /**
+     * "measured" (by `servesim profile --interference`, or another measurement described in the
+     * provenance) or "assumed" (chosen, not measured). Missing means "assumed": version-1
+     * profiles written before this field existed said nothing about where the figures came from.
+     */
+    source: z.enum(INTERFERENCE_SOURCES).default('assumed'),
+    /** How the figures were measured (source "measured" only). */
+    measuredWith: InterferenceMeasurementSchema.optional(),
+    notes: z.string().optional(),
+  })
+  .superRefine((i, ctx) => {
+    if (i.measuredWith !== undefined && i.source !== 'measured') {
+      ctx.addIssue({ code: 'custom', path: ['measuredWith'], message: 'expected only with "source": "measured"' });
+    }
+  });
 
 export const ModelProfileSchema = z
   .strictObject({
@@ -106,7 +160,7 @@ export const DeviceSchema = z
     weightsMemory: zSize(),
     pageSize: zSize(),
     pcie: z.strictObject({ bandwidth: zBandwidth(), latency: zDuration({ allowZero: true }) }),
-    interference: InterferenceSchema.default({ speedup: [1], extraCv: 0 }),
+    interference: InterferenceSchema.default({ speedup: [1], extraCv: 0, source: 'assumed' }),
     /** Free-form facts about the device (cores, driver, cpu model...). */
     details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   })
@@ -144,6 +198,11 @@ export interface DeviceProfile extends DeviceHardware {
   readonly kind: 'gpu' | 'cpu';
   readonly weightsMemoryBytes: number;
   readonly pageSizeBytes: number;
+  /**
+   * Where `interference` comes from: the profile's "measured" or "assumed", or "config" when the
+   * experiment's `cluster.interference` overrides it (withInterference).
+   */
+  readonly interferenceSource: InterferenceSource | 'config';
 }
 
 export interface HardwareProfile extends Hardware {
@@ -189,8 +248,25 @@ export function resolveProfile(json: unknown, path: string, hash = ''): Hardware
       pcieBandwidth: d.pcie.bandwidth,
       pcieLatency: d.pcie.latency,
       interference: { speedup: d.interference.speedup, extraCv: d.interference.extraCv },
+      interferenceSource: d.interference.source,
     },
   };
+}
+
+/** An interference override (the experiment's `cluster.interference`): each field given replaces the profile's. */
+export interface InterferenceOverride {
+  readonly speedup?: readonly number[];
+  readonly extraCv?: number;
+}
+
+/**
+ * The profile with its device's interference replaced field by field (a new object; the cached
+ * profile is left alone). Without an override, the profile itself.
+ */
+export function withInterference(p: HardwareProfile, o: InterferenceOverride | undefined): HardwareProfile {
+  if (!o || (o.speedup === undefined && o.extraCv === undefined)) return p;
+  const interference = { speedup: o.speedup ?? p.device.interference.speedup, extraCv: o.extraCv ?? p.device.interference.extraCv };
+  return { ...p, device: { ...p.device, interference, interferenceSource: 'config' } };
 }
 
 const cache = new Map<string, HardwareProfile>();

@@ -13,6 +13,7 @@ import { parseDuration } from '../util/units.js';
 import {
   activeMajors,
   fig11Series,
+  interferenceLabel,
   measuredWindows,
   rampSloMs,
   windowAttainment,
@@ -43,7 +44,9 @@ const label = (r: RunResult): string =>
 export async function fig5Charts(dir: string, outDir: string, capacity: number): Promise<string[]> {
   const runs = loadRuns([dir]);
   const by = new Map<string, RunResult[]>();
-  for (const r of runs) by.set(schedulerOf(r), [...(by.get(schedulerOf(r)) ?? []), r]);
+  // A baseline run with an interference speed-up (assumed, for the V100) is its own, dashed, line.
+  const series = (r: RunResult): string => (interferenceLabel(r) ? `${schedulerOf(r)} (${interferenceLabel(r)})` : schedulerOf(r));
+  for (const r of runs) by.set(series(r), [...(by.get(series(r)) ?? []), r]);
   const good: LineDataset[] = [];
   const late: LineDataset[] = [];
   let i = 0;
@@ -51,7 +54,7 @@ export async function fig5Charts(dir: string, outDir: string, capacity: number):
   for (const [s, rs] of by) {
     const sorted = [...rs].sort((a, b) => sloMs(a) - sloMs(b));
     // Baselines often coincide: distinct point shapes and sizes keep each visible.
-    const pt = { pointRadius: 3 + i, pointStyle: POINT_STYLES[i % POINT_STYLES.length] } as Partial<LineDataset>;
+    const pt = { pointRadius: 3 + i, pointStyle: POINT_STYLES[i % POINT_STYLES.length], ...(interferenceLabel(rs[0]) ? dashed : {}) } as Partial<LineDataset>;
     good.push(line(s, sorted.map((r) => ({ x: sloMs(r), y: r.summary.goodput })), i, pt));
     late.push(
       line(s, sorted.map((r) => {

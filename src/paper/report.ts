@@ -6,7 +6,7 @@
 import { keyMetrics } from '../experiment/runner.js';
 import { loadRuns } from '../charts/results.js';
 import type { PaperExperiment } from './experiments.js';
-import { fig11Series, verdictText, type Claim } from './verdicts.js';
+import { fig11Series, interferenceLabel, sloMs, verdictText, type Claim } from './verdicts.js';
 
 export interface ReportSection {
   exp: PaperExperiment;
@@ -46,7 +46,8 @@ export function runsTable(dir: string): string {
     [...(keys.length ? keys : ['run']), 'offered r/s', 'goodput r/s', 'attainment', 'late', 'timeout', 'p99 ms', 'max ms', 'cold starts'],
     runs.map((r) => {
       const m = keyMetrics(r.summary);
-      const params = keys.length ? keys.map((k) => (typeof r.params[k] === 'string' ? (r.params[k] as string) : JSON.stringify(r.params[k]))) : [String(r.summary.name)];
+      const param = (v: unknown): string => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+      const params = keys.length ? keys.map((k) => param(r.params[k])) : [String(r.summary.name)];
       return [...params, f(m.offeredLoad), f(m.goodput), p(m.sloAttainment), f(m.late, 0), f(m.timeout, 0), f(m.p99Ms, 2), f(m.maxMs, 2), f(m.coldStarts, 0)];
     }),
   );
@@ -59,6 +60,27 @@ export function groupsTable(dir: string): string {
   return mdTable(
     ['group', 'offered r/s', 'goodput r/s', 'attainment', 'late', 'timeout', 'p99 ms'],
     groups.map(([n, g]) => [n, f(g.offeredLoad), f(g.goodput), p(g.sloAttainment), f(g.requests.late, 0), f(g.requests.timeout, 0), f(g.latencyMs?.p99, 2)]),
+  );
+}
+
+/**
+ * fig5's goodput (r/s) per scheduler and SLO; a baseline run with an interference speed-up gets
+ * its own row, labelled (e.g. "clipper (assumed interference, speed-up 1.25)").
+ */
+export function fig5GoodputTable(dir: string): string {
+  const runs = loadRuns([dir]);
+  const slos = [...new Set(runs.map(sloMs))].sort((a, b) => a - b);
+  const rows = new Map<string, Map<number, number>>();
+  for (const r of runs) {
+    const sched = String(r.params['scheduler.type'] ?? r.summary.scheduler);
+    const l = interferenceLabel(r);
+    const name = l ? `${sched} (${l})` : sched;
+    if (!rows.has(name)) rows.set(name, new Map());
+    rows.get(name)!.set(sloMs(r), r.summary.goodput);
+  }
+  return mdTable(
+    ['goodput r/s', ...slos.map((x) => `SLO ${f(x, 1)} ms`)],
+    [...rows].map(([name, by]) => [name, ...slos.map((x) => f(by.get(x), 0))]),
   );
 }
 

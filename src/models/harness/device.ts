@@ -4,8 +4,9 @@
  *
  * CPU: there is no PCIe transfer to load weights; what stands in for it is a host memory copy, so
  * the bandwidth is a measured memcpy bandwidth (median of several copies of a large buffer) and
- * the latency a nominal 1 us. Interference defaults to speedup [1]: with the intra-op threads using
- * every core, two overlapping executions take as long in total as running them one after another.
+ * the latency a nominal 1 us. Interference defaults to speedup [1], labelled "assumed" (with the
+ * intra-op threads using every core, two overlapping executions take as long in total as running
+ * them one after another); `servesim profile --interference` measures it instead (interference.ts).
  *
  * CUDA: name, memory and driver from nvidia-smi; bandwidth and latency fitted to the time of
  * running a probe model (large float input copied to the GPU, scalar output) at several sizes.
@@ -208,7 +209,7 @@ export async function describeDevice(o: DeviceOptions): Promise<ProfileJson['dev
       weightsMemory,
       pageSize: o.pageSize,
       pcie: { bandwidth: formatBandwidth(bw), latency: CPU_TRANSFER_LATENCY },
-      interference: { speedup: [1], extraCv: 0 },
+      interference: { speedup: [1], extraCv: 0, source: 'assumed' },
       details: { ...host, intraOpThreads: o.threads, transfer: 'host memcpy (measured), nominal latency' },
     };
   }
@@ -228,7 +229,7 @@ export async function describeDevice(o: DeviceOptions): Promise<ProfileJson['dev
       weightsMemory,
       pageSize: o.pageSize,
       pcie: { bandwidth: formatBandwidth(fit.bandwidth), latency: `${(fit.latencyMs * 1000).toFixed(1)}us` },
-      interference: { speedup: [1], extraCv: 0 },
+      interference: { speedup: [1], extraCv: 0, source: 'assumed' },
       details: { ...host, cudaDevice: o.deviceId, ...(gpu ? { driver: gpu.driver } : {}), transfer: 'probe model, host->device copy of a float32 input (fitted line, 16..256 MiB)' },
     };
   } finally {

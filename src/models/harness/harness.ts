@@ -23,6 +23,7 @@ import { MAX_DURATION, MS } from '../../sim/time.js';
 import { RESERVED_KEYS } from '../../util/json-input.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, readProfileJson, resolveProfile, type DistributionJson, type ModelProfileJson, type ProfileJson } from '../profile.js';
 import { buildZooModel, zooEntry } from '../zoo/index.js';
+import { measureInterference, type InterferenceModel } from './interference.js';
 import { describeDevice, gpuMemoryOfThisProcess, parseSizeOption, parseWeightsMemory, TransferProbe, type DeviceOptions } from './device.js';
 import { createSession, inputSpecs, makeFeeds, onnxruntimeVersion, tensorsBytes, checkProvider, type InputSpec } from './runtime.js';
 import { median, summarize } from './stats.js';
@@ -50,6 +51,8 @@ export const OPTION_LIMITS = {
   threads: 1024,
   /** --warmup, --runs, --load-runs, --samples, --dim sizes. */
   count: 1_000_000,
+  /** --interference-k: concurrent sessions (each its own thread). */
+  interferenceK: 64,
 } as const;
 
 /**
@@ -69,6 +72,7 @@ export function checkHarnessOptions(o: HarnessOptions): void {
   int('--runs', o.minRuns, 1, OPTION_LIMITS.count);
   int('--load-runs', o.loadRuns, 1, OPTION_LIMITS.count);
   int('--samples', o.sampleSize, 1, OPTION_LIMITS.count);
+  if (o.interferenceK !== undefined) int('--interference-k', o.interferenceK, 2, OPTION_LIMITS.interferenceK);
   for (const [flag, ms] of [['--min-time', o.minTimeMs], ['--max-time', o.maxTimeMs]] as const) {
     if (!(Number.isFinite(ms) && ms >= 0 && ms <= MAX_DURATION / MS)) throw new UserError(`${flag}: expected a duration between 0 and 30d, found ${ms} ms`);
   }
@@ -104,6 +108,11 @@ export interface HarnessOptions extends DeviceOptions {
   readonly dims: Readonly<Record<string, number>>;
   /** Provenance: where this was measured. */
   readonly machine?: string;
+  /**
+   * Measure interference (src/models/harness/interference.ts) with 1..interferenceK concurrent
+   * sessions of the first model; undefined: not measured (the device gets speedup [1], "assumed").
+   */
+  readonly interferenceK?: number;
   readonly log: (line: string) => void;
 }
 
@@ -276,7 +285,13 @@ async function timeBatch(session: ort.InferenceSession, feeds: Record<string, or
 
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
-async function profileModel(src: ModelSource, o: HarnessOptions, probe: TransferProbe | undefined): Promise<ModelProfileJson> {
+/** A model's profile, and what an interference measurement of it needs. */
+interface Profiled {
+  readonly json: ModelProfileJson;
+  readonly runnable: InterferenceModel;
+}
+
+async function profileModel(src: ModelSource, o: HarnessOptions, probe: TransferProbe | undefined): Promise<Profiled> {
   const t0 = performance.now();
   o.log(`${src.name}: ${src.origin}`);
   const gpuBefore = o.provider === 'cuda' ? gpuMemoryOfThisProcess() : undefined;
@@ -339,7 +354,7 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
   if (probe) load = summarize(await probe.transferTimes(Math.max(weightsBytes, 4), Math.max(o.loadRuns, 10)), o.sampleSize);
   o.log(`${src.name}: load ${fmt(median(load.samples!))} ms, weights ${(weightsBytes / 2 ** 20).toFixed(1)} MiB, profiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  return {
+  const json: ModelProfileJson = {
     weightsBytes: Math.max(1, weightsBytes),
     inputBytes,
     outputBytes,
@@ -357,6 +372,7 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
     },
     ...(p.notes.length > 0 ? { notes: p.notes.join('; ') } : {}),
   };
+  return { json, runnable: { name: src.name, bytes: p.bytes, specs: p.specs, batchSizes } };
 }
 
 /** Profile `sources` and return the profile JSON (validated). */
@@ -367,10 +383,19 @@ export async function profileModels(sources: readonly ModelSource[], o: HarnessO
   const device = await describeDevice(o);
   const probe = o.provider === 'cuda' ? await TransferProbe.open(o) : undefined;
   const models: Record<string, ModelProfileJson> = {};
+  let first: InterferenceModel | undefined;
   try {
-    for (const s of sources) models[s.name] = await profileModel(s, o, probe);
+    for (const s of sources) {
+      const m = await profileModel(s, o, probe);
+      models[s.name] = m.json;
+      first ??= m.runnable;
+    }
   } finally {
     await probe?.release();
+  }
+  if (o.interferenceK !== undefined && first) {
+    o.log(`interference: ${first.name}, 1..${o.interferenceK} concurrent sessions`);
+    device.interference = await measureInterference(first, { ...o, maxK: o.interferenceK });
   }
   const options = {
     provider: o.provider,
@@ -388,6 +413,7 @@ export async function profileModels(sources: readonly ModelSource[], o: HarnessO
     sampleSize: o.sampleSize,
     seed: o.seed,
     ...(Object.keys(o.dims).length > 0 ? { dims: o.dims } : {}),
+    ...(o.interferenceK !== undefined ? { interferenceK: o.interferenceK } : {}),
   };
   const profile: ProfileJson = {
     format: PROFILE_FORMAT,
@@ -424,8 +450,11 @@ export function mergeProfile(basePath: string, added: ProfileJson): ProfileJson 
   const names = Object.keys(added.models);
   const took = typeof added.provenance.profilingSeconds === 'number' ? ` in ${added.provenance.profilingSeconds} s` : '';
   const note = `${added.provenance.date ?? new Date().toISOString()}: ${names.join(', ')} added by ${added.provenance.tool ?? 'servesim profile'}${took}`;
+  // Interference measured in this run replaces the base's figures; otherwise the base's stay.
+  const measured = added.device.interference?.source === 'measured';
   return {
     ...base,
+    ...(measured ? { device: { ...base.device, interference: added.device.interference } } : {}),
     provenance: { ...base.provenance, notes: base.provenance.notes ? `${base.provenance.notes}; ${note}` : note },
     models: { ...base.models, ...added.models },
   };
