@@ -8,9 +8,12 @@
  * deadline is arrival + exec_slo, exec_slo = max(slo - buffer, scheduleAhead + buffer).
  */
 import { describe, expect, it } from 'vitest';
-import type { ClockworkScheduler } from '../src/schedulers/clockwork/index.js';
+import { resolveProfile } from '../src/models/profile.js';
+import { ClockworkScheduler, clockworkOptions } from '../src/schedulers/clockwork/index.js';
 import { MS } from '../src/sim/time.js';
+import type { ActionError } from '../src/sim/types.js';
 import { run, weightActions, type Scenario } from './helpers/baseline-sim.js';
+import { instances, makeSim, ScriptedWorkload, testProfileJson } from './helpers.js';
 
 const OPTS = { scheduleAhead: '5ms', maxBatch: 8 };
 const EXEC = { 1: 2, 2: 3, 4: 4, 8: 6 };
@@ -135,5 +138,55 @@ describe('clockwork eviction through the engine', () => {
     expect(r.responses.slice(0, 3).map((x) => `${x.id} ${x.outcome} ${x.at}`)).toEqual(['0 ok 18', '1 ok 28', '2 ok 38']);
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=4.000001', 'LOAD m2@g0 t=11.000001', 'EVICT m1@g0 t=100', 'LOAD m3@g0 t=100']);
     expect(r.summary.requests).toMatchObject({ total: 6, ok: 6 });
+  });
+});
+
+describe('clockwork sends: only INFER carries a send-by time', () => {
+  // Model BIG (m0) has 4 kB of input: on a 1 MB/s controller-to-worker link its INFER holds the
+  // single send slot (sendConcurrency 1) for 4 ms (its PCIe copy at 1 PB/s rounds to 0 ns). Model B (m1) has no input. Constant durations:
+  // exec b1 2 ms, LOAD 8 ms; no latencies, PCIe copies of inputs take no time.
+  // 0: BIG's request: LOAD BIG [0, 8]. 8: its INFER is sent, on the wire [8, 12], runs [12, 14].
+  // 9: B's request: the weights lane is idle (free_at = 9 + 1 ms), so LOAD B is made at once with
+  // latest = max(9 + 1 + 5, 10 + 5) = 15 ms; with a send-by of latest - networkSlack = 10 ms it would
+  // fail "network too late" at 12, when the slot frees. Without one it is sent at 12, reaches the
+  // worker before its latest and runs [12, 20]; B's INFER runs [20, 22].
+  it('a LOAD queued behind a long send goes late instead of failing "network too late"', () => {
+    const json = testProfileJson({
+      pageSize: 1_000_000,
+      pages: 16,
+      pcie: { bandwidth: 1e15, latency: 0 },
+      source: 'hand-made test profile',
+      models: { BIG: { weightsBytes: 1_000_000, inputBytes: 4_000, exec: { 1: 2 }, load: 8 }, B: { weightsBytes: 1_000_000, exec: { 1: 2 }, load: 8 } },
+    });
+    const profile = resolveProfile(json, 'test-profile.json');
+    const workload = new ScriptedWorkload([
+      [0, 0],
+      [9 * MS, 1],
+    ]);
+    const sim = makeSim(new ClockworkScheduler(clockworkOptions.parse({ ...OPTS, sendConcurrency: 1 })), {
+      profile,
+      models: ['BIG', 'B'],
+      workload,
+      setup: {
+        pagesPerGpu: 16,
+        network: { clientLatency: 0, clientBandwidth: 1e15, workerLatency: 0, workerBandwidth: 1e6 },
+        inputLead: 0,
+        sendConcurrency: 1,
+      },
+    });
+    const done: Array<[string, number, ActionError | null, number, number]> = [];
+    sim.addObserver({ onActionDone: (_g, a, error, start, end) => done.push([a.type, a.model, error, start / MS, end / MS]) });
+    sim.run();
+    expect(done).toEqual([
+      ['LOAD', 0, null, 0, 8],
+      ['INFER', 0, null, 12, 14],
+      ['LOAD', 1, null, 12, 20],
+      ['INFER', 1, null, 20, 22],
+    ]);
+    expect(workload.responses).toEqual([
+      { id: 0, outcome: 'ok', at: 14 * MS },
+      { id: 1, outcome: 'ok', at: 22 * MS },
+    ]);
+    expect((sim.scheduler as ClockworkScheduler).summary()).toMatchObject({ loadsIssued: 2, loadFailures: {} });
   });
 });

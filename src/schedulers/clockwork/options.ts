@@ -30,7 +30,7 @@ export const clockworkOptions = z.strictObject({
   maxLoadSlo: zDuration().default(25_000_000),
   /** Concurrent controller->worker sends (0 = unlimited). */
   sendConcurrency: z.number().int().min(0, 'expected 0 (unlimited) or more concurrent sends').max(MAX_COUNT).default(2),
-  /** An action whose send would start after latest - networkSlack fails as "network too late". */
+  /** An INFER whose send would start after latest - networkSlack fails as "network too late" (LOAD and EVICT carry no send-by). */
   networkSlack: zDuration({ allowZero: true }).default(5_000_000),
   /** The timelines never predict work starting before now + startDelay; also latest >= now + startDelay + scheduleAhead. */
   startDelay: zDuration({ allowZero: true }).default(1_000_000),
@@ -39,14 +39,14 @@ export const clockworkOptions = z.strictObject({
   /** Simulated controller CPU time charged per scheduling decision (each INFER or LOAD dispatched). */
   decisionLatency: zDuration({ allowZero: true }).default(0),
 })
-  // Every action's latest is at least now + startDelay + scheduleAhead; a networkSlack that large
-  // puts every send-by in the past, so every action would fail at once and be retried at once.
+  // Every INFER's latest is at least now + startDelay + scheduleAhead; a networkSlack that large
+  // puts every send-by in the past, so every INFER would fail at once.
   .superRefine((o, ctx) => {
     if (o.networkSlack >= o.startDelay + o.scheduleAhead) {
       ctx.addIssue({
         code: 'custom',
         path: ['networkSlack'],
-        message: `expected less than startDelay + scheduleAhead (${(o.startDelay + o.scheduleAhead) / 1e6} ms): with ${o.networkSlack / 1e6} ms every action would miss its send-by time as soon as it is made`,
+        message: `expected less than startDelay + scheduleAhead (${(o.startDelay + o.scheduleAhead) / 1e6} ms): with ${o.networkSlack / 1e6} ms every INFER would miss its send-by time as soon as it is made`,
       });
     }
   });

@@ -731,7 +731,7 @@ export class ClockworkScheduler implements Scheduler {
       const est = m.loadEst.value;
       const latest = Math.max(now + o.startDelay + o.scheduleAhead, t + o.scheduleAhead);
       const tag: LoadTag = { predictedEnd: t + est };
-      const id = this.ctx.send({ type: 'LOAD', gpu: g.id, model: m.id, earliest: now, latest, sendBy: latest - o.networkSlack, tag });
+      const id = this.ctx.send({ type: 'LOAD', gpu: g.id, model: m.id, earliest: now, latest, tag }); // no sendBy: only INFER fails "network too late"
       g.pcie.add(id, est, now);
       g.state[m.id] = Residency.LOADING;
       g.freePages -= m.inst.pages;
