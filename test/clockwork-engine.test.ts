@@ -8,12 +8,12 @@
  * deadline is arrival + exec_slo, exec_slo = max(slo - buffer, scheduleAhead + buffer).
  */
 import { describe, expect, it } from 'vitest';
-import { resolveProfile } from '../src/models/profile.js';
+import { resolveProfile, type ProfileJson } from '../src/models/profile.js';
 import { ClockworkScheduler, clockworkOptions } from '../src/schedulers/clockwork/index.js';
 import { MS } from '../src/sim/time.js';
 import type { ActionError } from '../src/sim/types.js';
 import { run, weightActions, type Scenario } from './helpers/baseline-sim.js';
-import { instances, makeSim, ScriptedWorkload, testProfileJson } from './helpers.js';
+import { makeSim, ScriptedWorkload, testProfileJson } from './helpers.js';
 
 const OPTS = { scheduleAhead: '5ms', maxBatch: 8 };
 const EXEC = { 1: 2, 2: 3, 4: 4, 8: 6 };
@@ -141,52 +141,80 @@ describe('clockwork eviction through the engine', () => {
   });
 });
 
+/**
+ * A run through the real engine on a hand-made profile (zero latencies, PCIe at 1 PB/s, a 1 MB/s
+ * controller-to-worker link that only inputs use): arrivals [time ns, model]; every action's end
+ * on its worker, every response and the scheduler.
+ */
+function simulate(json: ProfileJson, names: string[], arrivals: Array<[number, number]>, options: Record<string, unknown> = {}) {
+  const opts = clockworkOptions.parse({ ...OPTS, ...options });
+  const workload = new ScriptedWorkload(arrivals);
+  const sim = makeSim(new ClockworkScheduler(opts), {
+    profile: resolveProfile(json, 'test-profile.json'),
+    models: names,
+    workload,
+    setup: {
+      pagesPerGpu: 16,
+      network: { clientLatency: 0, clientBandwidth: 1e15, workerLatency: 0, workerBandwidth: 1e6 },
+      inputLead: 0,
+      sendConcurrency: opts.sendConcurrency,
+    },
+  });
+  const done: Array<[string, number, ActionError | null, number, number]> = [];
+  sim.addObserver({ onActionDone: (_g, a, error, start, end) => done.push([a.type, a.model, error, start / MS, end / MS]) });
+  sim.run();
+  return { done, responses: workload.responses.map((x) => `${x.id} ${x.outcome} ${x.at / MS}`), sched: sim.scheduler as ClockworkScheduler };
+}
+
+const handMade = (models: Parameters<typeof testProfileJson>[0]['models']) =>
+  testProfileJson({ pageSize: 1_000_000, pages: 16, pcie: { bandwidth: 1e15, latency: 0 }, source: 'hand-made test profile', models });
+
 describe('clockwork sends: only INFER carries a send-by time', () => {
-  // Model BIG (m0) has 4 kB of input: on a 1 MB/s controller-to-worker link its INFER holds the
-  // single send slot (sendConcurrency 1) for 4 ms (its PCIe copy at 1 PB/s rounds to 0 ns). Model B (m1) has no input. Constant durations:
-  // exec b1 2 ms, LOAD 8 ms; no latencies, PCIe copies of inputs take no time.
+  // Model BIG (m0) has 4 kB of input: on the 1 MB/s controller-to-worker link its INFER holds the
+  // single send slot (sendConcurrency 1) for 4 ms (its PCIe copy at 1 PB/s rounds to 0 ns). Model B
+  // (m1) has no input. Constant durations: exec b1 2 ms, LOAD 8 ms.
   // 0: BIG's request: LOAD BIG [0, 8]. 8: its INFER is sent, on the wire [8, 12], runs [12, 14].
   // 9: B's request: the weights lane is idle (free_at = 9 + 1 ms), so LOAD B is made at once with
   // latest = max(9 + 1 + 5, 10 + 5) = 15 ms; with a send-by of latest - networkSlack = 10 ms it would
   // fail "network too late" at 12, when the slot frees. Without one it is sent at 12, reaches the
   // worker before its latest and runs [12, 20]; B's INFER runs [20, 22].
   it('a LOAD queued behind a long send goes late instead of failing "network too late"', () => {
-    const json = testProfileJson({
-      pageSize: 1_000_000,
-      pages: 16,
-      pcie: { bandwidth: 1e15, latency: 0 },
-      source: 'hand-made test profile',
-      models: { BIG: { weightsBytes: 1_000_000, inputBytes: 4_000, exec: { 1: 2 }, load: 8 }, B: { weightsBytes: 1_000_000, exec: { 1: 2 }, load: 8 } },
-    });
-    const profile = resolveProfile(json, 'test-profile.json');
-    const workload = new ScriptedWorkload([
-      [0, 0],
-      [9 * MS, 1],
-    ]);
-    const sim = makeSim(new ClockworkScheduler(clockworkOptions.parse({ ...OPTS, sendConcurrency: 1 })), {
-      profile,
-      models: ['BIG', 'B'],
-      workload,
-      setup: {
-        pagesPerGpu: 16,
-        network: { clientLatency: 0, clientBandwidth: 1e15, workerLatency: 0, workerBandwidth: 1e6 },
-        inputLead: 0,
-        sendConcurrency: 1,
-      },
-    });
-    const done: Array<[string, number, ActionError | null, number, number]> = [];
-    sim.addObserver({ onActionDone: (_g, a, error, start, end) => done.push([a.type, a.model, error, start / MS, end / MS]) });
-    sim.run();
-    expect(done).toEqual([
+    const json = handMade({ BIG: { weightsBytes: 1_000_000, inputBytes: 4_000, exec: { 1: 2 }, load: 8 }, B: { weightsBytes: 1_000_000, exec: { 1: 2 }, load: 8 } });
+    const r = simulate(json, ['BIG', 'B'], [[0, 0], [9 * MS, 1]], { sendConcurrency: 1 });
+    expect(r.done).toEqual([
       ['LOAD', 0, null, 0, 8],
       ['INFER', 0, null, 12, 14],
       ['LOAD', 1, null, 12, 20],
       ['INFER', 1, null, 20, 22],
     ]);
-    expect(workload.responses).toEqual([
-      { id: 0, outcome: 'ok', at: 14 * MS },
-      { id: 1, outcome: 'ok', at: 22 * MS },
-    ]);
-    expect((sim.scheduler as ClockworkScheduler).summary()).toMatchObject({ loadsIssued: 2, loadFailures: {} });
+    expect(r.responses).toEqual(['0 ok 14', '1 ok 22']);
+    expect(r.sched.summary()).toMatchObject({ loadsIssued: 2, loadFailures: {} });
+  });
+});
+
+describe('clockwork estimates: the window starts empty', () => {
+  // The profile says batch 1 takes 4 ms (its p99, the estimators' seed) but every execution takes
+  // 2 ms (the distribution's samples). Requests at 0 and 20 ms: LOAD [0, 8], INFERs [8, 10] and
+  // [20, 22]. The released rule: the profile's value until the first measurement, then the
+  // measurements alone. "inWindow" (servesim's earlier rule) keeps the seed in the window:
+  // p99 of [4, 2] = 2 + 0.99 x 2 = 3.98 ms, of [4, 2, 2] = 2 + 0.98 x 2 = 3.96 ms.
+  const json = handMade({ m: { weightsBytes: 1_000_000, exec: { 1: 4 }, load: 8 } });
+  (json.models.m.exec as Record<string, unknown>)['1'] = { percentiles: { '0': 4, '100': 4 }, samples: [2] };
+  const est = (arrivals: Array<[number, number]>, estimatorSeed?: string) => {
+    const r = simulate(json, ['m'], arrivals, estimatorSeed ? { estimatorSeed } : {});
+    expect(r.done.filter((d) => d[0] === 'INFER').map((d) => [d[3], d[4]])).toEqual([[8, 10], [20, 22]].slice(0, arrivals.length));
+    return r.sched.estimate(0, 1)! / MS;
+  };
+
+  it('uses the profile until the first measurement, then that measurement alone', () => {
+    expect(est([])).toBe(4);
+    expect(est([[0, 0]])).toBe(2);
+    expect(est([[0, 0], [20 * MS, 0]])).toBe(2);
+  });
+
+  it('with estimatorSeed "inWindow" keeps the seed in the window', () => {
+    expect(est([], 'inWindow')).toBe(4);
+    expect(est([[0, 0]], 'inWindow')).toBe(3.98);
+    expect(est([[0, 0], [20 * MS, 0]], 'inWindow')).toBe(3.96);
   });
 });

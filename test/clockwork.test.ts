@@ -35,20 +35,32 @@ function warm(ctx: FakeContext, models: number[]): void {
 }
 
 describe('clockwork predictions', () => {
-  it('estimates the interpolated 99th percentile of the last 10 measurements, seeded from the profile', () => {
+  it('estimates the interpolated 99th percentile of the last 10 measurements, the profile value until the first', () => {
     const e = new WindowEstimator(10, 0.99, 5 * MS);
-    expect(e.value).toBe(5 * MS); // the seed alone
-    for (const x of [1, 2, 3]) e.add(x * MS);
-    // window [5, 1, 2, 3] -> sorted [1, 2, 3, 5]; position 0.99 x 3 = 2.97 -> 3 + 0.97 x 2 = 4.94
-    expect(e.value).toBe(4.94 * MS);
+    expect(e.value).toBe(5 * MS); // no measurement yet: the profile's value
+    e.add(1 * MS);
+    expect(e.value).toBe(1 * MS); // the window holds the measurement alone
+    for (const x of [2, 3]) e.add(x * MS);
+    // window [1, 2, 3]; position 0.99 x 2 = 1.98 -> 2 + 0.98 x 1 = 2.98
+    expect(e.value).toBe(2.98 * MS);
     for (const x of [4, 5, 6, 7, 8, 9, 10]) e.add(x * MS);
-    // last ten: 1..10 (the seed rotated out): position 8.91 -> 9 + 0.91 = 9.91
+    // last ten: 1..10: position 8.91 -> 9 + 0.91 = 9.91
     expect(e.value).toBe(9.91 * MS);
     e.add(1 * MS); // window 2..10, 1
     expect(e.value).toBe(9.91 * MS);
     e.add(20 * MS); // window 3..10, 1, 20: sorted [1, 3..10, 20] -> 10 + 0.91 x 10 = 19.1
     expect(e.value).toBe(19.1 * MS);
     expect(interpolatedPercentile([4, 1, 3, 2], 4, 0.5)).toBe(2.5);
+  });
+
+  it('with the seed in the window (estimatorSeed "inWindow"), the seed weighs until 10 measurements rotate it out', () => {
+    const e = new WindowEstimator(10, 0.99, 5 * MS, true);
+    expect(e.value).toBe(5 * MS);
+    for (const x of [1, 2, 3]) e.add(x * MS);
+    // window [5, 1, 2, 3] -> sorted [1, 2, 3, 5]; position 0.99 x 3 = 2.97 -> 3 + 0.97 x 2 = 4.94
+    expect(e.value).toBe(4.94 * MS);
+    for (const x of [4, 5, 6, 7, 8, 9, 10]) e.add(x * MS);
+    expect(e.value).toBe(9.91 * MS); // last ten: 1..10, the seed rotated out
   });
 
   it('updates the (model, batch) estimate from every INFER result: ten measurements replace the seed', () => {
@@ -325,6 +337,7 @@ describe('clockwork options', () => {
       buffer: 5 * MS,
       window: 10,
       percentile: 0.99,
+      estimatorSeed: 'fallback',
       lag: 10 * MS,
       maxExec: 250 * MS,
       maxBatch: 16,

@@ -20,6 +20,12 @@ export const clockworkOptions = z.strictObject({
   window: z.number().int('expected a whole number of measurements').min(1, 'expected a window of at least 1 measurement').max(MAX_COUNT).default(10),
   /** Percentile of the window used as the estimate (0..1). */
   percentile: z.number().refine((p) => p >= 0 && p <= 1, percentileMsg).default(0.99),
+  /**
+   * The profile's value seeds each estimator: "fallback" (released) uses it until the first
+   * measurement and keeps it out of the window; "inWindow" keeps it in the window as a first
+   * measurement until `window` measurements have rotated it out.
+   */
+  estimatorSeed: z.enum(['fallback', 'inWindow']).default('fallback'),
   /** An outstanding action overdue by more than this is assumed to have started at now - lag - estimate. */
   lag: zDuration({ allowZero: true }).default(10_000_000),
   /** Batch sizes whose estimate exceeds this are not used. */

@@ -112,8 +112,9 @@ class ModelState {
     o: ClockworkOptions,
   ) {
     this.heads = sizes.map(() => 0);
-    this.exec = sizes.map((b) => new WindowEstimator(o.window, o.percentile, inst.profile.exec.get(b)!.quantile(o.percentile)));
-    this.loadEst = new WindowEstimator(o.window, o.percentile, inst.profile.load.quantile(o.percentile));
+    const inWindow = o.estimatorSeed === 'inWindow';
+    this.exec = sizes.map((b) => new WindowEstimator(o.window, o.percentile, inst.profile.exec.get(b)!.quantile(o.percentile), inWindow));
+    this.loadEst = new WindowEstimator(o.window, o.percentile, inst.profile.load.quantile(o.percentile), inWindow);
   }
 
   get end(): number {
@@ -809,7 +810,11 @@ export class ClockworkScheduler implements Scheduler {
       evictionsIssued: s.evictions,
       decisions: s.decisions,
       controllerBusyMs: (s.decisions * this.o.decisionLatency) / 1e6,
-      estimator: { window: this.o.window, percentile: this.o.percentile, seed: `profile distribution at the ${this.o.percentile} quantile` },
+      estimator: {
+        window: this.o.window,
+        percentile: this.o.percentile,
+        seed: `profile distribution at the ${this.o.percentile} quantile, ${this.o.estimatorSeed === 'inWindow' ? 'kept in the window' : 'used until the first measurement'}`,
+      },
     };
   }
 }
