@@ -80,21 +80,22 @@ describe('clockwork: estimates per (model, batch size)', () => {
 
 describe('clockwork deadlines through the engine', () => {
   // exec b1 10 ms. Warm-up: request 0 at 0 loads [0, 8] and runs [8, 18]. At 20 request 1 is sent
-  // at once (free_at = 21 ms, predicted busy until 31 ms; it runs [20, 30]). Request 2 (also at 20)
-  // waits: free_at 31 >= now + scheduleAhead, so its strategy is tried when the timer fires at
-  // 31 - 5 ms + 1 ns. Started at t = 31 ms it would end at 41 ms: it is kept if its internal
-  // deadline is >= 41 ms (slo 26 ms: 20 + 26 - 5) and dropped if it is 1 ns earlier.
+  // at once (planned at free_at = 21 ms; added to the idle timeline, work_begin = now = 20, so
+  // free_at becomes 30 ms; it runs [20, 30]). Request 2 (also at 20) waits: free_at 30 >= now +
+  // scheduleAhead, so its strategy is tried when the timer fires at 30 - 5 ms + 1 ns. Started at
+  // t = 30 ms it would end at 40 ms: it is kept if its internal deadline is >= 40 ms (slo 25 ms:
+  // 20 + 25 - 5) and dropped if it is 1 ns earlier.
   const scenario = (slo: number) => cw({ exec: { 1: 10 }, arrivals: [[0, 0, 100], [20, 0, 100], [20, 0, slo]], duration: 60 });
 
   it('keeps a request that would finish exactly at its internal deadline (it runs [30, 40])', () => {
-    const r = scenario(26);
+    const r = scenario(25);
     expect(outcomes(r)).toEqual(['0 ok 18', '1 ok 30', '2 ok 40']);
-    expect(r.infers.map((x) => x.t)).toEqual([8, 20, 26.000001]);
+    expect(r.infers.map((x) => x.t)).toEqual([8, 20, 25.000001]);
   });
 
   it('drops one that would finish 1 ns after it, when its strategy is tried', () => {
-    const r = scenario(26 - 1e-6);
-    expect(outcomes(r)).toEqual(['0 ok 18', '2 timeout 26.000001', '1 ok 30']);
+    const r = scenario(25 - 1e-6);
+    expect(outcomes(r)).toEqual(['0 ok 18', '2 timeout 25.000001', '1 ok 30']);
     expect(r.stats).toMatchObject({ timeouts: { cannotFinish: 1, cannotFinishAtArrival: 0, deadline: 0 } });
   });
 
@@ -121,9 +122,9 @@ describe('clockwork deadlines through the engine', () => {
 describe('clockwork eviction through the engine', () => {
   it('evicts the least recently used model without queued requests before an older one with queued requests', () => {
     // 3 pages, 4 one-page models; exec b1 10 ms, LOAD 8 ms. Requests at 0 for m0, m1, m2 load them
-    // in turn: the PCIe timeline predicts m0's LOAD [1, 9] ms, so m1's is sent when it would idle
-    // within 5 ms (4 ms + 1 ns); m0's result at 8 moves work_begin to 8, m1's LOAD is predicted to
-    // end at 16, m2's is sent at 11 ms + 1 ns. The engine runs the LOADs [0, 8], [8, 16], [16, 24]
+    // in turn: m0's LOAD went to an idle PCIe timeline (work_begin = 0), which predicts it ends at
+    // 8 ms, so m1's is sent when the lane would idle within 5 ms (3 ms + 1 ns); m0's result at 8
+    // keeps work_begin at 8, m1's LOAD is predicted to end at 16, m2's is sent at 11 ms + 1 ns. The engine runs the LOADs [0, 8], [8, 16], [16, 24]
     // and the INFERs [8, 18], [18, 28], [28, 38]: LRU order m0, m1, m2.
     // At 100: m2's request runs [100, 110]; m0's waits for the GPU (queued); m3's needs a page.
     // m0 is the least recently used but has a queued request: m1 goes.
@@ -136,7 +137,7 @@ describe('clockwork eviction through the engine', () => {
       duration: 300,
     });
     expect(r.responses.slice(0, 3).map((x) => `${x.id} ${x.outcome} ${x.at}`)).toEqual(['0 ok 18', '1 ok 28', '2 ok 38']);
-    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=4.000001', 'LOAD m2@g0 t=11.000001', 'EVICT m1@g0 t=100', 'LOAD m3@g0 t=100']);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=3.000001', 'LOAD m2@g0 t=11.000001', 'EVICT m1@g0 t=100', 'LOAD m3@g0 t=100']);
     expect(r.summary.requests).toMatchObject({ total: 6, ok: 6 });
   });
 });
