@@ -85,7 +85,8 @@ describe('clockwork deadlines through the engine', () => {
   // scheduleAhead, so its strategy is tried when the timer fires at 30 - 5 ms + 1 ns. Started at
   // t = 30 ms it would end at 40 ms: it is kept if its internal deadline is >= 40 ms (slo 25 ms:
   // 20 + 25 - 5) and dropped if it is 1 ns earlier.
-  const scenario = (slo: number) => cw({ exec: { 1: 10 }, arrivals: [[0, 0, 100], [20, 0, 100], [20, 0, slo]], duration: 60 });
+  const scenario = (slo: number, options: Record<string, unknown> = {}) =>
+    cw({ exec: { 1: 10 }, arrivals: [[0, 0, 100], [20, 0, 100], [20, 0, slo]], duration: 60, options: { ...OPTS, ...options } });
 
   it('keeps a request that would finish exactly at its internal deadline (it runs [30, 40])', () => {
     const r = scenario(25);
@@ -93,29 +94,49 @@ describe('clockwork deadlines through the engine', () => {
     expect(r.infers.map((x) => x.t)).toEqual([8, 20, 25.000001]);
   });
 
-  it('drops one that would finish 1 ns after it, when its strategy is tried', () => {
+  it('drops one that would finish 1 ns after it when its strategy is tried, and answers it at its internal deadline', () => {
+    // Dropped at 25 ms + 1 ns; internal deadline 20 + (25 ms - 1 ns) - 5 = 40 ms - 1 ns.
     const r = scenario(25 - 1e-6);
+    expect(r.infers.map((x) => x.t)).toEqual([8, 20]);
+    expect(outcomes(r)).toEqual(['0 ok 18', '1 ok 30', '2 timeout 39.999999']);
+    expect(r.stats).toMatchObject({ timeouts: { cannotFinish: 1, cannotFinishAtArrival: 0, deadline: 0 } });
+  });
+
+  it('with answerDrops "immediately", answers it when it is dropped', () => {
+    const r = scenario(25 - 1e-6, { answerDrops: 'immediately' });
     expect(outcomes(r)).toEqual(['0 ok 18', '2 timeout 25.000001', '1 ok 30']);
     expect(r.stats).toMatchObject({ timeouts: { cannotFinish: 1, cannotFinishAtArrival: 0, deadline: 0 } });
   });
 
   // Cold model, startDelay 3 ms, exec b1 10 ms: a request arriving at 0 cannot finish before
   // 0 + startDelay + 10 ms = 13 ms even on an idle GPU. exec_slo = slo - 5 ms.
-  const cold = (slo: number) => run({ scheduler: 'clockwork', options: { ...OPTS, startDelay: '3ms' }, exec: { 1: 10 }, load: 8, arrivals: [[0, 0, slo]], duration: 30 });
+  const cold = (slo: number, answerDrops = 'atDeadline') =>
+    run({ scheduler: 'clockwork', options: { ...OPTS, startDelay: '3ms', answerDrops }, exec: { 1: 10 }, load: 8, arrivals: [[0, 0, slo]], duration: 30 });
 
-  it('rejects at arrival (timeout at once, nothing loaded) a request that cannot finish even alone, counting startDelay', () => {
-    const r = cold(18 - 1e-6); // internal deadline 13 ms - 1 ns
+  it('never rejects at arrival: one that cannot finish even alone is queued (its model loads), dropped when tried, answered at its internal deadline', () => {
+    // Internal deadline 13 ms - 1 ns: queued, LOAD [0, 8]; at 8 free_at = 11 ms, 11 + 10 > 13:
+    // dropped then, answered at 13 ms - 1 ns.
+    const r = cold(18 - 1e-6);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0']);
+    expect(outcomes(r)).toEqual(['0 timeout 12.999999']);
+    expect(r.stats).toMatchObject({ timeouts: { cannotFinishAtArrival: 0, cannotFinish: 1, deadline: 0 } });
+  });
+
+  it('with answerDrops "immediately", rejects it at arrival (timeout at once, nothing loaded), counting startDelay', () => {
+    const r = cold(18 - 1e-6, 'immediately');
     expect(outcomes(r)).toEqual(['0 timeout 0']);
     expect(weightActions(r.sent)).toEqual([]);
     expect(r.stats).toMatchObject({ timeouts: { cannotFinishAtArrival: 1, cannotFinish: 0, deadline: 0 } });
   });
 
-  it('queues one whose deadline allows it, and loads its model', () => {
-    // Internal deadline 13 ms: queued, LOAD [0, 8]; at 8 free_at = 11 ms, 11 + 10 > 13: dropped then.
+  it('queues one whose deadline allows it, loads its model, drops it when tried and answers it at its deadline', () => {
+    // Internal deadline 13 ms: queued, LOAD [0, 8]; at 8 free_at = 11 ms, 11 + 10 > 13: dropped then
+    // and answered at 13 ms ("immediately": at 8 ms).
     const r = cold(18);
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0']);
-    expect(outcomes(r)).toEqual(['0 timeout 8']);
+    expect(outcomes(r)).toEqual(['0 timeout 13']);
     expect(r.stats).toMatchObject({ timeouts: { cannotFinishAtArrival: 0, cannotFinish: 1 } });
+    expect(outcomes(cold(18, 'immediately'))).toEqual(['0 timeout 8']);
   });
 });
 

@@ -180,7 +180,7 @@ describe('clockwork INFER scheduling', () => {
 });
 
 describe('clockwork deadlines', () => {
-  it('cancels at step 1 a request that cannot finish even alone, when its strategy is tried', () => {
+  it('drops at step 1 a request that cannot finish even alone when its strategy is tried, answering it at its internal deadline', () => {
     const ctx = new FakeContext(instances(profile(), ['A', 'B']));
     const s = ctx.start(OPTS);
     warm(ctx, [1]);
@@ -199,9 +199,12 @@ describe('clockwork deadlines', () => {
     expect(ctx.responses).toHaveLength(0); // free_at T+21 ms >= now + 5 ms: B waits
     ctx.advance(T + 16 * MS); // nothing before the next wake
     expect(ctx.responses).toHaveLength(0);
-    ctx.advance(T + 17 * MS);
-    // At T+16 ms+1 ns, t = free_at = T+21 ms: 22.5 < 21 + 2, so B cannot finish even at batch 1.
-    expect(ctx.responses).toEqual([{ id: b.id, outcome: 'timeout', at: T + 16 * MS + NS }]);
+    ctx.advance(T + 22.5 * MS - NS);
+    // At T+16 ms+1 ns, t = free_at = T+21 ms: 22.5 < 21 + 2, so B cannot finish even at batch 1:
+    // it leaves the queues then and is answered at its internal deadline.
+    expect(ctx.responses).toHaveLength(0);
+    ctx.advance(T + 22.5 * MS);
+    expect(ctx.responses).toEqual([{ id: b.id, outcome: 'timeout', at: T + 22.5 * MS }]);
     expect(ctx.infers()).toHaveLength(2);
     expect((s.summary() as any).timeouts).toMatchObject({ cannotFinish: 1, deadline: 0 });
   });
@@ -344,6 +347,7 @@ describe('clockwork options', () => {
       window: 10,
       percentile: 0.99,
       estimatorSeed: 'fallback',
+      answerDrops: 'atDeadline',
       lag: 10 * MS,
       maxExec: 250 * MS,
       maxBatch: 16,

@@ -34,6 +34,13 @@ export const clockworkOptions = z.strictObject({
   maxBatch: z.literal([...SUPPORTED_BATCH_SIZES]).default(16),
   /** Upper bound of weights_slo, how long a request's demand counts towards loading its model. */
   maxLoadSlo: zDuration().default(25_000_000),
+  /**
+   * When a request that cannot be served is answered: "atDeadline" (released) answers it with a
+   * timeout at its internal deadline, also one that step 1 removed from the queues earlier, and
+   * never rejects at arrival; "immediately" answers it when it is removed, and at arrival one that
+   * could not finish even alone on an idle GPU.
+   */
+  answerDrops: z.enum(['atDeadline', 'immediately']).default('atDeadline'),
   /** Concurrent controller->worker sends (0 = unlimited). */
   sendConcurrency: z.number().int().min(0, 'expected 0 (unlimited) or more concurrent sends').max(MAX_COUNT).default(2),
   /** An INFER whose send would start after latest - networkSlack fails as "network too late" (LOAD and EVICT carry no send-by). */

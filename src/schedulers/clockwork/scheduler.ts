@@ -30,7 +30,10 @@ import { Timeline } from './timeline.js';
 
 const QUEUED = 0;
 const DISPATCHED = 1;
+/** Answered (timeout). */
 const CANCELLED = 2;
+/** Removed from the queues (it cannot finish in time), to be answered at its internal deadline. */
+const DROPPED = 3;
 
 
 interface QueuedRequest {
@@ -318,8 +321,9 @@ export class ClockworkScheduler implements Scheduler {
       loadCounted: false,
     };
     m.lastArrival = now;
-    if (q.deadline < now + o.startDelay + est1) {
-      // It cannot finish in time even alone on an idle GPU.
+    if (o.answerDrops === 'immediately' && q.deadline < now + o.startDelay + est1) {
+      // It cannot finish in time even alone on an idle GPU (released: no such check; it is queued,
+      // dropped when tried and answered at its internal deadline).
       this.stats.timeouts.cannotFinishAtArrival++;
       this.ctx.respond(r, 'timeout');
       this.runPending();
@@ -347,6 +351,22 @@ export class ClockworkScheduler implements Scheduler {
     this.markDirty(m);
   }
 
+  /**
+   * Step 1 removes a request that can no longer finish in time. Released (answerDrops
+   * "atDeadline"): it leaves the queues now and is answered at its internal deadline (it stays in
+   * `deadlines`, whose timer answers it); "immediately": answered now.
+   */
+  private drop(q: QueuedRequest): void {
+    if (this.o.answerDrops === 'immediately' || q.deadline <= this.clock()) {
+      this.cancel(q, 'cannotFinish');
+      return;
+    }
+    const m = this.models[q.r.model];
+    q.state = DROPPED;
+    this.unqueue(m, q);
+    this.markDirty(m);
+  }
+
   private unqueue(m: ModelState, q: QueuedRequest): void {
     m.live--;
     m.demand -= q.demand;
@@ -356,12 +376,17 @@ export class ClockworkScheduler implements Scheduler {
     }
   }
 
-  /** Time out queued requests whose internal deadline has come, expire load demand. */
+  /** Time out queued requests whose internal deadline has come, answer dropped ones, expire load demand. */
   private advance(): void {
     const now = this.clock();
     for (let q = this.deadlines.peek(); q && q.deadline <= now; q = this.deadlines.peek()) {
       this.deadlines.pop();
       if (q.state === QUEUED) this.cancel(q, 'deadline');
+      else if (q.state === DROPPED) {
+        q.state = CANCELLED;
+        this.stats.timeouts.cannotFinish++;
+        this.ctx.respond(q.r, 'timeout');
+      }
     }
     for (let q = this.loadExpiry.peek(); q && q.loadUntil <= now; q = this.loadExpiry.peek()) {
       this.loadExpiry.pop();
@@ -497,13 +522,13 @@ export class ClockworkScheduler implements Scheduler {
     }
   }
 
-  /** Step 1; cancels requests dropped from the batch-1 queue. Returns whether any front changed. */
+  /** Step 1; requests dropped from the batch-1 queue leave every queue (drop()). Returns whether any front changed. */
   private dropHopeless(m: ModelState, t: number): boolean {
     let dropped = false;
     for (let k = 0; k < m.sizes.length; k++) {
       const est = m.exec[k].value;
       for (let f = m.front(k); f && f.deadline < t + est; f = m.front(k)) {
-        if (k === 0) this.cancel(f, 'cannotFinish');
+        if (k === 0) this.drop(f);
         m.heads[k]++;
         dropped = true;
       }
@@ -624,7 +649,7 @@ export class ClockworkScheduler implements Scheduler {
 
   private armDeadline(): void {
     let q = this.deadlines.peek();
-    while (q && q.state !== QUEUED) {
+    while (q && q.state !== QUEUED && q.state !== DROPPED) {
       this.deadlines.pop();
       q = this.deadlines.peek();
     }
