@@ -78,6 +78,51 @@ describe('clockwork: estimates per (model, batch size)', () => {
   });
 });
 
+describe('clockwork: a failed strategy steps the model down (released)', () => {
+  // Two models, exec b1 20, b2 21, b4 22, b8 24 ms (an INFER fills the 5 ms schedule-ahead alone).
+  // Warm-up at 0: LOAD A [0, 8], LOAD B [8, 16]; INFER A [8, 28], B [28, 48].
+  // 100: B's request runs [100, 120] (idle timeline: work_begin 100, free_at 120; the GPU wakes at
+  //   120 - 5 ms + 1 ns). 101: five A requests (internal deadline 190) and one B (deadline 187).
+  // 115.000001, t = 120, strategies by latest start: (B,8) 163, (B,4) 165, (B,2) 166, (A,8) 166,
+  //   (B,1) 167, (A,4) 168, ... The B sizes above 1 fail (one request), (A,8) fails (five < 8), (B,1)
+  //   dispatches [120, 140]: the GPU is full. 125: three more A requests (deadline 220) and one B
+  //   (deadline 187): A's queue 8 holds 8 now.
+  // 135.000001, t = 140: with "retry" the failed (A,8) is on offer again at 166, before B's (B,1) at
+  //   167: A's batch of 8 runs [140, 164], then B [164, 184]. With "stepDown" A offers only sizes
+  //   below 8 since its failure: (A,4) at 168 comes after (B,1): B runs [140, 160], then (A,4) takes
+  //   the largest batch its queues allow, 8: [160, 184].
+  const scenario = (failedStrategy: string) =>
+    cw({
+      exec: { 1: 20, 2: 21, 4: 22, 8: 24 },
+      models: 2,
+      options: { ...OPTS, failedStrategy },
+      arrivals: [
+        [0, 0, 1000],
+        [0, 1, 1000],
+        [100, 1, 1000],
+        ...Array.from({ length: 5 }, () => [101, 0, 94] as [number, number, number]),
+        [101, 1, 91],
+        ...Array.from({ length: 3 }, () => [125, 0, 100] as [number, number, number]),
+        [125, 1, 67],
+      ],
+      duration: 300,
+    });
+  const trace = (r: ReturnType<typeof run>) => r.done.filter((d) => d.type === 'INFER').map((d) => `m${d.model}x${d.n} [${d.start}, ${d.end}]`);
+  const warmUp = ['m0x1 [8, 28]', 'm1x1 [28, 48]', 'm1x1 [100, 120]', 'm1x1 [120, 140]'];
+
+  it('stepDown: the model offers only smaller sizes after a failure, so it comes later in the order', () => {
+    const r = scenario('stepDown');
+    expect(trace(r)).toEqual([...warmUp, 'm1x1 [140, 160]', 'm0x8 [160, 184]']);
+    expect(r.summary.requests).toMatchObject({ total: 13, ok: 13 });
+  });
+
+  it('retry: the failed strategy is offered again with its earlier latest start', () => {
+    const r = scenario('retry');
+    expect(trace(r)).toEqual([...warmUp, 'm0x8 [140, 164]', 'm1x1 [164, 184]']);
+    expect(r.summary.requests).toMatchObject({ total: 13, ok: 13 });
+  });
+});
+
 describe('clockwork deadlines through the engine', () => {
   // exec b1 10 ms. Warm-up: request 0 at 0 loads [0, 8] and runs [8, 18]. At 20 request 1 is sent
   // at once (planned at free_at = 21 ms; added to the idle timeline, work_begin = now = 20, so

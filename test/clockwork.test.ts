@@ -348,6 +348,7 @@ describe('clockwork options', () => {
       percentile: 0.99,
       estimatorSeed: 'fallback',
       answerDrops: 'atDeadline',
+      failedStrategy: 'stepDown',
       lag: 10 * MS,
       maxExec: 250 * MS,
       maxBatch: 16,

@@ -32,6 +32,13 @@ export const clockworkOptions = z.strictObject({
   maxExec: zDuration().default(250_000_000),
   /** Largest batch size used (one of 1, 2, 4, 8, 16; the paper's later experiments use 8). */
   maxBatch: z.literal([...SUPPORTED_BATCH_SIZES]).default(16),
+  /**
+   * A strategy (model, b) fails when fewer than b requests can be batched. "stepDown" (released):
+   * the model is then offered on that GPU only with the batch sizes below b (fresh priorities)
+   * until it dispatches there or its queues empty; "retry": the failed strategy is offered again
+   * at the GPU's next fill, and the model keeps all its sizes.
+   */
+  failedStrategy: z.enum(['stepDown', 'retry']).default('stepDown'),
   /** Upper bound of weights_slo, how long a request's demand counts towards loading its model. */
   maxLoadSlo: zDuration().default(25_000_000),
   /**

@@ -34,6 +34,8 @@ const DISPATCHED = 1;
 const CANCELLED = 2;
 /** Removed from the queues (it cannot finish in time), to be answered at its internal deadline. */
 const DROPPED = 3;
+/** GpuState.offered: every batch size of the model is on offer. */
+const ALL_SIZES = 255;
 
 
 interface QueuedRequest {
@@ -161,6 +163,12 @@ class GpuState {
   readonly state: Uint8Array;
   /** INFERs sent and not yet answered, per model. */
   readonly inflight: Uint16Array;
+  /**
+   * Per model, how many of its batch sizes (the smallest ones) it offers strategies for here:
+   * ALL_SIZES, or fewer after a strategy failed (failedStrategy "stepDown"), until the model
+   * dispatches here, its queues empty or it is loaded again.
+   */
+  readonly offered: Uint8Array;
   readonly exec: Timeline;
   readonly pcie: Timeline;
   readonly strategies: Heap<Strategy>;
@@ -189,6 +197,7 @@ class GpuState {
     this.freePages = totalPages;
     this.state = new Uint8Array(models);
     this.inflight = new Uint16Array(models);
+    this.offered = new Uint8Array(models).fill(ALL_SIZES);
     this.exec = new Timeline(o.startDelay, o.lag);
     this.pcie = new Timeline(o.startDelay, o.lag);
     this.strategies = new Heap<Strategy>(
@@ -456,13 +465,19 @@ export class ClockworkScheduler implements Scheduler {
 
   private pushStrategies(m: ModelState): void {
     m.version++;
-    if (m.loaded.length === 0 || m.live === 0) return;
+    if (m.loaded.length === 0) return;
+    if (m.live === 0) {
+      // Nothing queued: the model offers nothing, and all its sizes again once requests come.
+      for (const g of m.loaded) this.gpus[g].offered[m.id] = ALL_SIZES;
+      return;
+    }
     for (const g of m.loaded) this.pushStrategiesOn(this.gpus[g], m);
   }
 
   private pushStrategiesOn(g: GpuState, m: ModelState): void {
     let any = false;
-    for (let k = 0; k < m.sizes.length; k++) {
+    const n = Math.min(m.sizes.length, g.offered[m.id]);
+    for (let k = 0; k < n; k++) {
       if (!this.allowed(m, k)) continue;
       const f = m.front(k);
       if (!f) continue;
@@ -473,7 +488,7 @@ export class ClockworkScheduler implements Scheduler {
   }
 
   private valid(g: GpuState, s: Strategy): boolean {
-    return s.version === this.models[s.model].version && g.state[s.model] === Residency.LOADED;
+    return s.version === this.models[s.model].version && g.state[s.model] === Residency.LOADED && s.sizeIndex < g.offered[s.model];
   }
 
   /** Fill a GPU while free_at < now + scheduleAhead (README.md, "The `clockwork` scheduler"). */
@@ -500,11 +515,16 @@ export class ClockworkScheduler implements Scheduler {
       const k = this.chooseBatch(m);
       if (k < 0 || m.sizes[k] < s.batch) {
         // 3. The strategy fails; the model stays on offer with its smaller batch sizes (their
-        //    strategies are in the heap already, re-pushed with fresh priorities if step 1 changed
-        //    a queue front).
-        if (k >= 0) this.stats.strategiesFailed++;
+        //    strategies are in the heap already, current unless step 1 changed a queue front, in
+        //    which case refresh() pushes them again with fresh priorities). "stepDown" (released):
+        //    on this GPU the model offers only the sizes below the failed one until it dispatches
+        //    here or its queues empty; "retry": the failed strategy is offered again at the next fill.
+        if (k >= 0) {
+          this.stats.strategiesFailed++;
+          if (this.o.failedStrategy === 'stepDown') g.offered[m.id] = s.sizeIndex;
+        }
         if (dropped) this.refresh(m);
-        else retry.push(s);
+        else if (this.o.failedStrategy === 'retry') retry.push(s);
         continue;
       }
       // 4. Dispatch the k oldest requests of queue k.
@@ -572,6 +592,7 @@ export class ClockworkScheduler implements Scheduler {
     };
     const id = this.ctx.send(action);
     g.exec.add(id, est, now);
+    g.offered[m.id] = ALL_SIZES;
     g.inflight[m.id]++;
     g.lruTouch(m.id);
     this.stats.infers++;
@@ -608,6 +629,7 @@ export class ClockworkScheduler implements Scheduler {
       g.pcie.complete(a.id!, res.ok ? res.end : undefined);
       if (res.ok) {
         g.state[m.id] = Residency.LOADED;
+        g.offered[m.id] = ALL_SIZES;
         insertSorted(m.loaded, g.id);
         g.lruAppend(m.id);
         m.loadEst.add(res.duration!);
