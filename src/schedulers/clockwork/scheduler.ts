@@ -1,18 +1,22 @@
 /**
- * The Clockwork controller (scheduler "INFER5" of the released source), rule by rule; its options
- * and rules are described in README.md, "The `clockwork` scheduler". Summary of the moving parts:
+ * The Clockwork controller (scheduler "INFER5" of the released source), rule by rule; what it
+ * models, its options and where it differs from the paper and the released code are in
+ * docs/clockwork-model.md (options also in README.md, "The `clockwork` scheduler"). Summary of
+ * the moving parts:
  *
  * - Requests: each gets an internal deadline arrival + exec_slo, exec_slo = max(slo - buffer,
  *   scheduleAhead + buffer), and joins one FIFO per batch size of its model. A request still queued
- *   at its internal deadline is cancelled (timeout); one that cannot finish even alone is cancelled
- *   as soon as the controller sees it (at arrival, or when a strategy of its model is tried). Once
- *   dispatched, a request is never cancelled.
+ *   at its internal deadline is cancelled (timeout); one that cannot finish even alone leaves the
+ *   queues when a strategy of its model is tried and is answered at its internal deadline
+ *   (answerDrops "atDeadline"; "immediately": when dropped, and at arrival). Once dispatched, a
+ *   request is never cancelled.
  * - Predictions: one sliding-window percentile estimator per (model, batch size) and per model for
- *   LOAD, seeded with the profile distribution's value at the same percentile (the p99 by default)
- *   and updated from every successful result; per GPU a Timeline for execution and one for the
- *   PCIe weights lane.
+ *   LOAD, the profile distribution's value at the same percentile standing in until the first
+ *   measurement, updated from every successful result; per GPU a Timeline for execution and one
+ *   for the PCIe weights lane.
  * - INFER: per GPU a lazy priority queue of strategies (model, batch) keyed by latest start time,
- *   then batch, then model id; the fill loop runs while free_at < now + scheduleAhead.
+ *   then batch, then model id; the fill loop runs while free_at < now + scheduleAhead; a failed
+ *   strategy steps its model down to smaller sizes on that GPU (failedStrategy "stepDown").
  * - LOAD/EVICT: demand per model kept incrementally, shared among the GPUs holding the model in
  *   proportion to their spare capacity; a lane about to idle loads the model with the largest
  *   uncovered load demand, evicting idle LRU models first, then LRU ones.
