@@ -8,9 +8,12 @@
  * deadline is arrival + exec_slo, exec_slo = max(slo - buffer, scheduleAhead + buffer).
  */
 import { describe, expect, it } from 'vitest';
-import type { ClockworkScheduler } from '../src/schedulers/clockwork/index.js';
+import { resolveProfile, type ProfileJson } from '../src/models/profile.js';
+import { ClockworkScheduler, clockworkOptions } from '../src/schedulers/clockwork/index.js';
 import { MS } from '../src/sim/time.js';
+import type { ActionError } from '../src/sim/types.js';
 import { run, weightActions, type Scenario } from './helpers/baseline-sim.js';
+import { makeSim, ScriptedWorkload, testProfileJson } from './helpers.js';
 
 const OPTS = { scheduleAhead: '5ms', maxBatch: 8 };
 /** The paper's LOAD policy (loadPolicy "intended"): these tests check demand coverage, which "released" ignores. */
@@ -77,52 +80,119 @@ describe('clockwork: estimates per (model, batch size)', () => {
   });
 });
 
-describe('clockwork deadlines through the engine', () => {
-  // exec b1 10 ms. Warm-up: request 0 at 0 loads [0, 8] and runs [8, 18]. At 20 request 1 is sent
-  // at once (free_at = 21 ms, predicted busy until 31 ms; it runs [20, 30]). Request 2 (also at 20)
-  // waits: free_at 31 >= now + scheduleAhead, so its strategy is tried when the timer fires at
-  // 31 - 5 ms + 1 ns. Started at t = 31 ms it would end at 41 ms: it is kept if its internal
-  // deadline is >= 41 ms (slo 26 ms: 20 + 26 - 5) and dropped if it is 1 ns earlier.
-  const scenario = (slo: number) => cw({ exec: { 1: 10 }, arrivals: [[0, 0, 100], [20, 0, 100], [20, 0, slo]], duration: 60 });
+describe('clockwork: a failed strategy steps the model down (released)', () => {
+  // Two models, exec b1 20, b2 21, b4 22, b8 24 ms (an INFER fills the 5 ms schedule-ahead alone).
+  // Warm-up at 0: LOAD A [0, 8], LOAD B [8, 16]; INFER A [8, 28], B [28, 48].
+  // 100: B's request runs [100, 120] (idle timeline: work_begin 100, free_at 120; the GPU wakes at
+  //   120 - 5 ms + 1 ns). 101: five A requests (internal deadline 190) and one B (deadline 187).
+  // 115.000001, t = 120, strategies by latest start: (B,8) 163, (B,4) 165, (B,2) 166, (A,8) 166,
+  //   (B,1) 167, (A,4) 168, ... The B sizes above 1 fail (one request), (A,8) fails (five < 8), (B,1)
+  //   dispatches [120, 140]: the GPU is full. 125: three more A requests (deadline 220) and one B
+  //   (deadline 187): A's queue 8 holds 8 now.
+  // 135.000001, t = 140: with "retry" the failed (A,8) is on offer again at 166, before B's (B,1) at
+  //   167: A's batch of 8 runs [140, 164], then B [164, 184]. With "stepDown" A offers only sizes
+  //   below 8 since its failure: (A,4) at 168 comes after (B,1): B runs [140, 160], then (A,4) takes
+  //   the largest batch its queues allow, 8: [160, 184].
+  const scenario = (failedStrategy: string) =>
+    cw({
+      exec: { 1: 20, 2: 21, 4: 22, 8: 24 },
+      models: 2,
+      options: { ...OPTS, failedStrategy },
+      arrivals: [
+        [0, 0, 1000],
+        [0, 1, 1000],
+        [100, 1, 1000],
+        ...Array.from({ length: 5 }, () => [101, 0, 94] as [number, number, number]),
+        [101, 1, 91],
+        ...Array.from({ length: 3 }, () => [125, 0, 100] as [number, number, number]),
+        [125, 1, 67],
+      ],
+      duration: 300,
+    });
+  const trace = (r: ReturnType<typeof run>) => r.done.filter((d) => d.type === 'INFER').map((d) => `m${d.model}x${d.n} [${d.start}, ${d.end}]`);
+  const warmUp = ['m0x1 [8, 28]', 'm1x1 [28, 48]', 'm1x1 [100, 120]', 'm1x1 [120, 140]'];
 
-  it('keeps a request that would finish exactly at its internal deadline (it runs [30, 40])', () => {
-    const r = scenario(26);
-    expect(outcomes(r)).toEqual(['0 ok 18', '1 ok 30', '2 ok 40']);
-    expect(r.infers.map((x) => x.t)).toEqual([8, 20, 26.000001]);
+  it('stepDown: the model offers only smaller sizes after a failure, so it comes later in the order', () => {
+    const r = scenario('stepDown');
+    expect(trace(r)).toEqual([...warmUp, 'm1x1 [140, 160]', 'm0x8 [160, 184]']);
+    expect(r.summary.requests).toMatchObject({ total: 13, ok: 13 });
   });
 
-  it('drops one that would finish 1 ns after it, when its strategy is tried', () => {
-    const r = scenario(26 - 1e-6);
-    expect(outcomes(r)).toEqual(['0 ok 18', '2 timeout 26.000001', '1 ok 30']);
+  it('retry: the failed strategy is offered again with its earlier latest start', () => {
+    const r = scenario('retry');
+    expect(trace(r)).toEqual([...warmUp, 'm0x8 [140, 164]', 'm1x1 [164, 184]']);
+    expect(r.summary.requests).toMatchObject({ total: 13, ok: 13 });
+  });
+});
+
+describe('clockwork deadlines through the engine', () => {
+  // exec b1 10 ms. Warm-up: request 0 at 0 loads [0, 8] and runs [8, 18]. At 20 request 1 is sent
+  // at once (planned at free_at = 21 ms; added to the idle timeline, work_begin = now = 20, so
+  // free_at becomes 30 ms; it runs [20, 30]). Request 2 (also at 20) waits: free_at 30 >= now +
+  // scheduleAhead, so its strategy is tried when the timer fires at 30 - 5 ms + 1 ns. Started at
+  // t = 30 ms it would end at 40 ms: it is kept if its internal deadline is >= 40 ms (slo 25 ms:
+  // 20 + 25 - 5) and dropped if it is 1 ns earlier.
+  const scenario = (slo: number, options: Record<string, unknown> = {}) =>
+    cw({ exec: { 1: 10 }, arrivals: [[0, 0, 100], [20, 0, 100], [20, 0, slo]], duration: 60, options: { ...OPTS, ...options } });
+
+  it('keeps a request that would finish exactly at its internal deadline (it runs [30, 40])', () => {
+    const r = scenario(25);
+    expect(outcomes(r)).toEqual(['0 ok 18', '1 ok 30', '2 ok 40']);
+    expect(r.infers.map((x) => x.t)).toEqual([8, 20, 25.000001]);
+  });
+
+  it('drops one that would finish 1 ns after it when its strategy is tried, and answers it at its internal deadline', () => {
+    // Dropped at 25 ms + 1 ns; internal deadline 20 + (25 ms - 1 ns) - 5 = 40 ms - 1 ns.
+    const r = scenario(25 - 1e-6);
+    expect(r.infers.map((x) => x.t)).toEqual([8, 20]);
+    expect(outcomes(r)).toEqual(['0 ok 18', '1 ok 30', '2 timeout 39.999999']);
+    expect(r.stats).toMatchObject({ timeouts: { cannotFinish: 1, cannotFinishAtArrival: 0, deadline: 0 } });
+  });
+
+  it('with answerDrops "immediately", answers it when it is dropped', () => {
+    const r = scenario(25 - 1e-6, { answerDrops: 'immediately' });
+    expect(outcomes(r)).toEqual(['0 ok 18', '2 timeout 25.000001', '1 ok 30']);
     expect(r.stats).toMatchObject({ timeouts: { cannotFinish: 1, cannotFinishAtArrival: 0, deadline: 0 } });
   });
 
   // Cold model, startDelay 3 ms, exec b1 10 ms: a request arriving at 0 cannot finish before
   // 0 + startDelay + 10 ms = 13 ms even on an idle GPU. exec_slo = slo - 5 ms.
-  const cold = (slo: number) => run({ scheduler: 'clockwork', options: { ...OPTS, startDelay: '3ms' }, exec: { 1: 10 }, load: 8, arrivals: [[0, 0, slo]], duration: 30 });
+  const cold = (slo: number, answerDrops = 'atDeadline') =>
+    run({ scheduler: 'clockwork', options: { ...OPTS, startDelay: '3ms', answerDrops }, exec: { 1: 10 }, load: 8, arrivals: [[0, 0, slo]], duration: 30 });
 
-  it('rejects at arrival (timeout at once, nothing loaded) a request that cannot finish even alone, counting startDelay', () => {
-    const r = cold(18 - 1e-6); // internal deadline 13 ms - 1 ns
+  it('never rejects at arrival: one that cannot finish even alone is queued (its model loads), dropped when tried, answered at its internal deadline', () => {
+    // Internal deadline 13 ms - 1 ns: queued, LOAD [0, 8]; at 8 free_at = 11 ms, 11 + 10 > 13:
+    // dropped then, answered at 13 ms - 1 ns.
+    const r = cold(18 - 1e-6);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0']);
+    expect(outcomes(r)).toEqual(['0 timeout 12.999999']);
+    expect(r.stats).toMatchObject({ timeouts: { cannotFinishAtArrival: 0, cannotFinish: 1, deadline: 0 } });
+  });
+
+  it('with answerDrops "immediately", rejects it at arrival (timeout at once, nothing loaded), counting startDelay', () => {
+    const r = cold(18 - 1e-6, 'immediately');
     expect(outcomes(r)).toEqual(['0 timeout 0']);
     expect(weightActions(r.sent)).toEqual([]);
     expect(r.stats).toMatchObject({ timeouts: { cannotFinishAtArrival: 1, cannotFinish: 0, deadline: 0 } });
   });
 
-  it('queues one whose deadline allows it, and loads its model', () => {
-    // Internal deadline 13 ms: queued, LOAD [0, 8]; at 8 free_at = 11 ms, 11 + 10 > 13: dropped then.
+  it('queues one whose deadline allows it, loads its model, drops it when tried and answers it at its deadline', () => {
+    // Internal deadline 13 ms: queued, LOAD [0, 8]; at 8 free_at = 11 ms, 11 + 10 > 13: dropped then
+    // and answered at 13 ms ("immediately": at 8 ms).
     const r = cold(18);
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0']);
-    expect(outcomes(r)).toEqual(['0 timeout 8']);
+    expect(outcomes(r)).toEqual(['0 timeout 13']);
     expect(r.stats).toMatchObject({ timeouts: { cannotFinishAtArrival: 0, cannotFinish: 1 } });
+    expect(outcomes(cold(18, 'immediately'))).toEqual(['0 timeout 8']);
   });
 });
 
 describe('clockwork eviction through the engine', () => {
   it('evicts the least recently used model without queued requests before an older one with queued requests', () => {
     // 3 pages, 4 one-page models; exec b1 10 ms, LOAD 8 ms. Requests at 0 for m0, m1, m2 load them
-    // in turn: the PCIe timeline predicts m0's LOAD [1, 9] ms, so m1's is sent when it would idle
-    // within 5 ms (4 ms + 1 ns); m0's result at 8 moves work_begin to 8, m1's LOAD is predicted to
-    // end at 16, m2's is sent at 11 ms + 1 ns. The engine runs the LOADs [0, 8], [8, 16], [16, 24]
+    // in turn: m0's LOAD went to an idle PCIe timeline (work_begin = 0), which predicts it ends at
+    // 8 ms, so m1's is sent when the lane would idle within 5 ms (3 ms + 1 ns); m0's result at 8
+    // keeps work_begin at 8, m1's LOAD is predicted to end at 16, m2's is sent at 11 ms + 1 ns. The engine runs the LOADs [0, 8], [8, 16], [16, 24]
     // and the INFERs [8, 18], [18, 28], [28, 38]: LRU order m0, m1, m2.
     // At 100: m2's request runs [100, 110]; m0's waits for the GPU (queued); m3's needs a page.
     // m0 is the least recently used but has a queued request: m1 goes.
@@ -135,7 +205,85 @@ describe('clockwork eviction through the engine', () => {
       duration: 300,
     });
     expect(r.responses.slice(0, 3).map((x) => `${x.id} ${x.outcome} ${x.at}`)).toEqual(['0 ok 18', '1 ok 28', '2 ok 38']);
-    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=4.000001', 'LOAD m2@g0 t=11.000001', 'EVICT m1@g0 t=100', 'LOAD m3@g0 t=100']);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=3.000001', 'LOAD m2@g0 t=11.000001', 'EVICT m1@g0 t=100', 'LOAD m3@g0 t=100']);
     expect(r.summary.requests).toMatchObject({ total: 6, ok: 6 });
+  });
+});
+
+/**
+ * A run through the real engine on a hand-made profile (zero latencies, PCIe at 1 PB/s, a 1 MB/s
+ * controller-to-worker link that only inputs use): arrivals [time ns, model]; every action's end
+ * on its worker, every response and the scheduler.
+ */
+function simulate(json: ProfileJson, names: string[], arrivals: Array<[number, number]>, options: Record<string, unknown> = {}) {
+  const opts = clockworkOptions.parse({ ...OPTS, ...options });
+  const workload = new ScriptedWorkload(arrivals);
+  const sim = makeSim(new ClockworkScheduler(opts), {
+    profile: resolveProfile(json, 'test-profile.json'),
+    models: names,
+    workload,
+    setup: {
+      pagesPerGpu: 16,
+      network: { clientLatency: 0, clientBandwidth: 1e15, workerLatency: 0, workerBandwidth: 1e6 },
+      inputLead: 0,
+      sendConcurrency: opts.sendConcurrency,
+    },
+  });
+  const done: Array<[string, number, ActionError | null, number, number]> = [];
+  sim.addObserver({ onActionDone: (_g, a, error, start, end) => done.push([a.type, a.model, error, start / MS, end / MS]) });
+  sim.run();
+  return { done, responses: workload.responses.map((x) => `${x.id} ${x.outcome} ${x.at / MS}`), sched: sim.scheduler as ClockworkScheduler };
+}
+
+const handMade = (models: Parameters<typeof testProfileJson>[0]['models']) =>
+  testProfileJson({ pageSize: 1_000_000, pages: 16, pcie: { bandwidth: 1e15, latency: 0 }, source: 'hand-made test profile', models });
+
+describe('clockwork sends: only INFER carries a send-by time', () => {
+  // Model BIG (m0) has 4 kB of input: on the 1 MB/s controller-to-worker link its INFER holds the
+  // single send slot (sendConcurrency 1) for 4 ms (its PCIe copy at 1 PB/s rounds to 0 ns). Model B
+  // (m1) has no input. Constant durations: exec b1 2 ms, LOAD 8 ms.
+  // 0: BIG's request: LOAD BIG [0, 8]. 8: its INFER is sent, on the wire [8, 12], runs [12, 14].
+  // 9: B's request: the weights lane is idle (free_at = 9 + 1 ms), so LOAD B is made at once with
+  // latest = max(9 + 1 + 5, 10 + 5) = 15 ms; with a send-by of latest - networkSlack = 10 ms it would
+  // fail "network too late" at 12, when the slot frees. Without one it is sent at 12, reaches the
+  // worker before its latest and runs [12, 20]; B's INFER runs [20, 22].
+  it('a LOAD queued behind a long send goes late instead of failing "network too late"', () => {
+    const json = handMade({ BIG: { weightsBytes: 1_000_000, inputBytes: 4_000, exec: { 1: 2 }, load: 8 }, B: { weightsBytes: 1_000_000, exec: { 1: 2 }, load: 8 } });
+    const r = simulate(json, ['BIG', 'B'], [[0, 0], [9 * MS, 1]], { sendConcurrency: 1 });
+    expect(r.done).toEqual([
+      ['LOAD', 0, null, 0, 8],
+      ['INFER', 0, null, 12, 14],
+      ['LOAD', 1, null, 12, 20],
+      ['INFER', 1, null, 20, 22],
+    ]);
+    expect(r.responses).toEqual(['0 ok 14', '1 ok 22']);
+    expect(r.sched.summary()).toMatchObject({ loadsIssued: 2, loadFailures: {} });
+  });
+});
+
+describe('clockwork estimates: the window starts empty', () => {
+  // The profile says batch 1 takes 4 ms (its p99, the estimators' seed) but every execution takes
+  // 2 ms (the distribution's samples). Requests at 0 and 20 ms: LOAD [0, 8], INFERs [8, 10] and
+  // [20, 22]. The released rule: the profile's value until the first measurement, then the
+  // measurements alone. "inWindow" (servesim's earlier rule) keeps the seed in the window:
+  // p99 of [4, 2] = 2 + 0.99 x 2 = 3.98 ms, of [4, 2, 2] = 2 + 0.98 x 2 = 3.96 ms.
+  const json = handMade({ m: { weightsBytes: 1_000_000, exec: { 1: 4 }, load: 8 } });
+  (json.models.m.exec as Record<string, unknown>)['1'] = { percentiles: { '0': 4, '100': 4 }, samples: [2] };
+  const est = (arrivals: Array<[number, number]>, estimatorSeed?: string) => {
+    const r = simulate(json, ['m'], arrivals, estimatorSeed ? { estimatorSeed } : {});
+    expect(r.done.filter((d) => d[0] === 'INFER').map((d) => [d[3], d[4]])).toEqual([[8, 10], [20, 22]].slice(0, arrivals.length));
+    return r.sched.estimate(0, 1)! / MS;
+  };
+
+  it('uses the profile until the first measurement, then that measurement alone', () => {
+    expect(est([])).toBe(4);
+    expect(est([[0, 0]])).toBe(2);
+    expect(est([[0, 0], [20 * MS, 0]])).toBe(2);
+  });
+
+  it('with estimatorSeed "inWindow" keeps the seed in the window', () => {
+    expect(est([], 'inWindow')).toBe(4);
+    expect(est([[0, 0]], 'inWindow')).toBe(3.98);
+    expect(est([[0, 0], [20 * MS, 0]], 'inWindow')).toBe(3.96);
   });
 });

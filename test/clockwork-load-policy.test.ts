@@ -57,9 +57,9 @@ describe('clockwork loadPolicy: replication on 2 GPUs', () => {
 });
 
 describe('clockwork loadPolicy: expiry of load demand', () => {
-  // LOAD 50 ms, 1 GPU, SLO 200 ms. Request 0 (m0) at 0: LOAD m0 sent at 0, predicted [1, 51] ms,
-  // run [0, 50]; INFER [50, 52]. Request 1 (m1) at 1 ms: the lane is busy (free_at 51 >= 6), so it
-  // is looked at again at 51 - 5 + 1 ns = 46.000001 ms. weights_slo = clamp(200 - (50 + 2 + 5 + 5),
+  // LOAD 50 ms, 1 GPU, SLO 200 ms. Request 0 (m0) at 0: LOAD m0 sent at 0 to an idle lane (work_begin = now = 0),
+  // predicted [0, 50] ms, run [0, 50]; INFER [50, 52]. Request 1 (m1) at 1 ms: the lane is busy
+  // (free_at 50 >= 6), so it is looked at again at 50 - 5 + 1 ns = 45.000001 ms. weights_slo = clamp(200 - (50 + 2 + 5 + 5),
   // 10, 25) = 25 ms: under intended m1's load demand ends at 1 + 25 = 26 ms.
   const scenario = (policy: 'released' | 'intended') => cw(policy, { load: 50, models: 2, arrivals: [[0, 0, 200], [1, 1, 200]], duration: 300 });
 
@@ -69,9 +69,9 @@ describe('clockwork loadPolicy: expiry of load demand', () => {
     expect(outcomes(r)).toEqual(['0 ok 52', '1 timeout 196']);
   });
 
-  it('released: demand lasts while the request is queued: m1 loads at 46.000001 ms (run [50, 100]) and its request is served [100, 102]', () => {
+  it('released: demand lasts while the request is queued: m1 loads at 45.000001 ms (run [50, 100]) and its request is served [100, 102]', () => {
     const r = scenario('released');
-    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=46.000001']);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=45.000001']);
     expect(r.done.filter((d) => d.type === 'LOAD').map((d) => [d.model, d.start, d.end])).toEqual([
       [0, 0, 50],
       [1, 50, 100],
@@ -81,22 +81,23 @@ describe('clockwork loadPolicy: expiry of load demand', () => {
 });
 
 describe('clockwork loadPolicy: the load demand formula', () => {
-  // LOAD 8 ms, 1 GPU. Request for m0 at 0 (SLO 100): LOAD m0 predicted [1, 9] ms, so the lane is
-  // next looked at 4.000001 ms. At 1 ms: 3 requests for m2 (SLO 100 ms: exec_slo 95, weights_slo
+  // LOAD 8 ms, 1 GPU. Request for m0 at 0 (SLO 100): LOAD m0 predicted [0, 8] ms (idle lane:
+  // work_begin = now), so the lane is next looked at 3.000001 ms. At 1 ms: 3 requests for m2
+  // (SLO 100 ms: exec_slo 95, weights_slo
   // clamp(100 - 20, 10, 25) = 25) and then 1 for m1 (SLO 30 ms: exec_slo 25, weights_slo
   // clamp(30 - 20, 10, 25) = 10; under intended it counts until 1 + 10 = 11 ms). Load demand:
   //   intended (2 x 100 / exec_slo):    m1 = 8 ms,  m2 = 3 x 2.105 = 6.3 ms  -> m1 first
   //   released (2 x 100 / weights_slo): m1 = 20 ms, m2 = 3 x 8 = 24 ms      -> m2 first
-  // The second LOAD is planned [9, 17] ms; m0's result at 8 ms moves work_begin to 8, so it is
-  // predicted to end at 16 and the third model goes at 11.000001 ms.
+  // The second LOAD is planned [8, 16] ms, behind the first; m0's result at 8 ms sets work_begin to
+  // 8, so it is still predicted to end at 16 and the third model goes at 16 - 5 ms + 1 ns.
   const arrivals: Array<[number, number, number]> = [[0, 0, 100], [1, 2, 100], [1, 2, 100], [1, 2, 100], [1, 1, 30]];
   const scenario = (policy: 'released' | 'intended') => cw(policy, { models: 3, arrivals, duration: 100 });
 
   it('intended: the one tight-SLO request outweighs three relaxed ones (divided by exec_slo)', () => {
-    expect(weightActions(scenario('intended').sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=4.000001', 'LOAD m2@g0 t=11.000001']);
+    expect(weightActions(scenario('intended').sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=3.000001', 'LOAD m2@g0 t=11.000001']);
   });
 
   it('released: three relaxed requests outweigh the tight one (divided by weights_slo)', () => {
-    expect(weightActions(scenario('released').sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m2@g0 t=4.000001', 'LOAD m1@g0 t=11.000001']);
+    expect(weightActions(scenario('released').sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m2@g0 t=3.000001', 'LOAD m1@g0 t=11.000001']);
   });
 });

@@ -35,20 +35,32 @@ function warm(ctx: FakeContext, models: number[]): void {
 }
 
 describe('clockwork predictions', () => {
-  it('estimates the interpolated 99th percentile of the last 10 measurements, seeded from the profile', () => {
+  it('estimates the interpolated 99th percentile of the last 10 measurements, the profile value until the first', () => {
     const e = new WindowEstimator(10, 0.99, 5 * MS);
-    expect(e.value).toBe(5 * MS); // the seed alone
-    for (const x of [1, 2, 3]) e.add(x * MS);
-    // window [5, 1, 2, 3] -> sorted [1, 2, 3, 5]; position 0.99 x 3 = 2.97 -> 3 + 0.97 x 2 = 4.94
-    expect(e.value).toBe(4.94 * MS);
+    expect(e.value).toBe(5 * MS); // no measurement yet: the profile's value
+    e.add(1 * MS);
+    expect(e.value).toBe(1 * MS); // the window holds the measurement alone
+    for (const x of [2, 3]) e.add(x * MS);
+    // window [1, 2, 3]; position 0.99 x 2 = 1.98 -> 2 + 0.98 x 1 = 2.98
+    expect(e.value).toBe(2.98 * MS);
     for (const x of [4, 5, 6, 7, 8, 9, 10]) e.add(x * MS);
-    // last ten: 1..10 (the seed rotated out): position 8.91 -> 9 + 0.91 = 9.91
+    // last ten: 1..10: position 8.91 -> 9 + 0.91 = 9.91
     expect(e.value).toBe(9.91 * MS);
     e.add(1 * MS); // window 2..10, 1
     expect(e.value).toBe(9.91 * MS);
     e.add(20 * MS); // window 3..10, 1, 20: sorted [1, 3..10, 20] -> 10 + 0.91 x 10 = 19.1
     expect(e.value).toBe(19.1 * MS);
     expect(interpolatedPercentile([4, 1, 3, 2], 4, 0.5)).toBe(2.5);
+  });
+
+  it('with the seed in the window (estimatorSeed "inWindow"), the seed weighs until 10 measurements rotate it out', () => {
+    const e = new WindowEstimator(10, 0.99, 5 * MS, true);
+    expect(e.value).toBe(5 * MS);
+    for (const x of [1, 2, 3]) e.add(x * MS);
+    // window [5, 1, 2, 3] -> sorted [1, 2, 3, 5]; position 0.99 x 3 = 2.97 -> 3 + 0.97 x 2 = 4.94
+    expect(e.value).toBe(4.94 * MS);
+    for (const x of [4, 5, 6, 7, 8, 9, 10]) e.add(x * MS);
+    expect(e.value).toBe(9.91 * MS); // last ten: 1..10, the seed rotated out
   });
 
   it('updates the (model, batch) estimate from every INFER result: ten measurements replace the seed', () => {
@@ -71,11 +83,11 @@ describe('clockwork predictions', () => {
   it('keeps a timeline free_at = max(work_begin + outstanding estimates, now + 1 ms), with the lag rule', () => {
     const t = new Timeline(1 * MS, 10 * MS);
     expect(t.freeAt(0)).toBe(1 * MS);
-    t.add(1, 6 * MS, 0); // planned at the floor, 1 ms: the plan sticks
-    expect(t.freeAt(0)).toBe(7 * MS);
-    t.add(2, 4 * MS, 0);
+    t.add(1, 6 * MS, 0); // added to an idle timeline: work_begin = now = 0
+    expect(t.freeAt(0)).toBe(6 * MS);
+    t.add(2, 4 * MS, 0); // behind outstanding work: work_begin stays
     t.add(3, 20 * MS, 0);
-    expect(t.freeAt(0)).toBe(31 * MS);
+    expect(t.freeAt(0)).toBe(30 * MS);
     t.complete(1, 5 * MS); // measured end 5 ms: work_begin = 5 ms
     expect(t.freeAt(5 * MS)).toBe(29 * MS);
     // Action 2 was expected to end at 9 ms; at 19 ms it is overdue by exactly lag: no change.
@@ -84,6 +96,10 @@ describe('clockwork predictions', () => {
     expect(t.freeAt(30 * MS)).toBe(16 * MS + 4 * MS + 20 * MS);
     t.complete(2, undefined); // failed: work_begin unchanged
     expect(t.freeAt(6 * MS)).toBe(25 * MS);
+    t.complete(3, 40 * MS);
+    expect(t.freeAt(50 * MS)).toBe(51 * MS); // idle: the now + startDelay floor
+    t.add(4, 6 * MS, 50 * MS); // idle again: work_begin = 50 ms, not the floor's 51 ms
+    expect(t.freeAt(50 * MS)).toBe(56 * MS);
   });
 });
 
@@ -93,8 +109,9 @@ describe('clockwork INFER scheduling', () => {
     const s = ctx.start(OPTS);
     ctx.request(0);
     const [load] = ctx.of('LOAD');
-    // pcie free_at = now + 1 ms; latest = max(now + 1 ms + 5 ms, 1 ms + 5 ms); sendBy = latest - 5 ms
-    expect(load).toMatchObject({ gpu: 0, model: 0, earliest: 0, latest: 6 * MS, sendBy: 1 * MS });
+    // pcie free_at = now + 1 ms; latest = max(now + 1 ms + 5 ms, 1 ms + 5 ms); no sendBy (only INFERs have one)
+    expect(load).toMatchObject({ gpu: 0, model: 0, earliest: 0, latest: 6 * MS });
+    expect(load.sendBy).toBeUndefined();
     expect(ctx.infers()).toHaveLength(0); // not before the LOAD result is back
     ctx.advance(9.5 * MS);
     ctx.ok(load, 1 * MS, 9 * MS);
@@ -103,11 +120,11 @@ describe('clockwork INFER scheduling', () => {
     // exec free_at = 10.5 ms; latest = max(9.5 + 1 + 5, 10.5 + 5) = 15.5 ms
     expect(i1).toMatchObject({ model: 0, earliest: 9.5 * MS, latest: 15.5 * MS, sendBy: 10.5 * MS });
     expect(i1.requests.map((r) => r.id)).toEqual([0]);
-    // A second request at the same instant is planned behind the first (10.5 + 2 ms = 12.5 ms):
-    // latest = max(now + 6 ms, planned start + 5 ms) = 17.5 ms.
+    // The first INFER went to an idle GPU: work_begin = now = 9.5 ms, free_at = 9.5 + 2 = 11.5 ms.
+    // A second request at the same instant is planned there: latest = max(now + 6 ms, 11.5 + 5 ms).
     ctx.request(0);
     const i2 = ctx.infers()[1];
-    expect(i2).toMatchObject({ earliest: 9.5 * MS, latest: 17.5 * MS, sendBy: 12.5 * MS });
+    expect(i2).toMatchObject({ earliest: 9.5 * MS, latest: 16.5 * MS, sendBy: 11.5 * MS });
     ctx.advance(12.4 * MS);
     ctx.ok(i1, 10 * MS, 12 * MS);
     expect(ctx.predictions[1]).toEqual({ kind: 'INFER', predicted: 12.5 * MS, actual: 12 * MS });
@@ -122,21 +139,17 @@ describe('clockwork INFER scheduling', () => {
     ctx.advance(9.5 * MS);
     ctx.ok(load, 1 * MS, 9 * MS);
     // Strategy (A, 8) comes first (latest start 95 - 6 ms) but queue 8 holds 5 < 8: fails, b* = 4.
-    // (A, 4) then dispatches the 4 oldest at t = 10.5 ms; free_at = 14.5 ms = now + 5 ms: full.
-    let inf = ctx.infers();
-    expect(inf).toHaveLength(1);
+    // (A, 4) then dispatches the 4 oldest at t = 10.5 ms (free_at of the idle GPU, now + 1 ms); the
+    // timeline starts them at work_begin = now: free_at = 9.5 + 4 = 13.5 ms < now + 5 ms. The fifth
+    // request's strategies: (A, 8), (A, 4), (A, 2) fail (one request), (A, 1) dispatches it at
+    // t = 13.5 ms: latest = max(9.5 + 6, 13.5 + 5) = 18.5 ms; free_at = 15.5 ms: full.
+    const inf = ctx.infers();
+    expect(inf).toHaveLength(2);
     expect(inf[0].requests.map((r) => r.id)).toEqual([0, 1, 2, 3]);
     expect(inf[0]).toMatchObject({ earliest: 9.5 * MS, latest: 15.5 * MS });
-    expect((s.summary() as any).strategiesFailed).toBe(1);
-    // The GPU wakes when free_at < now + schedule_ahead again (9.5 ms + 1 ns) for the fifth.
-    ctx.advance(9.5 * MS);
-    expect(ctx.infers()).toHaveLength(1);
-    ctx.advance(9.5 * MS + NS);
-    inf = ctx.infers();
-    expect(inf).toHaveLength(2);
     expect(inf[1].requests.map((r) => r.id)).toEqual([4]);
-    expect(inf[1]).toMatchObject({ earliest: 9.5 * MS + NS, latest: 19.5 * MS });
-    expect((s.summary() as any).batchSizes).toEqual({ '1': 1, '4': 1 });
+    expect(inf[1]).toMatchObject({ earliest: 9.5 * MS, latest: 18.5 * MS });
+    expect(s.summary()).toMatchObject({ strategiesTried: 6, strategiesFailed: 4, batchSizes: { '1': 1, '4': 1 } });
   });
 
   it('orders strategies by latest start time: the tighter deadline goes first', () => {
@@ -144,26 +157,30 @@ describe('clockwork INFER scheduling', () => {
     ctx.start(OPTS);
     warm(ctx, [0, 1, 2]);
     const T = ctx.t;
-    // Two C requests fill the GPU: batch 1 at [T+1, T+3] and [T+3, T+5] ms; free_at = now + 5 ms.
+    // Three C requests fill the GPU: batch 1 planned at T+1 (the idle GPU's free_at), then T+2 and
+    // T+4 ms (the idle timeline took work_begin = T); free_at = T+6 ms >= now + 5 ms.
+    ctx.request(2);
     ctx.request(2);
     ctx.request(2);
     const a = ctx.request(0, 100 * MS); // deadline T+95: latest start T+89 (A,8) ... T+93 (A,1)
     const b = ctx.request(1, 30 * MS); // deadline T+25: latest start T+19 (B,8) ... T+23 (B,1)
-    expect(ctx.infers()).toHaveLength(2);
-    ctx.advance(T + NS); // free_at T+5 < now + 5 ms: B goes first, at [T+5, T+7]
+    expect(ctx.infers()).toHaveLength(3);
+    ctx.advance(T + 1 * MS); // the wake is at free_at - 5 ms + 1 ns
+    expect(ctx.infers()).toHaveLength(3);
+    ctx.advance(T + 1 * MS + NS); // B goes first, planned [T+6, T+8]
     let inf = ctx.infers();
-    expect(inf).toHaveLength(3);
-    expect(inf[2].requests.map((r) => r.id)).toEqual([b.id]);
-    expect(inf[2].latest).toBe(T + 10 * MS);
-    ctx.advance(T + 2 * MS + NS);
+    expect(inf).toHaveLength(4);
+    expect(inf[3].requests.map((r) => r.id)).toEqual([b.id]);
+    expect(inf[3].latest).toBe(T + 11 * MS);
+    ctx.advance(T + 3 * MS + NS);
     inf = ctx.infers();
-    expect(inf[3].requests.map((r) => r.id)).toEqual([a.id]);
-    expect(inf[3].latest).toBe(T + 12 * MS);
+    expect(inf[4].requests.map((r) => r.id)).toEqual([a.id]);
+    expect(inf[4].latest).toBe(T + 13 * MS);
   });
 });
 
 describe('clockwork deadlines', () => {
-  it('cancels at step 1 a request that cannot finish even alone, when its strategy is tried', () => {
+  it('drops at step 1 a request that cannot finish even alone when its strategy is tried, answering it at its internal deadline', () => {
     const ctx = new FakeContext(instances(profile(), ['A', 'B']));
     const s = ctx.start(OPTS);
     warm(ctx, [1]);
@@ -172,17 +189,22 @@ describe('clockwork deadlines', () => {
     const [load] = ctx.of('LOAD');
     expect(load.model).toBe(0);
     ctx.advance(T + 9 * MS);
-    ctx.ok(load, T + 1 * MS, T + 9 * MS); // batch 8 at [T+10, T+16] ms
-    ctx.advance(T + 12 * MS); // the wake at T+11 ms+1 ns: batch 8 at [T+16, T+22] ms
+    // Batch 8 planned at T+10 ms (free_at of the idle GPU); the timeline starts it at work_begin =
+    // now = T+9: free_at = T+15 ms >= now + 5 ms.
+    ctx.ok(load, T + 1 * MS, T + 9 * MS);
+    ctx.advance(T + 12 * MS); // the wake at T+10 ms+1 ns: batch 8 at t = T+15 ms; free_at = T+21 ms
     expect(ctx.infers().map((a) => a.requests.length)).toEqual([8, 8]);
     // B with a 15.5 ms SLO: exec_slo = max(10.5, 5 + 5) = 10.5 ms -> deadline T+22.5 ms.
     const b = ctx.request(1, 15.5 * MS);
-    expect(ctx.responses).toHaveLength(0); // free_at T+22 ms >= now + 5 ms: B waits
-    ctx.advance(T + 17 * MS); // nothing before the next wake
+    expect(ctx.responses).toHaveLength(0); // free_at T+21 ms >= now + 5 ms: B waits
+    ctx.advance(T + 16 * MS); // nothing before the next wake
     expect(ctx.responses).toHaveLength(0);
-    ctx.advance(T + 18 * MS);
-    // At T+17 ms+1 ns, t = free_at = T+22 ms: 22.5 < 22 + 2, so B cannot finish even at batch 1.
-    expect(ctx.responses).toEqual([{ id: b.id, outcome: 'timeout', at: T + 17 * MS + NS }]);
+    ctx.advance(T + 22.5 * MS - NS);
+    // At T+16 ms+1 ns, t = free_at = T+21 ms: 22.5 < 21 + 2, so B cannot finish even at batch 1:
+    // it leaves the queues then and is answered at its internal deadline.
+    expect(ctx.responses).toHaveLength(0);
+    ctx.advance(T + 22.5 * MS);
+    expect(ctx.responses).toEqual([{ id: b.id, outcome: 'timeout', at: T + 22.5 * MS }]);
     expect(ctx.infers()).toHaveLength(2);
     expect((s.summary() as any).timeouts).toMatchObject({ cannotFinish: 1, deadline: 0 });
   });
@@ -324,6 +346,9 @@ describe('clockwork options', () => {
       buffer: 5 * MS,
       window: 10,
       percentile: 0.99,
+      estimatorSeed: 'fallback',
+      answerDrops: 'atDeadline',
+      failedStrategy: 'stepDown',
       lag: 10 * MS,
       maxExec: 250 * MS,
       maxBatch: 16,
@@ -353,7 +378,7 @@ describe('clockwork options', () => {
     // latest >= now + startDelay + scheduleAhead, so a networkSlack of 6 ms or more (defaults 1 + 5 ms
     // here) would put every send-by in the past; 5.999 ms still leaves 1 us.
     expect(err({ scheduleAhead: '5ms', networkSlack: '6ms' })).toBe(
-      'exp.json: scheduler.networkSlack: expected less than startDelay + scheduleAhead (6 ms): with 6 ms every action would miss its send-by time as soon as it is made, found "6ms"',
+      'exp.json: scheduler.networkSlack: expected less than startDelay + scheduleAhead (6 ms): with 6 ms every INFER would miss its send-by time as soon as it is made, found "6ms"',
     );
     expect(err({ scheduleAhead: '5ms', networkSlack: '5999us' })).toBe('accepted');
   });

@@ -1,8 +1,10 @@
 /**
  * Clockwork's duration estimate: the interpolated `percentile` of a sliding window of the last
- * `window` measurements. The window starts with one seed value taken from the hardware profile
- * (the profile distribution's value at the same percentile); after `window` real measurements the
- * seed has rotated out and the estimate depends on measurements alone.
+ * `window` measurements (docs/clockwork-model.md, "Predictions"). The window starts empty: until
+ * the first measurement the estimate is the hardware profile's value (the profile distribution's
+ * value at the same percentile), as in the released code. With `seedInWindow` the profile's value
+ * is instead kept in the window as if it were a first measurement, so it weighs on the estimate
+ * until `window` real measurements have rotated it out (servesim's earlier rule, an option).
  */
 import { quantileSorted } from 'd3-array';
 
@@ -18,11 +20,12 @@ export class WindowEstimator {
     window: number,
     private readonly percentile: number,
     seed: number,
+    seedInWindow = false,
   ) {
     this.ring = new Float64Array(window);
     this.sorted = new Float64Array(window);
-    this.value = 0;
-    this.add(seed);
+    this.value = Math.round(seed);
+    if (seedInWindow) this.add(seed);
   }
 
   /** Record a measured duration (ns) and recompute the estimate. */

@@ -20,17 +20,37 @@ export const clockworkOptions = z.strictObject({
   window: z.number().int('expected a whole number of measurements').min(1, 'expected a window of at least 1 measurement').max(MAX_COUNT).default(10),
   /** Percentile of the window used as the estimate (0..1). */
   percentile: z.number().refine((p) => p >= 0 && p <= 1, percentileMsg).default(0.99),
+  /**
+   * The profile's value seeds each estimator: "fallback" (released) uses it until the first
+   * measurement and keeps it out of the window; "inWindow" keeps it in the window as a first
+   * measurement until `window` measurements have rotated it out.
+   */
+  estimatorSeed: z.enum(['fallback', 'inWindow']).default('fallback'),
   /** An outstanding action overdue by more than this is assumed to have started at now - lag - estimate. */
   lag: zDuration({ allowZero: true }).default(10_000_000),
   /** Batch sizes whose estimate exceeds this are not used. */
   maxExec: zDuration().default(250_000_000),
   /** Largest batch size used (one of 1, 2, 4, 8, 16; the paper's later experiments use 8). */
   maxBatch: z.literal([...SUPPORTED_BATCH_SIZES]).default(16),
+  /**
+   * A strategy (model, b) fails when fewer than b requests can be batched. "stepDown" (released):
+   * the model is then offered on that GPU only with the batch sizes below b (fresh priorities)
+   * until it dispatches there or its queues empty; "retry": the failed strategy is offered again
+   * at the GPU's next fill, and the model keeps all its sizes.
+   */
+  failedStrategy: z.enum(['stepDown', 'retry']).default('stepDown'),
   /** Upper bound of weights_slo, how long a request's demand counts towards loading its model. */
   maxLoadSlo: zDuration().default(25_000_000),
+  /**
+   * When a request that cannot be served is answered: "atDeadline" (released) answers it with a
+   * timeout at its internal deadline, also one that step 1 removed from the queues earlier, and
+   * never rejects at arrival; "immediately" answers it when it is removed, and at arrival one that
+   * could not finish even alone on an idle GPU.
+   */
+  answerDrops: z.enum(['atDeadline', 'immediately']).default('atDeadline'),
   /** Concurrent controller->worker sends (0 = unlimited). */
   sendConcurrency: z.number().int().min(0, 'expected 0 (unlimited) or more concurrent sends').max(MAX_COUNT).default(2),
-  /** An action whose send would start after latest - networkSlack fails as "network too late". */
+  /** An INFER whose send would start after latest - networkSlack fails as "network too late" (LOAD and EVICT carry no send-by). */
   networkSlack: zDuration({ allowZero: true }).default(5_000_000),
   /** The timelines never predict work starting before now + startDelay; also latest >= now + startDelay + scheduleAhead. */
   startDelay: zDuration({ allowZero: true }).default(1_000_000),
@@ -46,14 +66,14 @@ export const clockworkOptions = z.strictObject({
    */
   loadPolicy: z.enum(['released', 'intended']).default('released'),
 })
-  // Every action's latest is at least now + startDelay + scheduleAhead; a networkSlack that large
-  // puts every send-by in the past, so every action would fail at once and be retried at once.
+  // Every INFER's latest is at least now + startDelay + scheduleAhead; a networkSlack that large
+  // puts every send-by in the past, so every INFER would fail at once.
   .superRefine((o, ctx) => {
     if (o.networkSlack >= o.startDelay + o.scheduleAhead) {
       ctx.addIssue({
         code: 'custom',
         path: ['networkSlack'],
-        message: `expected less than startDelay + scheduleAhead (${(o.startDelay + o.scheduleAhead) / 1e6} ms): with ${o.networkSlack / 1e6} ms every action would miss its send-by time as soon as it is made`,
+        message: `expected less than startDelay + scheduleAhead (${(o.startDelay + o.scheduleAhead) / 1e6} ms): with ${o.networkSlack / 1e6} ms every INFER would miss its send-by time as soon as it is made`,
       });
     }
   });

@@ -1,18 +1,22 @@
 /**
- * The Clockwork controller (scheduler "INFER5" of the released source), rule by rule; its options
- * and rules are described in README.md, "The `clockwork` scheduler". Summary of the moving parts:
+ * The Clockwork controller (scheduler "INFER5" of the released source), rule by rule; what it
+ * models, its options and where it differs from the paper and the released code are in
+ * docs/clockwork-model.md (options also in README.md, "The `clockwork` scheduler"). Summary of
+ * the moving parts:
  *
  * - Requests: each gets an internal deadline arrival + exec_slo, exec_slo = max(slo - buffer,
  *   scheduleAhead + buffer), and joins one FIFO per batch size of its model. A request still queued
- *   at its internal deadline is cancelled (timeout); one that cannot finish even alone is cancelled
- *   as soon as the controller sees it (at arrival, or when a strategy of its model is tried). Once
- *   dispatched, a request is never cancelled.
+ *   at its internal deadline is cancelled (timeout); one that cannot finish even alone leaves the
+ *   queues when a strategy of its model is tried and is answered at its internal deadline
+ *   (answerDrops "atDeadline"; "immediately": when dropped, and at arrival). Once dispatched, a
+ *   request is never cancelled.
  * - Predictions: one sliding-window percentile estimator per (model, batch size) and per model for
- *   LOAD, seeded with the profile distribution's value at the same percentile (the p99 by default)
- *   and updated from every successful result; per GPU a Timeline for execution and one for the
- *   PCIe weights lane.
+ *   LOAD, the profile distribution's value at the same percentile standing in until the first
+ *   measurement, updated from every successful result; per GPU a Timeline for execution and one
+ *   for the PCIe weights lane.
  * - INFER: per GPU a lazy priority queue of strategies (model, batch) keyed by latest start time,
- *   then batch, then model id; the fill loop runs while free_at < now + scheduleAhead.
+ *   then batch, then model id; the fill loop runs while free_at < now + scheduleAhead; a failed
+ *   strategy steps its model down to smaller sizes on that GPU (failedStrategy "stepDown").
  * - LOAD/EVICT: the load policy (load-policy.ts, option `loadPolicy`) keeps demand per model
  *   incrementally, shared among the GPUs holding the model in proportion to their spare capacity;
  *   a lane about to idle loads the model it chooses, evicting idle LRU models first, then LRU ones.
@@ -31,7 +35,12 @@ import { createLoadPolicy, type LoadPolicy } from './load-policy.js';
 
 const QUEUED = 0;
 const DISPATCHED = 1;
+/** Answered (timeout). */
 const CANCELLED = 2;
+/** Removed from the queues (it cannot finish in time), to be answered at its internal deadline. */
+const DROPPED = 3;
+/** GpuState.offered: every batch size of the model is on offer. */
+const ALL_SIZES = 255;
 
 
 interface QueuedRequest {
@@ -98,8 +107,9 @@ class ModelState {
     o: ClockworkOptions,
   ) {
     this.heads = sizes.map(() => 0);
-    this.exec = sizes.map((b) => new WindowEstimator(o.window, o.percentile, inst.profile.exec.get(b)!.quantile(o.percentile)));
-    this.loadEst = new WindowEstimator(o.window, o.percentile, inst.profile.load.quantile(o.percentile));
+    const inWindow = o.estimatorSeed === 'inWindow';
+    this.exec = sizes.map((b) => new WindowEstimator(o.window, o.percentile, inst.profile.exec.get(b)!.quantile(o.percentile), inWindow));
+    this.loadEst = new WindowEstimator(o.window, o.percentile, inst.profile.load.quantile(o.percentile), inWindow);
   }
 
   get end(): number {
@@ -143,6 +153,12 @@ class GpuState {
   readonly state: Uint8Array;
   /** INFERs sent and not yet answered, per model. */
   readonly inflight: Uint16Array;
+  /**
+   * Per model, how many of its batch sizes (the smallest ones) it offers strategies for here:
+   * ALL_SIZES, or fewer after a strategy failed (failedStrategy "stepDown"), until the model
+   * dispatches here, its queues empty or it is loaded again.
+   */
+  readonly offered: Uint8Array;
   readonly exec: Timeline;
   readonly pcie: Timeline;
   readonly strategies: Heap<Strategy>;
@@ -169,6 +185,7 @@ class GpuState {
     this.freePages = totalPages;
     this.state = new Uint8Array(models);
     this.inflight = new Uint16Array(models);
+    this.offered = new Uint8Array(models).fill(ALL_SIZES);
     this.exec = new Timeline(o.startDelay, o.lag);
     this.pcie = new Timeline(o.startDelay, o.lag);
     this.strategies = new Heap<Strategy>(
@@ -296,8 +313,9 @@ export class ClockworkScheduler implements Scheduler {
       loadCounted: false,
     };
     m.lastArrival = now;
-    if (q.deadline < now + o.startDelay + est1) {
-      // It cannot finish in time even alone on an idle GPU.
+    if (o.answerDrops === 'immediately' && q.deadline < now + o.startDelay + est1) {
+      // It cannot finish in time even alone on an idle GPU (released: no such check; it is queued,
+      // dropped when tried and answered at its internal deadline).
       this.stats.timeouts.cannotFinishAtArrival++;
       this.ctx.respond(r, 'timeout');
       this.runPending();
@@ -320,17 +338,38 @@ export class ClockworkScheduler implements Scheduler {
     this.markDirty(m);
   }
 
+  /**
+   * Step 1 removes a request that can no longer finish in time. Released (answerDrops
+   * "atDeadline"): it leaves the queues now and is answered at its internal deadline (it stays in
+   * `deadlines`, whose timer answers it); "immediately": answered now.
+   */
+  private drop(q: QueuedRequest): void {
+    if (this.o.answerDrops === 'immediately' || q.deadline <= this.clock()) {
+      this.cancel(q, 'cannotFinish');
+      return;
+    }
+    const m = this.models[q.r.model];
+    q.state = DROPPED;
+    this.unqueue(m, q);
+    this.markDirty(m);
+  }
+
   private unqueue(m: ModelState, q: QueuedRequest): void {
     m.live--;
     this.load.unqueued(q);
   }
 
-  /** Time out queued requests whose internal deadline has come, expire load demand. */
+  /** Time out queued requests whose internal deadline has come, answer dropped ones, expire load demand. */
   private advance(): void {
     const now = this.clock();
     for (let q = this.deadlines.peek(); q && q.deadline <= now; q = this.deadlines.peek()) {
       this.deadlines.pop();
       if (q.state === QUEUED) this.cancel(q, 'deadline');
+      else if (q.state === DROPPED) {
+        q.state = CANCELLED;
+        this.stats.timeouts.cannotFinish++;
+        this.ctx.respond(q.r, 'timeout');
+      }
     }
     this.load.expire(now);
   }
@@ -387,13 +426,19 @@ export class ClockworkScheduler implements Scheduler {
 
   private pushStrategies(m: ModelState): void {
     m.version++;
-    if (m.loaded.length === 0 || m.live === 0) return;
+    if (m.loaded.length === 0) return;
+    if (m.live === 0) {
+      // Nothing queued: the model offers nothing, and all its sizes again once requests come.
+      for (const g of m.loaded) this.gpus[g].offered[m.id] = ALL_SIZES;
+      return;
+    }
     for (const g of m.loaded) this.pushStrategiesOn(this.gpus[g], m);
   }
 
   private pushStrategiesOn(g: GpuState, m: ModelState): void {
     let any = false;
-    for (let k = 0; k < m.sizes.length; k++) {
+    const n = Math.min(m.sizes.length, g.offered[m.id]);
+    for (let k = 0; k < n; k++) {
       if (!this.allowed(m, k)) continue;
       const f = m.front(k);
       if (!f) continue;
@@ -404,7 +449,7 @@ export class ClockworkScheduler implements Scheduler {
   }
 
   private valid(g: GpuState, s: Strategy): boolean {
-    return s.version === this.models[s.model].version && g.state[s.model] === Residency.LOADED;
+    return s.version === this.models[s.model].version && g.state[s.model] === Residency.LOADED && s.sizeIndex < g.offered[s.model];
   }
 
   /** Fill a GPU while free_at < now + scheduleAhead (README.md, "The `clockwork` scheduler"). */
@@ -431,11 +476,16 @@ export class ClockworkScheduler implements Scheduler {
       const k = this.chooseBatch(m);
       if (k < 0 || m.sizes[k] < s.batch) {
         // 3. The strategy fails; the model stays on offer with its smaller batch sizes (their
-        //    strategies are in the heap already, re-pushed with fresh priorities if step 1 changed
-        //    a queue front).
-        if (k >= 0) this.stats.strategiesFailed++;
+        //    strategies are in the heap already, current unless step 1 changed a queue front, in
+        //    which case refresh() pushes them again with fresh priorities). "stepDown" (released):
+        //    on this GPU the model offers only the sizes below the failed one until it dispatches
+        //    here or its queues empty; "retry": the failed strategy is offered again at the next fill.
+        if (k >= 0) {
+          this.stats.strategiesFailed++;
+          if (this.o.failedStrategy === 'stepDown') g.offered[m.id] = s.sizeIndex;
+        }
         if (dropped) this.refresh(m);
-        else retry.push(s);
+        else if (this.o.failedStrategy === 'retry') retry.push(s);
         continue;
       }
       // 4. Dispatch the k oldest requests of queue k.
@@ -453,13 +503,13 @@ export class ClockworkScheduler implements Scheduler {
     }
   }
 
-  /** Step 1; cancels requests dropped from the batch-1 queue. Returns whether any front changed. */
+  /** Step 1; requests dropped from the batch-1 queue leave every queue (drop()). Returns whether any front changed. */
   private dropHopeless(m: ModelState, t: number): boolean {
     let dropped = false;
     for (let k = 0; k < m.sizes.length; k++) {
       const est = m.exec[k].value;
       for (let f = m.front(k); f && f.deadline < t + est; f = m.front(k)) {
-        if (k === 0) this.cancel(f, 'cannotFinish');
+        if (k === 0) this.drop(f);
         m.heads[k]++;
         dropped = true;
       }
@@ -503,6 +553,7 @@ export class ClockworkScheduler implements Scheduler {
     };
     const id = this.ctx.send(action);
     g.exec.add(id, est, now);
+    g.offered[m.id] = ALL_SIZES;
     g.inflight[m.id]++;
     g.lruTouch(m.id);
     this.stats.infers++;
@@ -539,6 +590,7 @@ export class ClockworkScheduler implements Scheduler {
       g.pcie.complete(a.id!, res.ok ? res.end : undefined);
       if (res.ok) {
         g.state[m.id] = Residency.LOADED;
+        g.offered[m.id] = ALL_SIZES;
         insertSorted(m.loaded, g.id);
         g.lruAppend(m.id);
         m.loadEst.add(res.duration!);
@@ -580,7 +632,7 @@ export class ClockworkScheduler implements Scheduler {
 
   private armDeadline(): void {
     let q = this.deadlines.peek();
-    while (q && q.state !== QUEUED) {
+    while (q && q.state !== QUEUED && q.state !== DROPPED) {
       this.deadlines.pop();
       q = this.deadlines.peek();
     }
@@ -611,7 +663,7 @@ export class ClockworkScheduler implements Scheduler {
       const est = m.loadEst.value;
       const latest = Math.max(now + o.startDelay + o.scheduleAhead, t + o.scheduleAhead);
       const tag: LoadTag = { predictedEnd: t + est };
-      const id = this.ctx.send({ type: 'LOAD', gpu: g.id, model: m.id, earliest: now, latest, sendBy: latest - o.networkSlack, tag });
+      const id = this.ctx.send({ type: 'LOAD', gpu: g.id, model: m.id, earliest: now, latest, tag }); // no sendBy: only INFER fails "network too late"
       g.pcie.add(id, est, now);
       g.state[m.id] = Residency.LOADING;
       g.freePages -= m.inst.pages;
@@ -676,7 +728,11 @@ export class ClockworkScheduler implements Scheduler {
       loadPolicy: this.load.name,
       decisions: s.decisions,
       controllerBusyMs: (s.decisions * this.o.decisionLatency) / 1e6,
-      estimator: { window: this.o.window, percentile: this.o.percentile, seed: `profile distribution at the ${this.o.percentile} quantile` },
+      estimator: {
+        window: this.o.window,
+        percentile: this.o.percentile,
+        seed: `profile distribution at the ${this.o.percentile} quantile, ${this.o.estimatorSeed === 'inWindow' ? 'kept in the window' : 'used until the first measurement'}`,
+      },
     };
   }
 }

@@ -1,10 +1,13 @@
 /**
- * The controller's model of one executor of one GPU (README.md, "The `clockwork` scheduler"):
+ * The controller's model of one executor of one GPU (docs/clockwork-model.md, "Predictions"; the
+ * released code's WorkerTracker):
  *   free_at = max(work_begin + sum of estimates of outstanding actions, now + startDelay)
- * On every result the action leaves the outstanding list and, if it succeeded, work_begin becomes
- * its measured end. If the oldest outstanding action is overdue by more than `lag` (its expected end
- * work_begin + estimate lies more than `lag` in the past), it is assumed to have started at
- * now - lag - estimate. One timeline models GPU execution, another the PCIe weights lane.
+ * Work added to an idle timeline (nothing outstanding) sets work_begin = now; work added behind
+ * outstanding work leaves it alone. On every result the action leaves the outstanding list and, if
+ * it succeeded, work_begin becomes its measured end. If the oldest outstanding action is overdue by
+ * more than `lag` (its expected end work_begin + estimate lies more than `lag` in the past), it is
+ * assumed to have started at now - lag - estimate. One timeline models GPU execution, another the
+ * PCIe weights lane.
  */
 import { Fifo } from '../../util/fifo.js';
 
@@ -32,13 +35,12 @@ export class Timeline {
   }
 
   /**
-   * An action was sent at `now`, planned to start at freeAt(now). The plan is kept: if the floor
-   * (now + startDelay) or the lag rule set free_at, work_begin moves so that the formula above
-   * yields planned start + estimate afterwards (otherwise work sent to an idle GPU would vanish
-   * from the model until its result came back).
+   * An action was sent at `now`. On an idle timeline work_begin becomes `now` (not the planned
+   * start, which the startDelay floor puts at now + startDelay or later: as released, the model
+   * then expects the work to end startDelay earlier than the plan did).
    */
   add(id: number, estimate: number, now: number): void {
-    this.workBegin = this.freeAt(now) - this.sum;
+    if (this.ids.length === 0) this.workBegin = now;
     this.ids.push(id);
     this.ests.push(estimate);
     this.sum += estimate;
