@@ -42,13 +42,12 @@ export const NetworkSchema = z.strictObject({
       z.strictObject({
         compressed: z
           .number({ error: 'expected a ratio of compressed to raw bytes in (0, 1]' })
-          .gt(0, 'expected a ratio of compressed to raw bytes in (0, 1]')
-          .max(1, 'expected a ratio of compressed to raw bytes in (0, 1]'),
+          .refine((x) => x > 0 && x <= 1, 'expected a ratio of compressed to raw bytes in (0, 1]'),
       }),
     ], { error: 'expected "raw", "none" or { "compressed": ratio } with ratio in (0, 1]' })
     .default('raw'),
   /** The controller's concurrent sends share one NIC ("shared") or each get the full bandwidth ("perSend"). */
-  nic: z.enum(['shared', 'perSend'], { error: 'expected "shared" or "perSend"' }).default('shared'),
+  nic: z.enum(['shared', 'perSend']).default('shared'),
 });
 
 /** Most worker hosts, GPUs per worker, model instances and points of a sweep (README.md, "Experiment configs"). */
@@ -121,7 +120,7 @@ export const MetricsSchema = z.strictObject({
    * Where a request's completion is measured (ok/late, latency): when its result is back at the
    * controller (Clockwork's metric) or when the response reaches the client (README.md, "Top level").
    */
-  measureAt: z.enum(['controller', 'client'], { error: 'expected "controller" or "client"' }).default('controller'),
+  measureAt: z.enum(['controller', 'client']).default('controller'),
 });
 
 export const ExperimentSchema = z.strictObject({
