@@ -12,6 +12,8 @@ import { resolveExperiment } from '../src/experiment/config.js';
 import { brief, makeSim, ScriptedScheduler, ScriptedWorkload, tinyProfileJson } from './helpers.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
+/** helpers.ts's network with each send at the full bandwidth (the tests below that are about something else). */
+const PER_SEND = { clientLatency: 50_000, clientBandwidth: 1e9, workerLatency: 100_000, workerBandwidth: 1e9, nic: 'perSend' as const };
 const A = 0;
 const B = 1;
 const C = 2;
@@ -55,16 +57,18 @@ describe('GPU worker timelines', () => {
     ]);
     const sum = sim.metrics.summary(['w']) as any;
     expect(sum.requests).toMatchObject({ total: 3, ok: 3, late: 0 });
-    // Latency counts from arrival at the controller (1.06 ms) to the response at the client.
-    expect(sum.latencyMs.max).toBeCloseTo(6.459, 2);
+    // Latency counts from arrival at the controller (1.06 ms) to the result back at the controller
+    // (7.468 ms; measureAt "controller", the default).
+    expect(sum.latencyMs.max).toBeCloseTo(6.408, 3);
     expect(sum.loads).toBe(1);
   });
 
-  it('ok means the response reaches the client by arrival + slo, to the nanosecond', () => {
+  it('measureAt client: ok means the response reaches the client by arrival + slo, to the nanosecond', () => {
+    // Pinned to measureAt "client" (test/network-fidelity.test.ts compares it with "controller").
     const outcomes = (slo: number) => {
       const s = loadThenInfer();
       const w = new ScriptedWorkload([[1_000_000, A]]);
-      makeSim(s, { workload: w, slo }).run();
+      makeSim(s, { workload: w, slo, setup: { measureAt: 'client' } }).run();
       return w.responses.map((r) => r.outcome);
     };
     // One request: INFER sent at 5.2 ms, +10 us wire +100 us -> 5.31 ms; input copy 11 us -> exec at batch 1
@@ -118,7 +122,8 @@ describe('GPU worker timelines', () => {
       [20_000_000, A],
       [20_000_000, A],
     ]);
-    const sim = makeSim(s, { workload: w });
+    // Each send at the full bandwidth (nic "perSend"): with a shared NIC both would take 20 us.
+    const sim = makeSim(s, { workload: w, setup: { network: PER_SEND } });
     sim.run();
     const infers = s.results.filter((r) => r.action.type === 'INFER').map((r) => [r.error ?? 'ok', r.start, r.end, r.receivedAt]);
     expect(infers).toEqual([
@@ -247,7 +252,7 @@ describe('GPU worker timelines', () => {
     ]);
   });
 
-  it('controller send slots: with 2 slots each send takes the slot that is free first', () => {
+  it('controller send slots (nic perSend): with 2 slots each send takes the slot that is free first', () => {
     // Six requests of A reach the controller at 60 us; it sends INFERs of 4, 1 and 1 requests at once.
     // Wire times at 1e9 B/s: 40 us, 10 us, 10 us. Slot 0 takes the first [60, 100] us, slot 1 the
     // second [60, 70] us; the third waits for the slot free first: slot 1 at 70 us (not slot 0 at 100).
@@ -263,7 +268,7 @@ describe('GPU worker timelines', () => {
       },
     });
     const w = new ScriptedWorkload(Array.from({ length: 6 }, (): [number, number] => [0, A]));
-    const sim = makeSim(s, { workload: w, setup: { sendConcurrency: 2, duration: 100e6 } });
+    const sim = makeSim(s, { workload: w, setup: { sendConcurrency: 2, duration: 100e6, network: PER_SEND } });
     sim.addObserver({ onActionSent: (a, at) => a.type === 'INFER' && sent.push([a.requests.length, at]) });
     sim.run();
     expect(sent).toEqual([

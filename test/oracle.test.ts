@@ -8,13 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadExperiment } from '../src/experiment/config.js';
+import { loadExperiment, type ResolvedExperiment } from '../src/experiment/config.js';
 import { buildSimulation } from '../src/experiment/runner.js';
 import { RequestLog } from '../src/metrics/request-log.js';
 import { registerCycleScheduler } from './helpers/cycle-scheduler.js';
 import { PROFILE, tmp, writeConfig } from './helpers/results.js';
 import { LaneLogRecorder, type LaneLog } from './oracle/lane-log.js';
 import {
+  atClient,
   csvFields,
   oracle,
   oracleTimeseries,
@@ -38,7 +39,7 @@ interface RunResult {
   slos: Record<string, number>;
 }
 
-async function runWithOracle(cfg: Record<string, unknown>): Promise<RunResult> {
+async function runWithOracle(cfg: Record<string, unknown>): Promise<RunResult & { resolved: ResolvedExperiment }> {
   const dir = tmp('servesim-oracle-');
   const r = loadExperiment(writeConfig(dir, cfg)).points[0].resolved;
   const sim = await buildSimulation(r);
@@ -56,18 +57,19 @@ async function runWithOracle(cfg: Record<string, unknown>): Promise<RunResult> {
   const perModel = lines.map((l) => Object.fromEntries(csvFields(l).map((v, i) => [cols[i], v])));
   const rows = parseRequestsCsv(readFileSync(csv, 'utf8'));
   const laneLog = lanes.finish();
-  const expected = oracle(rows, laneLog, { warmup: r.config.warmup, duration: r.config.duration, gpus: sim.gpus.length, modelNames, groupNames });
+  const measureAt = r.config.metrics.measureAt;
+  const expected = oracle(rows, laneLog, { measureAt, warmup: r.config.warmup, duration: r.config.duration, gpus: sim.gpus.length, modelNames, groupNames });
   const [tsHead, ...tsLines] = sim.metrics.timeseries.toCsv().trim().split('\n');
   const tsCols = tsHead.split(',');
   const timeseries = tsLines.map((l) => Object.fromEntries(csvFields(l).map((v, i) => [tsCols[i], v])));
   // The run's end (where the last window stops) depends on how the driver stepped the clock: taken from the file.
   const lastRow = timeseries[timeseries.length - 1];
   const end = Math.round((Number(lastRow.t_s) + Number(lastRow.window_s)) * 1e9);
-  const facts = { warmup: r.config.warmup, duration: r.config.duration, gpus: sim.gpus.length, modelNames, groupNames };
+  const facts = { measureAt, warmup: r.config.warmup, duration: r.config.duration, gpus: sim.gpus.length, modelNames, groupNames };
   const expectedTimeseries = oracleTimeseries(rows, laneLog, { ...facts, window: r.config.metrics.window, end });
   const histograms = sim.metrics.histogramsJson(groupNames, r.workloads.map((w) => w.slo));
   const slos = Object.fromEntries(r.workloads.map((w) => [w.name, w.slo]));
-  return { summary, perModel, rows, lanes: laneLog, expected, timeseries, expectedTimeseries, histograms, slos };
+  return { summary, perModel, rows, lanes: laneLog, expected, timeseries, expectedTimeseries, histograms, slos, resolved: r };
 }
 
 /** Rates, fractions and utilizations are written rounded to 6 decimals (8 for fractions). */
@@ -366,5 +368,38 @@ describe('summary and per-model figures against an independent calculation', () 
       expect(run.expected.summary.requests.ok + run.expected.summary.requests.late).toBeGreaterThan(300);
       expect(run.perModel.map((m) => m.model)).toEqual(['res"net,50#0', 'res"net,50#1', 'densenet121']);
     }
+  });
+
+  it('metrics.measureAt: the same fifo run measured at the controller and at the client', async () => {
+    // fifo spends no controller CPU time: each response leaves when its request completes at the
+    // controller, so the client-measured rows follow from the controller-measured ones (atClient).
+    const cfg = {
+      ...base,
+      name: 'oracle-measure',
+      duration: '2s',
+      warmup: '300ms',
+      drain: '1s',
+      cluster: { profile: PROFILE, network: { clientLatency: '2ms' } },
+      models: [{ profile: 'resnet50_v2', copies: 4 }],
+      workload: { type: 'poisson', rate: 200, slo: '7ms' },
+      scheduler: { type: 'fifo' },
+    };
+    const atController = await runWithOracle({ ...cfg, metrics: { measureAt: 'controller' } });
+    const atClientRun = await runWithOracle({ ...cfg, metrics: { measureAt: 'client' } });
+    for (const run of [atController, atClientRun]) {
+      checkRows(run.rows, 0.3e9, 2e9);
+      compare(run);
+      compareTimeseries(run);
+    }
+    const r = atController.resolved;
+    const out = new Map(r.models.map((m) => [m.name, m.profile.outputBytes]));
+    const byId = (rows: RequestRow[]) => [...rows].sort((a, b) => a.id - b.id);
+    expect(byId(atClientRun.rows)).toEqual(byId(atClient(atController.rows, r.config.cluster.network, (m) => out.get(m)!)));
+    // The 2 ms client leg moves requests from ok to late.
+    const c = atController.expected.summary.requests;
+    const k = atClientRun.expected.summary.requests;
+    expect(c.ok).toBeGreaterThan(k.ok);
+    expect(c.ok + c.late).toBe(k.ok + k.late);
+    expect(k.late).toBeGreaterThan(0);
   });
 });

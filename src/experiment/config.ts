@@ -32,6 +32,22 @@ export const NetworkSchema = z.strictObject({
   workerLatency: zDuration({ allowZero: true }).default(50_000),
   /** Controller <-> worker bandwidth (10 GbE by default). */
   workerBandwidth: zBandwidth().default(1.25e9),
+  /**
+   * Bytes an INFER carries controller -> worker: its requests' raw inputs, none (inputs generated
+   * on the worker), or compressed to `ratio` x raw (README.md, "`cluster`").
+   */
+  inferInputs: z
+    .union([
+      z.enum(['raw', 'none']),
+      z.strictObject({
+        compressed: z
+          .number({ error: 'expected a ratio of compressed to raw bytes in (0, 1]' })
+          .refine((x) => x > 0 && x <= 1, 'expected a ratio of compressed to raw bytes in (0, 1]'),
+      }),
+    ], { error: 'expected "raw", "none" or { "compressed": ratio } with ratio in (0, 1]' })
+    .default('raw'),
+  /** The controller's concurrent sends share one NIC ("shared") or each get the full bandwidth ("perSend"). */
+  nic: z.enum(['shared', 'perSend']).default('shared'),
 });
 
 /** Most worker hosts, GPUs per worker, model instances and points of a sweep (README.md, "Experiment configs"). */
@@ -108,6 +124,11 @@ export const OutputSchema = z.strictObject({
 export const MetricsSchema = z.strictObject({
   /** Window of timeseries.csv (offered load, goodput, latency percentiles, utilization per window). */
   window: zDuration().default(1_000_000_000),
+  /**
+   * Where a request's completion is measured (ok/late, latency): when its result is back at the
+   * controller (Clockwork's metric) or when the response reaches the client (README.md, "Top level").
+   */
+  measureAt: z.enum(['controller', 'client']).default('controller'),
 });
 
 export const ExperimentSchema = z.strictObject({
@@ -132,7 +153,7 @@ export const ExperimentSchema = z.strictObject({
   workload: z.union([z.looseObject({ type: workloadTypeField }), z.array(z.looseObject({ type: workloadTypeField })).min(1)]),
   scheduler: z.looseObject({ type: schedulerTypeField }),
   output: OutputSchema.default({ requests: false, charts: false }),
-  metrics: MetricsSchema.default({ window: 1_000_000_000 }),
+  metrics: MetricsSchema.default({ window: 1_000_000_000, measureAt: 'controller' }),
   /** Grid: dotted config path -> values; `servesim run` runs every combination. */
   sweep: z
     .union([z.record(z.string().min(1), z.array(z.unknown()).min(1)), z.array(z.record(z.string().min(1), z.unknown())).min(1)])

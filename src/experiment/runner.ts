@@ -96,6 +96,7 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
       inputLead: c.cluster.inputLead,
       execConcurrency: req.execConcurrency ?? 1,
       sendConcurrency: req.sendConcurrency ?? 0,
+      measureAt: c.metrics.measureAt,
     },
     scheduler,
     workloads,
@@ -169,6 +170,8 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
     warmupSeconds: c.warmup / SEC,
     gpus: sim.gpus.length,
     models: r.models.length,
+    // Where completions were measured (ok/late, latency): README.md, "Top level".
+    measureAt: c.metrics.measureAt,
     ...metrics,
   };
   const sched = sim.scheduler.summary?.();

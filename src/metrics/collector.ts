@@ -144,7 +144,7 @@ export class MetricsCollector implements SimObserver {
     if (r.model < this.modelLatency.length) this.modelEvents[r.model * 3 + 2]++;
   }
 
-  /** The response reached the client at `at`. */
+  /** The request completed at `at` (at the controller or the client: SimulationSetup.measureAt). */
   onResponse(r: Request, outcome: Outcome, at: Nanos): void {
     const lat = at - r.arrival;
     this.timeseries.response(at, OUTCOME_COLUMN[outcome], r.group, lat);

@@ -1,8 +1,10 @@
 /**
  * requests.csv: one line per request, streamed to disk while the simulation runs (buffered, so the
- * cost is a string concatenation per response and a write per ~1 MiB). Lines are in the order
- * responses reached their clients; requests still unanswered at the end follow with outcome
- * "unfinished". Every request is listed; `measured` says whether it was sent in the measured window.
+ * cost is a string concatenation per response and a write per ~1 MiB). Lines are in the order the
+ * engine answered requests; requests still unanswered at the end follow with outcome "unfinished".
+ * `response_ns` is the completion as `metrics.measureAt` says (result back at the controller, or
+ * response at the client) and `latency_ns` = response_ns - arrival_ns. Every request is listed;
+ * `measured` says whether it was sent in the measured window.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { SimObserver } from '../sim/observer.js';

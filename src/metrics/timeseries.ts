@@ -117,7 +117,7 @@ export class TimeSeries {
       if (outcomeCol === C.ok && this.perGroup) this.cols[this.groupOkCol + group][k]++;
       let h = this.hists[k];
       if (h === undefined) {
-        if (k < this.finalized) return; // cannot happen: responses are recorded at times >= now
+        if (k < this.finalized) return; // cannot happen: the engine advances observers only to times before which nothing more is recorded
         h = this.hists[k] = new Histogram(COARSE_SUB_BITS);
       }
       h.record(latency);

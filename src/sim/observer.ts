@@ -10,6 +10,11 @@ import type { Action, ActionError, Outcome, Request } from './types.js';
 
 export interface SimObserver {
   onSubmit?(r: Request): void;
+  /**
+   * The request was answered: `at` is its completion as `SimulationSetup.measureAt` says (the
+   * result at the controller, possibly a little before now when the controller's CPU was busy, or
+   * the response at the client, after now); `outcome` ok or late by that time.
+   */
   onResponse?(r: Request, outcome: Outcome, at: Nanos): void;
   onColdStart?(r: Request): void;
   onActionSent?(a: Action, at: Nanos): void;

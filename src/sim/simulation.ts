@@ -3,16 +3,18 @@
  *
  * Request life: a workload submits at `sentAt` -> it reaches the controller after the client link
  * (latency + input bytes / bandwidth) -> the scheduler sees it -> an INFER carrying it is sent to a
- * worker (controller send slots, latency + inputs / bandwidth) -> input copy, exec, output copy on
- * the GPU -> the result returns to the controller (latency + outputs / bandwidth) -> the engine
- * answers the batch's requests -> each response reaches its client after the client link. As in
- * Clockwork, deadlines count from the request's arrival at the controller: a request is ok when its
- * response reaches the client by arrival + slo, late otherwise; its latency is the time from its
- * arrival to its response reaching the client.
+ * worker (the controller's NIC, latency + inputs / bandwidth: see `network.inferInputs`, `nic`) ->
+ * input copy, exec, output copy on the GPU -> the result returns to the controller (latency +
+ * outputs / bandwidth) -> the engine answers the batch's requests -> each response reaches its
+ * client after the client link. As in Clockwork, deadlines count from the request's arrival at the
+ * controller, and a request completes when its result is back at the controller (`measureAt`
+ * "controller", the default) or, optionally, when its response reaches the client ("client"): it is
+ * ok when it completes by arrival + slo, late otherwise; its latency is completion - arrival.
  */
 import { EventLoop, Priority } from './event-loop.js';
 import { Gpu, Residency, type GpuListener } from './gpu.js';
 import type { Hardware } from './hardware.js';
+import { SharedNic } from './network.js';
 import type { SimObserver } from './observer.js';
 import { RandomStreams, type Rng } from './random.js';
 import type { Nanos } from './time.js';
@@ -37,6 +39,16 @@ export interface NetworkConfig {
   /** Controller <-> worker one-way latency and bandwidth (bytes/s). */
   workerLatency: Nanos;
   workerBandwidth: number;
+  /**
+   * Bytes an INFER carries to its worker: its requests' raw inputs (default), none (generated on
+   * the worker), or `compressed` x raw.
+   */
+  inferInputs?: 'raw' | 'none' | { compressed: number };
+  /**
+   * "shared" (default): the controller's concurrent sends share workerBandwidth (processor
+   * sharing, src/sim/network.ts); "perSend": each send gets the full bandwidth.
+   */
+  nic?: 'shared' | 'perSend';
 }
 
 export interface SimulationSetup {
@@ -58,6 +70,12 @@ export interface SimulationSetup {
   execConcurrency: number;
   /** Controller-wide concurrent sends (0 = unlimited). */
   sendConcurrency: number;
+  /**
+   * Where a request completes (the time observers get in onResponse, ok vs late, latency):
+   * "controller" (default): when its result, or the scheduler's answer, is at the controller;
+   * "client": when the response reaches the client.
+   */
+  measureAt?: 'controller' | 'client';
 }
 
 export interface WorkloadSpec {
@@ -77,7 +95,15 @@ export class Simulation {
   private nextRequestId = 0;
   private nextActionId = 0;
   private controllerFreeAt = 0;
+  /** Start of the controller's current busy period (results received since may wait for its CPU). */
+  private controllerBusySince = 0;
+  /** nic "perSend": when each send slot is free. */
   private readonly sendSlots: Float64Array;
+  /** nic "shared": the controller's NIC. */
+  private readonly nic: SharedNic | null;
+  /** Bytes an INFER carries per request, per model (inferInputs applied). */
+  private readonly inferBytes: Float64Array;
+  private readonly measureAtClient: boolean;
   private readonly schedulerRngs = new Map<string, Rng>();
   private readonly batch1: Float64Array;
   private readonly observers: SimObserver[] = [];
@@ -93,7 +119,23 @@ export class Simulation {
     observers: readonly SimObserver[] = [],
   ) {
     this.streams = new RandomStreams(setup.seed);
-    this.sendSlots = new Float64Array(Math.max(0, setup.sendConcurrency));
+    const net = setup.network;
+    const shared = (net.nic ?? 'shared') === 'shared';
+    this.sendSlots = new Float64Array(shared ? 0 : Math.max(0, setup.sendConcurrency));
+    this.nic = shared
+      ? new SharedNic(this.loop, Math.max(0, setup.sendConcurrency), net.workerLatency, {
+          started: (a, at) => {
+            for (const o of this.observers) o.onActionSent?.(a, at);
+          },
+          deliver: this.deliverToWorker,
+          drop: this.onLocalFailure,
+        })
+      : null;
+    const inputs = net.inferInputs ?? 'raw';
+    const ratio = inputs === 'raw' ? 1 : inputs === 'none' ? 0 : inputs.compressed;
+    if (!(ratio >= 0 && ratio <= 1)) throw new Error(`network.inferInputs: compressed ratio ${ratio} is not in (0, 1]`);
+    this.inferBytes = Float64Array.from(setup.models, (m) => ratio * m.profile.inputBytes);
+    this.measureAtClient = (setup.measureAt ?? 'controller') === 'client';
     this.batch1 = Float64Array.from(setup.models, (m) => m.profile.exec.get(m.profile.batchSizes[0])!.median());
     const listener: GpuListener = {
       actionDone: (gpu, action, error, start, end, padded) => this.onActionDone(gpu, action, error, start, end, padded),
@@ -181,7 +223,13 @@ export class Simulation {
       for (const o of this.observers) o.onPrediction?.(kind, predicted, actual);
     },
     spend: (d) => {
-      if (d > 0) this.controllerFreeAt = Math.max(this.controllerFreeAt, this.loop.now()) + Math.round(d);
+      if (d <= 0) return;
+      const now = this.loop.now();
+      if (now >= this.controllerFreeAt) {
+        this.controllerBusySince = now;
+        this.controllerFreeAt = now;
+      }
+      this.controllerFreeAt += Math.round(d);
     },
     controllerFreeAt: () => this.controllerFreeAt,
     };
@@ -206,11 +254,16 @@ export class Simulation {
         }
         if (r.model !== action.model) throw new Error(`scheduler ${this.scheduler.name} batched request ${r.id} of model ${r.model} into an INFER of model ${action.model}`);
       }
-      bytes = action.requests.length * this.setup.models[action.model].profile.inputBytes;
+      bytes = action.requests.length * this.inferBytes[action.model];
     }
     const now = this.loop.now();
     const depart = Math.max(now, this.controllerFreeAt);
     const wire = Math.round((bytes / this.setup.network.workerBandwidth) * 1e9);
+    if (this.nic) {
+      this.nic.submit(action, wire, depart);
+      return id;
+    }
+    // nic "perSend": each slot transmits at the full bandwidth.
     let start = depart;
     if (this.sendSlots.length > 0) {
       let s = 0;
@@ -267,26 +320,34 @@ export class Simulation {
   private readonly resultToScheduler = (r: ActionResult): void => {
     const a = r.action;
     if (a.type === 'INFER') {
-      const now = this.loop.now();
+      // Completed when the result reached the controller, even if it then waited for the CPU.
+      const at = r.receivedAt;
       if (r.ok) {
         const out = this.setup.models[a.model].profile.outputBytes;
-        for (const req of a.requests) this.respond(req, 'ok', now, out);
-      } else for (const req of a.requests) this.respond(req, 'failed', now, 0);
+        for (const req of a.requests) this.respond(req, 'ok', at, out);
+      } else for (const req of a.requests) this.respond(req, 'failed', at, 0);
     }
     this.scheduler.onResult(r);
   };
 
   // ---------------------------------------------------------------- clients
 
-  private respond(r: Request, outcome: 'ok' | 'timeout' | 'rejected' | 'failed', now: Nanos, bytes: number): void {
+  /**
+   * Answer `r`: it completed at `completedAt` on the controller (the result's receipt, or now for
+   * the scheduler's own answers); the response leaves when the controller's CPU is free and reaches
+   * the client after the client link. Observers get the time of `measureAt`.
+   */
+  private respond(r: Request, outcome: 'ok' | 'timeout' | 'rejected' | 'failed', completedAt: Nanos, bytes: number): void {
     if (!this.outstanding.delete(r.id)) {
       throw new Error(`scheduler ${this.scheduler.name} answered request ${r.id} twice`);
     }
-    const at = Math.max(now, this.controllerFreeAt) + this.setup.network.clientLatency + Math.round((bytes / this.setup.network.clientBandwidth) * 1e9);
+    const net = this.setup.network;
+    const client = Math.max(this.loop.now(), this.controllerFreeAt) + net.clientLatency + Math.round((bytes / net.clientBandwidth) * 1e9);
+    const at = this.measureAtClient ? client : completedAt;
     const final: Outcome = outcome === 'ok' && at > r.deadline ? 'late' : outcome;
     for (const o of this.observers) o.onResponse?.(r, final, at);
     const spec = this.workloads[r.group];
-    if (spec.workload.onResponse) this.loop.schedule(at, Priority.NETWORK, this.clientReceives, [r, final]);
+    if (spec.workload.onResponse) this.loop.schedule(client, Priority.NETWORK, this.clientReceives, [r, final]);
   }
 
   private readonly clientReceives = (p: [Request, Outcome]): void => {
@@ -367,7 +428,10 @@ export class Simulation {
       t = Math.min(end, t + step);
       this.loop.run(t);
       const reached = this.loop.now();
-      for (const o of this.observers) o.onAdvance?.(reached);
+      // Results received while the controller is busy are answered later but stamped with their
+      // receipt: observers may only forget what lies before the controller's busy period.
+      const settled = this.controllerFreeAt > reached ? Math.min(reached, this.controllerBusySince) : reached;
+      for (const o of this.observers) o.onAdvance?.(settled);
       // After the last request could be sent, stop as soon as every request is answered.
       if (reached >= this.setup.duration && this.outstanding.size === 0) break;
       onProgress?.(reached);

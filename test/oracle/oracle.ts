@@ -8,14 +8,16 @@
  *   count only requests sent in it, whatever happened to them afterwards (so a request sent just
  *   before `duration` and answered during the drain counts; one sent during warm-up never does).
  *   Its length W = (duration - warmup) / 1 s divides every rate.
- * - Outcomes: ok (its response reached the client by its deadline = arrival at the controller +
- *   SLO), late (completed, response after the deadline), timeout / rejected / failed (answered
- *   without a result), unfinished (no response when the run stopped, at duration + drain or as
- *   soon as every request was answered). total = all of them.
+ * - Completion (response_ns of requests.csv) depends on `metrics.measureAt` (RunFacts.measureAt):
+ *   "controller" (default): when the request's result (or the scheduler's answer) was at the
+ *   controller; "client": when its response reached the client.
+ * - Outcomes: ok (completed by its deadline = arrival at the controller + SLO), late (completed
+ *   after the deadline), timeout / rejected / failed (answered without a result), unfinished (no
+ *   response when the run stopped, at duration + drain or as soon as every request was answered).
+ *   total = all of them.
  * - goodput = ok / W; throughput = (ok + late) / W; offeredLoad = total / W;
  *   sloAttainment = ok / total (null without requests); lateFraction = late / (ok + late).
- * - Latency of a completed (ok or late) request = response at the client - arrival at the
- *   controller. Percentile q = the value of rank ceil(q n) (1-based, at least 1) among the n sorted
+ * - Latency of a completed (ok or late) request = completion - arrival at the controller. Percentile q = the value of rank ceil(q n) (1-based, at least 1) among the n sorted
  *   latencies: an exact order statistic, no interpolation. max and mean are exact.
  * - gpuUtilization[g] = time GPU g was executing anything (union of its EXEC phases: with
  *   overlapping executions the GPU is busy while at least one runs) inside [warmup, duration),
@@ -112,7 +114,31 @@ export function parseRequestsCsv(text: string): RequestRow[] {
   });
 }
 
+/**
+ * requests.csv of a run measured at the controller, re-expressed as measured at the client (the
+ * simulation is the same either way: only what is recorded differs). For a controller that spends
+ * no CPU time, a response leaves the controller when the request completes there and reaches the
+ * client `clientLatency + bytes / clientBandwidth` later (rounded to the ns), the bytes being the
+ * model's outputs for a completed request and none otherwise; ok vs late is then decided again
+ * against the same deadline.
+ */
+export function atClient(
+  rows: readonly RequestRow[],
+  net: { clientLatency: number; clientBandwidth: number },
+  outputBytes: (model: string) => number,
+): RequestRow[] {
+  return rows.map((r) => {
+    if (r.response === null) return { ...r };
+    const completed = r.outcome === 'ok' || r.outcome === 'late';
+    const response = r.response + net.clientLatency + Math.round(((completed ? outputBytes(r.model) : 0) / net.clientBandwidth) * 1e9);
+    const outcome = completed ? (response <= r.deadline ? 'ok' : 'late') : r.outcome;
+    return { ...r, response, latency: response - r.arrival, outcome };
+  });
+}
+
 export interface RunFacts {
+  /** Where completions were measured: what response_ns means. */
+  measureAt: 'controller' | 'client';
   warmup: number;
   duration: number;
   gpus: number;
@@ -355,7 +381,7 @@ export function oracle(rows: readonly RequestRow[], lanes: import('./lane-log.js
  * k = 0 .. the window of the last thing that happened; the last window ends at the run's end.
  * Each quantity goes to the window of the instant it happened (README, "Outputs"):
  * - offered_rps: requests SENT in the window / its length (offered_rps:<group> per group);
- * - ok, late, timeout, rejected, failed: responses that REACHED THE CLIENT in the window;
+ * - ok, late, timeout, rejected, failed: requests that COMPLETED in the window (measureAt);
  *   goodput_rps = ok / length, throughput_rps = (ok + late) / length; answered:<group> = that
  *   group's responses of any outcome, attainment:<group> = its ok / answered;
  * - p50_ms, p99_ms, max_ms: latencies of the ok and late responses of the window (exact here);
