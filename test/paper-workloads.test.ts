@@ -52,3 +52,22 @@ describe('slo-ramp (fig7)', () => {
     expect(w.describe!()).toMatchObject({ rate: 600, sloFactorRamp: { start: 1, factor: 1.5, every: '1s', max: 4 } });
   });
 });
+
+describe('bursty-activation options against its targets', () => {
+  it('more minor models than targets is a config error naming the file and field', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadExperiment } = await import('../src/experiment/config.js');
+    const { baseConfig } = await import('./helpers/config.js');
+    const dir = mkdtempSync(join(tmpdir(), 'servesim-bursty-'));
+    const write = (minorCount: number): string => {
+      const file = join(dir, `c${minorCount}.json`);
+      writeFileSync(file, JSON.stringify({ ...baseConfig(), models: [{ profile: 'resnet50_v2', copies: 3 }], workload: [{ type: 'poisson', rate: 1 }, { type: 'bursty-activation', minorCount }] }));
+      return file;
+    };
+    const bad = write(4);
+    expect(() => loadExperiment(bad)).toThrow(`${bad}: workload[1].minorCount: expected at most the 3 target models, found 4`);
+    expect(loadExperiment(write(3)).points).toHaveLength(1);
+  });
+});

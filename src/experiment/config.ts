@@ -482,6 +482,8 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
     if (targets.length === 0) {
       throw new UserError(`${file}: ${pathStr([...wPath(i), 'models'])}: expected a selection of at least one model instance, found none`);
     }
+    const problem = wtype.checkTargets?.(own, targets.length);
+    if (problem) throw new UserError(`${file}: ${pathStr([...wPath(i), ...problem.path])}: ${problem.message}`);
     const name = common.name ?? (wIn.length > 1 ? `${wtype.name}#${i}` : wtype.name);
     return { type: wtype, options: own, group: i, name, slo: common.slo, sloFactor: common.sloFactor, targets };
   });

@@ -95,6 +95,8 @@ export const burstyActivationType: WorkloadType<typeof BurstyActivationOptions> 
     'fig6: major models activated one per interval after a lead-in sharing a fixed total Poisson rate, plus minor models at their own Poisson rate',
   options: BurstyActivationOptions,
   create: (options) => new BurstyActivationWorkload(options),
+  checkTargets: (options, targets) =>
+    options.minorCount > targets ? { path: ['minorCount'], message: `expected at most the ${targets} target models, found ${options.minorCount}` } : null,
 };
 
 export const SloRampOptions = z.strictObject({

@@ -26,6 +26,12 @@ export interface WorkloadType<S extends z.ZodObject = z.ZodObject> {
   /** Strict object schema of the type's own options (without the common fields), with defaults. */
   readonly options: S;
   create(options: z.output<S>, env: WorkloadEnv): Workload;
+  /**
+   * Checks of the options against the models the workload sends to, made when the config is
+   * resolved so that the error names the file and field: the path below the workload and what is
+   * wrong, or null.
+   */
+  checkTargets?(options: z.output<S>, targets: number): { path: readonly string[]; message: string } | null;
 }
 
 const registry = new Registry<WorkloadType>('workload');
