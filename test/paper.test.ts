@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { OUTCOME_COLUMN, TimeSeries } from '../src/metrics/timeseries.js';
 import { EXPERIMENTS, parseOnly } from '../src/paper/experiments.js';
-import { renderReport } from '../src/paper/report.js';
+import { fig9Table, renderReport } from '../src/paper/report.js';
 import { reproduce } from '../src/paper/reproduce.js';
-import { fig11Claims, fig5Claims, fig6Claims, fig9Claims, rampSloMs } from '../src/paper/verdicts.js';
+import { fig10Claims, fig11Claims, fig5Claims, fig6Claims, fig7Claims, fig9Claims, rampSloMs, verdictText } from '../src/paper/verdicts.js';
 import { MS, SEC } from '../src/sim/time.js';
 import { UserError } from '../src/util/errors.js';
 
@@ -135,9 +135,95 @@ describe('paper verdicts', () => {
     writeRun(bad, { sloAttainment: 0.99, requests: counts(99_000, 0, 1000), coldStarts: 1000, loads: 900, loadsFailed: 0, evictions: 800 }, ts);
     const [att, , cold] = fig9Claims(bad);
     expect(att.holds).toBe(false);
+    expect(att.claim).toMatch(/^SLO attainment >= 99.99%/); // a single run without a resolved config: no point label
     expect(att.detail).toContain('99.0000% of 100,000 requests');
     expect(cold.holds).toBe(false);
     expect(cold.detail).toContain('1,000 requests missed their SLO');
+  });
+
+  it('fig9/fig10: verdicts per load-factor point, the paper\'s setting (scale 1.0) named', () => {
+    const dir = tmp();
+    const ts = `${TS_HEAD}\n0,60,100,100,100,6000,0,0,0,0,0.1\n60,60,100,100,100,6000,0,0,0,0,0.1\n`;
+    // Three points as the artifact's formula gives them: scale = load factor x 0.125 x 8 workers, on 6 GPUs.
+    const point = (lf: number, attainment: number, ok: number, inferP99: number) => ({
+      params: { 'workload.loadFactor': lf },
+      summary: {
+        gpus: 6,
+        sloAttainment: attainment,
+        requests: counts(ok, 0, 100_000 - ok),
+        coldStarts: 1000,
+        loads: 900,
+        loadsFailed: 0,
+        evictions: 800,
+        predictionError: { INFER: { count: 10, absErrorMs: { p50: 0.1, p99: inferP99, max: 5 } }, LOAD: { count: 5, absErrorMs: { p50: 0.5, p99: 2 } } },
+      },
+      ts,
+    });
+    // Listed out of order: the claims come by load factor.
+    writeSweep(dir, [point(1, 0.98, 98_000, 3), point(0.5, 0.99999, 99_999, 0.5), point(0.75, 0.9995, 99_950, 0.8)]);
+    for (const [i, lf] of [[0, 1], [1, 0.5], [2, 0.75]] as const) {
+      const derived = { workloads: [{ options: { loadFactor: lf, perWorker: 0.125, workers: 8 }, resolved: { scale: lf * 0.125 * 8 } }] };
+      writeFileSync(join(dir, `p${i}`, 'config.resolved.json'), JSON.stringify({ derived }));
+    }
+    const fig9 = fig9Claims(dir);
+    expect(fig9.map((c) => c.claim.replace(/:.*/, ''))).toEqual([
+      ...Array(3).fill('load factor 0.5 (scale 0.5)'),
+      ...Array(3).fill('load factor 0.75 (scale 0.75)'),
+      ...Array(3).fill("load factor 1 (scale 1, the paper's setting)"),
+    ]);
+    // attainment >= 99.99%: only at 0.5; every point follows the offered load; missed < 1% of 1,000 cold starts only at 0.5 (1 missed).
+    expect(fig9.map((c) => c.holds)).toEqual([true, true, true, false, true, false, false, true, false]);
+    expect(fig9[6].detail).toContain('98.0000% of 100,000 requests');
+    const fig10 = fig10Claims(dir);
+    // INFER p99 < 1 ms at 0.5 and 0.75, not at 1; LOAD p99 (2 ms) > INFER p99 at 0.5 and 0.75, not at 1 (3 ms).
+    expect(fig10.map((c) => c.holds)).toEqual([true, true, true, true, false, false]);
+    expect(fig10[4].claim).toBe("load factor 1 (scale 1, the paper's setting): INFER completion-time prediction errors are sub-millisecond (p99 of |predicted - actual| < 1 ms)");
+    const table = fig9Table(dir);
+    expect(table).toContain("| 1 | 1 | the paper's (artifact: load factor x 0.125 x 8 workers) |");
+    expect(table).toContain("| 0.75 | 0.75 | the artifact's 0.125 per worker on these 6 GPUs |");
+    expect(table.indexOf('| 0.5 |')).toBeLessThan(table.indexOf('| 0.75 |'));
+  });
+
+  /** A ramp point: one 10 s window per step (SLO 2.73 x 1.5^k ms: 2.7, 4.1, 6.1, 9.2 | 13.8 | 20.7, 31.1). */
+  const rampPoint = (copies: number, mid: { ok: number; late: number; timeout: number }, goodput20: number) => {
+    const low = '100,10,50,100,400,500,0,0,0'; // offered 100 r/s x 10 s: 100 ok, 400 late, 500 timeout
+    const rows = [0, 10, 20, 30].map((t) => `${t},10,${low}`);
+    rows.push(`40,10,100,${mid.ok / 10},${(mid.ok + mid.late) / 10},${mid.ok},${mid.late},${mid.timeout},0,0,0`);
+    rows.push(`50,10,100,${goodput20},${goodput20},${goodput20 * 10},0,${1000 - goodput20 * 10},0,0,0`);
+    rows.push('60,10,100,100,100,1000,0,0,0,0,0');
+    return { params: { 'models[0].copies': copies }, summary: { durationSeconds: 70 }, ts: `${TS_HEAD}\n${rows.join('\n')}\n` };
+  };
+  const ramp = { start: 1, factor: 1.5, every: 10, max: 100, b1Ms: 2.73, looseMs: 20, floorMs: 10 };
+
+  it('fig7: goodput from 20 ms, no late responses in [10, 20) ms, late below 10 ms reported without a verdict', () => {
+    const dir = tmp();
+    writeSweep(dir, [rampPoint(12, { ok: 990, late: 5, timeout: 5 }, 96), rampPoint(48, { ok: 900, late: 10, timeout: 90 }, 100)]);
+    const [goodput, mid, low] = fig7Claims(dir, ramp);
+    expect(goodput.holds).toBe(true);
+    expect(goodput.detail).toBe('4 of 4 steps >= 95%; lowest 96.0%');
+    expect(mid.claim).toContain('at steps with an SLO in [10, 20) ms');
+    expect(mid.holds).toBe(true);
+    // 5 of 1,000 answered = 0.50%; goodput/offered 990 of 1,000.
+    expect(mid.detail).toBe('2 steps; worst 1.00% late; copies=12: 0.50% late (5 of 1,000), 99.0% goodput/offered; copies=48: 1.00% late (10 of 1,000), 90.0% goodput/offered');
+    expect(low.reported).toBe(true);
+    expect(low.holds).toBeNull();
+    expect(verdictText(low)).toBe('reported');
+    // Four windows of 100 ok, 1,600 late of 4,000 answered, 4,000 offered.
+    expect(low.detail).toBe('copies=12: 40.0% late, 10.0% goodput/offered; copies=48: 40.0% late, 10.0% goodput/offered');
+  });
+
+  it('fig7: differs when responses in [10, 20) ms are late or goodput falls short from 20 ms', () => {
+    const dir = tmp();
+    writeSweep(dir, [rampPoint(12, { ok: 940, late: 50, timeout: 10 }, 94)]);
+    const [goodput, mid] = fig7Claims(dir, ramp);
+    expect(goodput.holds).toBe(false);
+    expect(goodput.detail).toBe('1 of 2 steps >= 95%; lowest 94.0%; below: copies=12 at 20.7 ms: 94.0%');
+    expect(mid.holds).toBe(false);
+    expect(mid.detail).toContain('worst 5.00% late; copies=12: 5.00% late (50 of 1,000)');
+    // Without steps in the range, the claim cannot be checked.
+    const [, none] = fig7Claims(dir, { ...ramp, floorMs: 20 });
+    expect(none.holds).toBeNull();
+    expect(none.detail).toBe('no ramp step with an SLO in [20, 20) ms');
   });
 
   it('fig11: median peak goodput over seeds, growth then saturation', () => {
@@ -152,6 +238,22 @@ describe('paper verdicts', () => {
     expect(grows.detail).toContain('10: 10,000, 40: 39,000, 80: 61,000, 120: 63,000');
     expect(grows.holds).toBe(true);
     expect(saturates.holds).toBe(true);
+  });
+
+  it('fig11: saturation is not checkable in a sweep that ends below 80 GPUs', () => {
+    const dir = tmp();
+    const peak = (g: number) => `${TS_HEAD}\n0,6,${g},${g},${g},0,0,0,0,0,0\n`;
+    writeSweep(
+      dir,
+      [[2, 1500], [4, 3000], [8, 5900], [12, 8800]].map(([gpus, g]) => ({ params: { 'cluster.workers': gpus, seed: 1 }, summary: { gpus, durationSeconds: 6 }, ts: peak(g) })),
+    );
+    const [grows, saturates] = fig11Claims(dir);
+    expect(grows.holds).toBe(true);
+    expect(saturates.holds).toBeNull();
+    // 750 r/s per GPU at 2 GPUs, 733 at 12 (98%); 8 -> 12: 8,800 / 5,900 - 1 = +49.2%.
+    expect(saturates.detail).toBe(
+      "not checkable here: the sweep ends at 12 GPUs, below the 80-100 GPUs where the paper's controller saturates (measured: goodput per GPU 750 r/s at 2 GPUs vs 733 r/s at 12 (98%); 8 -> 12 GPUs: +49.2%; controller busy 0% at 2 GPUs, 0% at 12)",
+    );
   });
 
   it('ramp SLO per step', () => {
@@ -200,9 +302,11 @@ describe('servesim reproduce', () => {
           notes: ['fast'],
         },
         { exp: EXPERIMENTS.fig9, dir: 'fig9', claims: [{ figure: 'fig9', claim: 'claim C', holds: null, detail: 'no data' }], charts: [], table: '', notes: [] },
+        { exp: EXPERIMENTS.fig7, dir: 'fig7', claims: [{ figure: 'fig7', claim: 'claim D', holds: null, reported: true, detail: '40% late' }], charts: [], table: '', notes: [] },
       ],
     });
-    expect(text).toContain('**1 of 3 claims hold, 1 differ, 1 not checked.**');
+    expect(text).toContain('**1 of 3 claims hold, 1 differ, 1 not checked; 1 behaviour reported without a verdict.**');
+    expect(text).toContain('| fig7 | claim D | reported | 40% late |');
     expect(text).toContain('## Verdicts');
     expect(text).toContain('| figure | claim | verdict | simulated |\n| --- | --- | --- | --- |');
     expect(text).toContain('| fig5 | claim B | differs | 1,270 late |');

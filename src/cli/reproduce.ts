@@ -29,12 +29,12 @@ export function registerReproduceCommand(program: Command): void {
     .action(async (o: { full: boolean; azureDir?: string; traceCache?: string; out?: string; jobs?: number; only?: string; resume: boolean; force: boolean }) => {
       parseOnly(o.only); // fail early on an unknown figure
       const { reproduce } = await import('../paper/reproduce.js');
+      const { verdictCounts } = await import('../paper/verdicts.js');
       const args = process.argv.slice(2).join(' ');
       const res = await reproduce({ ...o, command: `servesim ${args}` });
-      const held = res.claims.filter((c) => c.holds === true).length;
-      const differ = res.claims.filter((c) => c.holds === false).length;
+      const n = verdictCounts(res.claims);
       process.stdout.write(
-        `${res.reportFile}: ${held} of ${res.claims.length} claims hold, ${differ} differ` +
+        `${res.reportFile}: ${n.held} of ${n.claims} claims hold, ${n.differ} differ${n.unchecked ? `, ${n.unchecked} not checked` : ''}` +
           ` (wall: ${Object.entries(res.wallSeconds).map(([f, s]) => `${f} ${s.toFixed(0)} s`).join(', ')})\n`,
       );
     });
