@@ -316,3 +316,27 @@ describe('servesim reproduce', () => {
     expect(text).toContain(`**Paper:** ${EXPERIMENTS.fig5.paper}`);
   });
 });
+
+describe('the report states the model settings of each experiment', () => {
+  it('names where requests are measured, the INFER inputs, the NIC and Clockwork\'s rules, as configured', async () => {
+    const { modelSettings } = await import('../src/paper/reproduce.js');
+    const { loadExperiment } = await import('../src/experiment/config.js');
+    const defaults = modelSettings(loadExperiment(join(import.meta.dirname, '..', 'experiments', 'paper', 'fast', 'fig5.json')).points[0].resolved);
+    expect(defaults).toBe(
+      'Model settings: measured at the controller; INFER inputs raw; one NIC shared by the controller\'s concurrent sends; Clockwork answerDrops "atDeadline", loadPolicy "released", estimatorSeed "fallback", failedStrategy "stepDown".',
+    );
+    const other = modelSettings(
+      loadExperiment(join(import.meta.dirname, '..', 'experiments', 'paper', 'fast', 'fig7.json'), {
+        sets: [
+          ['metrics.measureAt', 'client'],
+          ['cluster.network.inferInputs', { compressed: 0.5 }],
+          ['cluster.network.nic', 'perSend'],
+          ['scheduler.loadPolicy', 'intended'],
+        ],
+      }).points[0].resolved,
+    );
+    expect(other).toBe(
+      'Model settings: measured at the client; INFER inputs compressed to 0.5 of their size; full bandwidth for each of the controller\'s concurrent sends; Clockwork answerDrops "atDeadline", loadPolicy "intended", estimatorSeed "fallback", failedStrategy "stepDown".',
+    );
+  });
+});

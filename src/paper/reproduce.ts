@@ -119,6 +119,26 @@ async function runConfig(file: string, sets: Array<[string, unknown]>, dir: stri
 
 const b1Ms = (r: ResolvedExperiment): number => r.models[0].profile.exec.get(r.models[0].profile.batchSizes[0])!.median() / 1e6;
 
+/**
+ * The settings that decide what a run models where servesim offers a choice (docs/clockwork-model.md):
+ * where requests are measured, what an INFER carries to its worker, the controller's NIC, and
+ * Clockwork's released-or-intended rules when the config's scheduler is Clockwork.
+ */
+export function modelSettings(r: ResolvedExperiment): string {
+  const c = r.config;
+  const inputs = c.cluster.network.inferInputs;
+  const parts = [
+    `measured at the ${c.metrics.measureAt}`,
+    `INFER inputs ${typeof inputs === 'string' ? inputs : `compressed to ${inputs.compressed} of their size`}`,
+    `${c.cluster.network.nic === 'shared' ? 'one NIC shared by' : 'full bandwidth for each of'} the controller's concurrent sends`,
+  ];
+  if (r.scheduler.type.name === 'clockwork') {
+    const o = r.scheduler.options as Record<string, unknown>;
+    parts.push(`Clockwork answerDrops "${o.answerDrops}", loadPolicy "${o.loadPolicy}", estimatorSeed "${o.estimatorSeed}", failedStrategy "${o.failedStrategy}"`);
+  }
+  return `Model settings: ${parts.join('; ')}.`;
+}
+
 function rampOf(r: ResolvedExperiment): RampOptions {
   const ramp = (r.workloads[0].options as { ramp: { start: number; factor: number; every: number; max: number } }).ramp;
   return { start: ramp.start, factor: ramp.factor, every: ramp.every / 1e9, max: ramp.max, b1Ms: b1Ms(r) };
@@ -191,6 +211,7 @@ async function reproduceInto(
     const r = await runConfig(file, sets, dir, o);
     const c = r.config;
     const notes = [`Config: \`${relative(PACKAGE_ROOT, file) || file}\` (${set} set): duration ${dur(c.duration)}${c.warmup ? `, first ${dur(c.warmup)} excluded` : ''}${c.description ? `. ${c.description}` : ''}`];
+    notes.push(modelSettings(r));
     if (exp.trace && trace) notes.push(`Trace: ${trace.what}.`);
     let claims: Claim[] = [];
     let charts: string[] = [];
