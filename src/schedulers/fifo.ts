@@ -5,7 +5,7 @@
  * loaded on demand there, evicting least-recently-used idle models when pages run out.
  */
 import { z } from 'zod';
-import { Fifo } from '../util/fifo.js';
+import { Fifo } from '../sim/fifo.js';
 import { MAX_COUNT } from '../util/units-zod.js';
 import type { ActionResult, GpuId, Request, Scheduler, SchedulerContext } from '../sim/types.js';
 import { Residency } from '../sim/gpu.js';

@@ -1,6 +1,6 @@
 /** Request queues for the reactive policies: FIFO (arrival order) and earliest-deadline-first. */
 import type { Request } from '../sim/types.js';
-import { Fifo } from '../util/fifo.js';
+import { Fifo } from '../sim/fifo.js';
 import { Heap } from '../util/heap.js';
 
 export interface RequestQueue {

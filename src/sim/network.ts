@@ -14,6 +14,7 @@
  * order they started. No allocation per send once the arrays have grown.
  */
 import { EventLoop, Priority, type Handler } from './event-loop.js';
+import { Fifo } from './fifo.js';
 import type { Nanos } from './time.js';
 import type { Action } from './types.js';
 
@@ -27,10 +28,9 @@ export interface NicHooks {
 }
 
 export class SharedNic {
-  /** Sends waiting for a slot and their wire times: entries [qHead, length) (src/sim imports nothing outside it). */
-  private queue: Action[] = [];
-  private queueWire: number[] = [];
-  private qHead = 0;
+  /** Sends waiting for a slot, and their wire times. */
+  private readonly queue = new Fifo<Action>();
+  private readonly queueWire = new Fifo<number>();
   /** Sends in flight (first n entries), in the order they started, and their tags. */
   private flight: Array<Action | null> = [];
   private tags: number[] = [];
@@ -43,8 +43,7 @@ export class SharedNic {
   /** Sends waiting for the controller's CPU before they reach the queue (events at their departure). */
   private deferred = 0;
   /** Wire times of the deferred sends (their events run in the order they were scheduled). */
-  private pendingWire: number[] = [];
-  private pHead = 0;
+  private readonly pendingWire = new Fifo<number>();
 
   constructor(
     private readonly loop: EventLoop,
@@ -68,10 +67,6 @@ export class SharedNic {
   submit(a: Action, wire: Nanos, depart: Nanos): void {
     if (depart > this.loop.now() || this.deferred > 0) {
       this.deferred++;
-      if (this.pHead === this.pendingWire.length) {
-        this.pendingWire.length = 0;
-        this.pHead = 0;
-      }
       this.pendingWire.push(wire);
       this.loop.schedule(depart, Priority.NETWORK, this.arriveLater, a);
     } else this.arrive(a, wire);
@@ -79,11 +74,11 @@ export class SharedNic {
 
   private readonly arriveLater = (a: Action): void => {
     this.deferred--;
-    this.arrive(a, this.pendingWire[this.pHead++]);
+    this.arrive(a, this.pendingWire.shift()!);
   };
 
   private arrive(a: Action, wire: Nanos): void {
-    if (this.qHead === this.queue.length && (this.slots === 0 || this.n < this.slots)) {
+    if (this.queue.length === 0 && (this.slots === 0 || this.n < this.slots)) {
       const now = this.loop.now();
       if (this.begin(a, wire, now)) this.reschedule(now);
     } else {
@@ -147,22 +142,8 @@ export class SharedNic {
     for (let i = k; i < this.n; i++) this.flight[i] = null;
     this.n = k;
     if (k === 0) this.v = 0;
-    while (this.qHead < this.queue.length && (this.slots === 0 || this.n < this.slots)) {
-      const a = this.queue[this.qHead];
-      const w = this.queueWire[this.qHead];
-      this.queue[this.qHead++] = null!;
-      this.begin(a, w, now);
-    }
-    if (this.qHead === this.queue.length) {
-      // Empty: reuse the arrays from the start.
-      this.queue.length = 0;
-      this.queueWire.length = 0;
-      this.qHead = 0;
-    } else if (this.qHead > 1024 && 2 * this.qHead > this.queue.length) {
-      // Never empty for long: drop the consumed prefix now and then.
-      this.queue.splice(0, this.qHead);
-      this.queueWire.splice(0, this.qHead);
-      this.qHead = 0;
+    while (this.queue.length > 0 && (this.slots === 0 || this.n < this.slots)) {
+      this.begin(this.queue.shift()!, this.queueWire.shift()!, now);
     }
     this.reschedule(now);
   };

@@ -9,7 +9,7 @@
  * assumed to have started at now - lag - estimate. One timeline models GPU execution, another the
  * PCIe weights lane.
  */
-import { Fifo } from '../../util/fifo.js';
+import { Fifo } from '../../sim/fifo.js';
 
 export class Timeline {
   workBegin = 0;

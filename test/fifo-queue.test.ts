@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Fifo } from '../src/util/fifo.js';
+import { Fifo } from '../src/sim/fifo.js';
 
 describe('Fifo', () => {
   it('keeps arrival order across compactions of its consumed prefix', () => {
