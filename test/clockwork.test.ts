@@ -381,6 +381,15 @@ describe('clockwork options', () => {
       'exp.json: scheduler.networkSlack: expected less than startDelay + scheduleAhead (6 ms): with 6 ms every INFER would miss its send-by time as soon as it is made, found "6ms"',
     );
     expect(err({ scheduleAhead: '5ms', networkSlack: '5999us' })).toBe('accepted');
+    // free_at >= now + startDelay, and a GPU is filled while free_at < now + scheduleAhead: with
+    // scheduleAhead <= startDelay nothing is ever dispatched or loaded (and the GPUs' wake-ups,
+    // at free_at - scheduleAhead + 1, came every nanosecond: a 200 ms run took minutes).
+    expect(err({ scheduleAhead: '1ms', networkSlack: '0ms' })).toBe(
+      'exp.json: scheduler.scheduleAhead: expected more than startDelay (1 ms): a GPU is filled while its predicted free time, at least now + startDelay, is less than now + scheduleAhead, so nothing would ever be dispatched, found "1ms"',
+    );
+    expect(err({ scheduleAhead: '2ms', startDelay: '2ms', networkSlack: '0ms' })).toMatch(/^exp.json: scheduler.scheduleAhead: expected more than startDelay \(2 ms\)/);
+    expect(err({ scheduleAhead: '1001us', networkSlack: '0ms' })).toBe('accepted');
+    expect(err({ scheduleAhead: '1ms', startDelay: 0, networkSlack: '0ms' })).toBe('accepted');
   });
 
   it('asks the engine for 2 concurrent sends by default', () => {

@@ -3,14 +3,15 @@
  * and drain included; the summary's measured window is a separate thing).
  *
  * Each quantity is attributed to the window of the instant it happened: offered load to the
- * request's send time, outcomes and latency to the instant the response reached the client, cold
+ * request's send time, outcomes and latency to the request's completion (`metrics.measureAt`: its
+ * result back at the controller, or its response at the client), cold
  * starts to the request's arrival at the controller, loads and evictions to their completion on the
  * worker, busy time is split across the windows it spans. With several workload groups, each group
  * also gets its offered load, goodput, answered count and SLO attainment (ok / answered) per window. Accounting is O(1) per request: counters
  * in growable typed-array columns, and one coarse latency histogram (COARSE_SUB_BITS, 1.6%) per
- * window that is reduced to p50/p99/max and dropped as soon as simulated time has passed the
- * window's end (every event is recorded at a time >= the simulation clock, so a window whose end
- * the clock has passed can receive no more latencies). Memory: a few dozen doubles per window
+ * window that is reduced to p50/p99/max and dropped once the engine's onAdvance has passed the
+ * window's end (the engine advances observers only to a time before which nothing more is recorded:
+ * a result waiting for the controller's CPU is stamped with its earlier receipt). Memory: a few dozen doubles per window
  * (28,800 windows for 8 h at 1 s: a few MiB) plus the histograms of the open windows.
  */
 import type { Nanos } from '../sim/time.js';

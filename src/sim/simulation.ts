@@ -225,7 +225,9 @@ export class Simulation {
     spend: (d) => {
       if (d <= 0) return;
       const now = this.loop.now();
-      if (now >= this.controllerFreeAt) {
+      // A new busy period only after an idle gap: at now == controllerFreeAt, work deferred to this
+      // instant (results stamped with an earlier receipt) may still be waiting to run.
+      if (now > this.controllerFreeAt) {
         this.controllerBusySince = now;
         this.controllerFreeAt = now;
       }

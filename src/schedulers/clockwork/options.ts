@@ -67,8 +67,18 @@ export const clockworkOptions = z.strictObject({
   loadPolicy: z.enum(['released', 'intended']).default('released'),
 })
   // Every INFER's latest is at least now + startDelay + scheduleAhead; a networkSlack that large
-  // puts every send-by in the past, so every INFER would fail at once.
+  // puts every send-by in the past, so every INFER would fail at once. A scheduleAhead no larger
+  // than startDelay never dispatches anything.
   .superRefine((o, ctx) => {
+    // free_at >= now + startDelay and a GPU is filled (or its weights lane loads) while free_at <
+    // now + scheduleAhead: with scheduleAhead <= startDelay nothing is ever dispatched or loaded.
+    if (o.scheduleAhead <= o.startDelay) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scheduleAhead'],
+        message: `expected more than startDelay (${o.startDelay / 1e6} ms): a GPU is filled while its predicted free time, at least now + startDelay, is less than now + scheduleAhead, so nothing would ever be dispatched`,
+      });
+    }
     if (o.networkSlack >= o.startDelay + o.scheduleAhead) {
       ctx.addIssue({
         code: 'custom',
