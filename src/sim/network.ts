@@ -40,9 +40,10 @@ export class SharedNic {
   private last = 0;
   /** The pending end event (-1: none). */
   private handle = -1;
-  /** Sends waiting for the controller's CPU before they reach the queue (events at their departure). */
-  private deferred = 0;
-  /** Wire times of the deferred sends (their events run in the order they were scheduled). */
+  /**
+   * Wire times of the sends waiting for the controller's CPU before they reach the queue (one event
+   * each at its departure; the events run in the order they were scheduled).
+   */
   private readonly pendingWire = new Fifo<number>();
 
   constructor(
@@ -54,26 +55,19 @@ export class SharedNic {
     private readonly hooks: NicHooks,
   ) {}
 
-  /** Sends in flight now (for tests). */
-  get inFlight(): number {
-    return this.n;
-  }
-
   /**
    * A send of `wire` ns (at full bandwidth) leaves the controller's CPU at `depart` (>= now). It
    * joins the queue then: at once, or by an event when the CPU is busy until later (or when earlier
    * sends are still waiting for it, so the queue keeps the order of sending).
    */
   submit(a: Action, wire: Nanos, depart: Nanos): void {
-    if (depart > this.loop.now() || this.deferred > 0) {
-      this.deferred++;
+    if (depart > this.loop.now() || this.pendingWire.length > 0) {
       this.pendingWire.push(wire);
       this.loop.schedule(depart, Priority.NETWORK, this.arriveLater, a);
     } else this.arrive(a, wire);
   }
 
   private readonly arriveLater = (a: Action): void => {
-    this.deferred--;
     this.arrive(a, this.pendingWire.shift()!);
   };
 
