@@ -5,12 +5,25 @@
  * functions are ranked by daily total, mapped onto the target models and merged into one sparse
  * count series per model (see minute-arrivals.ts for how arrivals are generated from it).
  */
+import { closeSync, read } from 'node:fs';
 import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { MIN, SEC } from '../sim/time.js';
 import { describeValue, UserError } from '../util/errors.js';
 import { MAX_COUNT, MAX_FACTOR, MIN_FACTOR, zDuration } from '../util/units-zod.js';
-import { F64Vec, I32Vec, headerPreview, MAX_MINUTE_COUNT, oneLine, parseCount, readCsv, resolveTracePath } from './csv.js';
+import {
+  F64Vec,
+  I32Vec,
+  headerPreview,
+  MAX_MINUTE_COUNT,
+  oneLine,
+  openTraceFile,
+  parseCount,
+  readCsv,
+  resolveTracePath,
+} from './csv.js';
+import { rethrowIo } from '../util/io.js';
 import { FunctionIndex, mapRanks, MappingSchema, rankByTotal } from './mapping.js';
 import { MinuteArrivalSource, type MinuteSeries, type Ramp } from './minute-arrivals.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
@@ -75,9 +88,30 @@ export interface InvocationRow {
  * Stream the rows of an invocations file, validated: a header with exactly 1440 minute columns,
  * 1444 fields per row, non-negative integer counts in decimal of at most MAX_MINUTE_COUNT, at
  * least one row. The `counts` array is reused between rows.
+ *
+ * A day file is ~144 MB of digits and commas, too slow for a general CSV parser (csv-parse took
+ * 15-40 s a day). The rows are therefore scanned from the bytes by `plainRows` as long as the
+ * file keeps to the plain layout of the published trace; from the first line that does not (a
+ * quote, a space, "12.0", a blank line, mixed line endings, an error of any kind), the CSV reader
+ * `csvInvocationRows` takes over from that row. It is the reference for every rule and message, so
+ * both ways give the same rows and the same errors (docs/traces.md, "Reading day files").
  */
 export async function* readInvocationRows(file: string): AsyncGenerator<InvocationRow> {
   const counts = new Float64Array(MINUTES_PER_DAY);
+  const done = { rows: 0 };
+  if (yield* plainRows(file, counts, done)) return;
+  yield* csvInvocationRows(file, counts, done.rows);
+}
+
+/**
+ * The rows of an invocations file through the CSV reader (csv-parse), validated as
+ * readInvocationRows says; the first `skip` rows are validated but not yielded.
+ */
+export async function* csvInvocationRows(
+  file: string,
+  counts = new Float64Array(MINUTES_PER_DAY),
+  skip = 0,
+): AsyncGenerator<InvocationRow> {
   const width = INVOCATION_HEADER.length;
   let header = true;
   let rows = 0;
@@ -113,7 +147,7 @@ export async function* readInvocationRows(file: string): AsyncGenerator<Invocati
       }
       counts[i] = v;
     }
-    rows++;
+    if (++rows <= skip) continue;
     yield { owner: fields[0], app: fields[1], func: fields[2], trigger: fields[3], counts, line };
   }
   if (header) throw new UserError(`${file}: the file is empty (expected the header ${EXPECTED_HEADER_TEXT})`);
@@ -123,6 +157,131 @@ export async function* readInvocationRows(file: string): AsyncGenerator<Invocati
     );
   }
   if (rows === 0) throw new UserError(`${file}: no invocations in the file (only the header line, no function rows)`);
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const ZERO = 0x30;
+const READ_CHUNK = 1 << 20;
+const readAsync = promisify(read);
+
+/**
+ * The fast reader of readInvocationRows: yields the rows of a file in the plain layout and returns
+ * true at its end, or returns false at the first line it leaves to the CSV reader (`done.rows`
+ * rows yielded before it). Plain means: an optional UTF-8 byte-order mark; lines ending all in LF
+ * or all in CRLF (as the header does), none blank; the header and ids in printable ASCII without
+ * quotes; 1444 fields on every line; counts of plain digits (no sign, space or fraction) of at most
+ * MAX_MINUTE_COUNT; at least one row. Where csv-parse reads such a line, it gives the same fields
+ * (no quoting, no trimming, no other special character) and the same line numbers (one record a
+ * line), so the rows are those csvInvocationRows yields. Exported for the tests.
+ */
+export async function* plainRows(file: string, counts: Float64Array, done: { rows: number }): AsyncGenerator<InvocationRow, boolean> {
+  const fd = openTraceFile(file, '2019 invocations');
+  let buf = Buffer.allocUnsafe(2 * READ_CHUNK);
+  let len = 0; // bytes of buf holding file data
+  let pos = 0; // start of the next line in buf
+  let eof = false;
+  let line = 0;
+  let crlf = false;
+  const ids = ['', '', '', ''];
+  try {
+    for (;;) {
+      let nl = buf.indexOf(LF, pos);
+      if (nl >= len) nl = -1;
+      let end: number; // end of the line's text, line ending excluded
+      if (nl >= 0) {
+        end = nl;
+      } else if (!eof) {
+        // Keep the partial line, make room (a line may be longer than a chunk) and read on.
+        buf.copy(buf, 0, pos, len);
+        len -= pos;
+        pos = 0;
+        if (buf.length - len < READ_CHUNK) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, len);
+          buf = bigger;
+        }
+        let n: number;
+        try {
+          n = (await readAsync(fd, buf, len, buf.length - len, null)).bytesRead;
+        } catch (e) {
+          return rethrowIo(e, file, 'read 2019 invocations file');
+        }
+        len += n;
+        if (n === 0) eof = true;
+        continue;
+      } else if (pos < len) {
+        end = len; // a last line without a line ending
+      } else {
+        return line > 1; // at least one row after the header
+      }
+      line++;
+      if (line === 1) {
+        if (end - pos >= 3 && buf[pos] === 0xef && buf[pos + 1] === 0xbb && buf[pos + 2] === 0xbf) pos += 3;
+        crlf = nl >= 0 && end > pos && buf[end - 1] === CR;
+      }
+      if (crlf) {
+        if (nl >= 0 && !(end > pos && buf[end - 1] === CR)) return false;
+        if (nl >= 0) end--;
+      }
+      if (line === 1) {
+        if (plainText(buf, pos, end, -1) < 0) return false;
+        try {
+          checkInvocationHeader(file, buf.toString('latin1', pos, end).split(','));
+        } catch {
+          return false;
+        }
+      } else {
+        if (!plainRow(buf, pos, end, ids, counts)) return false;
+        done.rows++;
+        yield { owner: ids[0], app: ids[1], func: ids[2], trigger: ids[3], counts, line };
+      }
+      pos = nl >= 0 ? nl + 1 : len;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Whether buf[from, to) is printable ASCII without a quote (and without a comma when `stop` is a
+ * comma); returns the index of the first `stop` byte found (or `to`), or -1 for another byte.
+ */
+function plainText(buf: Buffer, from: number, to: number, stop: number): number {
+  for (let p = from; p < to; p++) {
+    const c = buf[p];
+    if (c === stop) return p;
+    if (c < 0x20 || c > 0x7e || c === QUOTE) return -1;
+  }
+  return to;
+}
+
+/** Parse a plain row of buf[from, to) into `ids` and `counts`; false when it is not one. */
+function plainRow(buf: Buffer, from: number, to: number, ids: string[], counts: Float64Array): boolean {
+  let p = from;
+  for (let k = 0; k < INVOCATION_KEY_COLUMNS.length; k++) {
+    const comma = plainText(buf, p, to, COMMA);
+    if (comma < 0 || comma === to) return false;
+    ids[k] = buf.toString('latin1', p, comma);
+    p = comma + 1;
+  }
+  for (let i = 0; i < MINUTES_PER_DAY; i++) {
+    const start = p;
+    let v = 0;
+    for (; p < to; p++) {
+      const d = buf[p] - ZERO;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (p === start || v > MAX_MINUTE_COUNT) return false;
+    counts[i] = v;
+    // A count ends at a comma, the last one at the end of the line.
+    if (i < MINUTES_PER_DAY - 1 ? p >= to || buf[p] !== COMMA : p !== to) return false;
+    p++;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ export function checkTraceFile(file: string, what = 'trace'): void {
  * Open a checked trace file for reading. O_NONBLOCK keeps a FIFO swapped in after the check from
  * blocking the open; the descriptor is checked again so only a regular file is streamed.
  */
-function openTraceFile(file: string, what: string): number {
+export function openTraceFile(file: string, what: string): number {
   checkTraceFile(file, what);
   let fd: number | undefined;
   try {
