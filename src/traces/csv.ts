@@ -171,6 +171,10 @@ export class F64Vec {
   toArray(): Float64Array {
     return this.data.slice(0, this.length);
   }
+  /** The values pushed, without a copy: a view of the storage, for a vector that is done growing. */
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
 }
 
 /** A growable typed array of 32-bit signed integers. */
@@ -190,5 +194,9 @@ export class I32Vec {
   }
   toArray(): Int32Array {
     return this.data.slice(0, this.length);
+  }
+  /** The values pushed, without a copy: a view of the storage, for a vector that is done growing. */
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
   }
 }
