@@ -14,7 +14,7 @@
  *   LOAD, the profile distribution's value at the same percentile standing in until the first
  *   measurement, updated from every successful result; per GPU a Timeline for execution and one
  *   for the PCIe weights lane.
- * - INFER: per GPU a lazy priority queue of strategies (model, batch) keyed by latest start time,
+ * - INFER: per GPU a priority queue of strategies (model, batch) keyed by latest start time,
  *   then batch, then model id; the fill loop runs while free_at < now + scheduleAhead; a failed
  *   strategy steps its model down to smaller sizes on that GPU (failedStrategy "stepDown").
  * - LOAD/EVICT: the load policy (load-policy.ts, option `loadPolicy`) keeps demand per model
@@ -31,7 +31,7 @@ import { NEVER } from '../gpu-memory.js';
 import { Heap } from '../../util/heap.js';
 import type { ClockworkOptions } from './options.js';
 import { Timeline } from './timeline.js';
-import { OfferHeap } from './offers.js';
+import { KeyedHeap } from '../../util/keyed-heap.js';
 import { createLoadPolicy, type LoadPolicy } from './load-policy.js';
 
 const QUEUED = 0;
@@ -85,7 +85,7 @@ class ModelState {
   live = 0;
   /**
    * Bumped by every refresh: a GPU's offers made at an older version are stale (dropped when they
-   * reach the top of its OfferHeap), which covers GPUs that no longer hold the model.
+   * reach the top of its `offers`), which covers GPUs that no longer hold the model.
    */
   version = 0;
   /**
@@ -168,8 +168,8 @@ class GpuState {
   readonly offered: Uint8Array;
   readonly exec: Timeline;
   readonly pcie: Timeline;
-  /** Per model with strategies on offer here, its best one not yet tried (offers.ts). */
-  readonly offers: OfferHeap;
+  /** Per model with strategies on offer here, its best one not yet tried, keyed by (latest start time, batch). */
+  readonly offers: KeyedHeap;
   /** Per model: the model version its offers here were made at. */
   readonly offerVersion: Float64Array;
   /** Per model: the size indices offered at that version (below this limit)... */
@@ -196,7 +196,7 @@ class GpuState {
     this.offered = new Uint8Array(models).fill(ALL_SIZES);
     this.exec = new Timeline(o.startDelay, o.lag);
     this.pcie = new Timeline(o.startDelay, o.lag);
-    this.offers = new OfferHeap(models);
+    this.offers = new KeyedHeap(models);
     this.offerVersion = new Float64Array(models);
     this.offerLimit = new Uint8Array(models);
     this.tried = new Uint32Array(models);
