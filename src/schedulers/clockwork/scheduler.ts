@@ -142,6 +142,8 @@ class ModelState {
   }
   /** Drop entries that are in no queue any more. */
   compact(): void {
+    // Fewer than 33 entries: nothing to drop below (heads only skip entries no queue holds).
+    if (this.q.length <= 32) return;
     let min = Infinity;
     for (let k = 0; k < this.heads.length; k++) {
       this.front(k);
