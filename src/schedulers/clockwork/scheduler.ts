@@ -410,7 +410,7 @@ export class ClockworkScheduler implements Scheduler {
         continue;
       }
       if (this.touched.length > 0) {
-        const t = this.touched.sort((a, b) => a - b);
+        const t = this.touched; // ascending (touch())
         this.touched = [];
         for (const g of t) this.touchedFlag[g] = 0;
         for (const g of t) this.fill(this.gpus[g]);
@@ -425,7 +425,12 @@ export class ClockworkScheduler implements Scheduler {
   private touch(g: number): void {
     if (g !== this.filling && !this.touchedFlag[g]) {
       this.touchedFlag[g] = 1;
-      this.touched.push(g);
+      // Keep the list ascending (GPUs fill in id order); it holds a few GPUs at most.
+      const t = this.touched;
+      let i = t.length;
+      t.push(g);
+      for (; i > 0 && t[i - 1] > g; i--) t[i] = t[i - 1];
+      t[i] = g;
     }
   }
 
