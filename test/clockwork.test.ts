@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveExperiment } from '../src/experiment/config.js';
+import fc from 'fast-check';
+import { quantileSorted } from 'd3-array';
 import { interpolatedPercentile, WindowEstimator } from '../src/schedulers/clockwork/estimator.js';
 import { ClockworkScheduler, clockworkOptions } from '../src/schedulers/clockwork/index.js';
 import { Timeline } from '../src/schedulers/clockwork/timeline.js';
@@ -51,6 +53,24 @@ describe('clockwork predictions', () => {
     e.add(20 * MS); // window 3..10, 1, 20: sorted [1, 3..10, 20] -> 10 + 0.91 x 10 = 19.1
     expect(e.value).toBe(19.1 * MS);
     expect(interpolatedPercentile([4, 1, 3, 2], 4, 0.5)).toBe(2.5);
+  });
+
+  it('keeps the window sorted as values come and go: equal to sorting the last w values (d3 quantileSorted) after every measurement', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom(0, 0.5, 0.9, 0.99, 1),
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 60 }),
+        (w, p, xs) => {
+          const e = new WindowEstimator(w, p, 123);
+          xs.forEach((x, i) => {
+            e.add(x * MS);
+            const last = xs.slice(Math.max(0, i + 1 - w), i + 1).map((v) => v * MS).sort((a, b) => a - b);
+            expect(e.value).toBe(Math.round(quantileSorted(last, p)!));
+          });
+        },
+      ),
+    );
   });
 
   it('with the seed in the window (estimatorSeed "inWindow"), the seed weighs until 10 measurements rotate it out', () => {

@@ -27,6 +27,7 @@
  */
 import { Residency } from '../../sim/gpu.js';
 import { Heap } from '../../util/heap.js';
+import { KeyedHeap } from '../../util/keyed-heap.js';
 
 export type LoadPolicyName = 'released' | 'intended';
 
@@ -101,24 +102,11 @@ class ModelDemand {
   demand = 0;
   /** Load demand of the requests counted (intended: not expired; released: all queued). */
   loadDemand = 0;
-  /**
-   * Lazy deletion in the candidates heap: update() bumps it and pushes the model's current entry,
-   * which invalidates its older entries (dropped when met).
-   */
-  version = 0;
-  /** Whether its current entry is in the candidates heap (load demand > 0 at the last update). */
+  /** Whether it is in the candidates heap (load demand > 0 at the last update). */
   candidate = false;
   /** GPUs holding the model (loading or loaded) and the execution demand allocated to each. */
   readonly holders: number[] = [];
   readonly allocs: number[] = [];
-}
-
-interface LoadEntry {
-  readonly demand: number;
-  readonly last: number;
-  readonly model: number;
-  /** The model's `version` when pushed. */
-  readonly version: number;
 }
 
 abstract class DemandPolicy implements LoadPolicy {
@@ -126,10 +114,13 @@ abstract class DemandPolicy implements LoadPolicy {
   protected readonly d: ModelDemand[];
   /** Execution demand allocated to each GPU. */
   protected readonly allocated: Float64Array;
-  /** Candidates: largest load demand first, then most recently requested, then model id. */
-  private readonly candidates = new Heap<LoadEntry>(
-    (a, b) => a.demand > b.demand || (a.demand === b.demand && (a.last > b.last || (a.last === b.last && a.model < b.model))),
-  );
+  /**
+   * Candidates, with their load demand and last arrival at their last update: keyed by (-demand,
+   * -last arrival), so largest load demand first, then most recently requested, then model id.
+   */
+  private readonly candidates: KeyedHeap;
+  /** choose()'s scratch list of the candidates it popped. */
+  private readonly popped: number[] = [];
   private readonly mark: Uint8Array;
   /** Models that are candidates, and per GPU how many of them it holds: choose() skips the scan when equal. */
   private candidateCount = 0;
@@ -145,6 +136,7 @@ abstract class DemandPolicy implements LoadPolicy {
     private readonly changed: (model: number) => void,
   ) {
     this.d = models.map(() => new ModelDemand());
+    this.candidates = new KeyedHeap(models.length);
     this.allocated = new Float64Array(gpus);
     this.mark = new Uint8Array(models.length);
     this.heldCandidates = new Int32Array(gpus);
@@ -192,7 +184,6 @@ abstract class DemandPolicy implements LoadPolicy {
   update(m: PolicyModel): void {
     this.reallocate(m.id);
     const d = this.d[m.id];
-    d.version++;
     const candidate = d.loadDemand > 0;
     if (candidate !== d.candidate) {
       d.candidate = candidate;
@@ -200,10 +191,8 @@ abstract class DemandPolicy implements LoadPolicy {
       this.candidateCount += inc;
       for (const g of d.holders) this.heldCandidates[g] += inc;
     }
-    const heap = this.candidates;
-    if (candidate) heap.push({ demand: d.loadDemand, last: m.lastArrival, model: m.id, version: d.version });
-    // At most one entry per model is current: drop stale ones when they dominate.
-    if (heap.size > 2 * this.models.length + 1024) heap.filter((e) => e.version === this.d[e.model].version);
+    if (candidate) this.candidates.set(m.id, -d.loadDemand, -m.lastArrival);
+    else this.candidates.remove(m.id);
   }
 
   /** Share the model's execution demand among its holders in proportion to their spare capacity. */
@@ -253,12 +242,7 @@ abstract class DemandPolicy implements LoadPolicy {
   }
 
   hasDemand(): boolean {
-    const heap = this.candidates;
-    for (let e = heap.peek(); e; e = heap.peek()) {
-      if (e.version === this.d[e.model].version) return true;
-      heap.pop();
-    }
-    return false;
+    return this.candidates.size > 0;
   }
 
   /**
@@ -270,28 +254,28 @@ abstract class DemandPolicy implements LoadPolicy {
     // Every candidate is loading or loaded on g already: nothing to scan.
     if (this.heldCandidates[g.id] === this.candidateCount) return undefined;
     const heap = this.candidates;
-    const popped: LoadEntry[] = [];
-    let best: LoadEntry | undefined;
+    const popped = this.popped;
+    let best = -1;
     let bestP = 0;
-    for (let e = heap.peek(); e; e = heap.peek()) {
-      const model = e.model;
-      if (e.version !== this.d[model].version) {
-        heap.pop();
-        continue;
-      }
-      if (best && e.demand < bestP) break;
+    let bestLast = 0;
+    for (let model = heap.peek(); model >= 0; model = heap.peek()) {
+      const demand = -heap.keyA(model);
+      if (best >= 0 && demand < bestP) break;
       heap.pop();
-      popped.push(e);
+      popped.push(model);
       if (g.state[model] !== Residency.NONE || this.models[model].inst.pages > g.totalPages) continue;
-      const p = this.priority(model, e.demand);
+      const p = this.priority(model, demand);
       if (!this.accepts(p)) continue;
-      if (!best || p > bestP || (p === bestP && (e.last > best.last || (e.last === best.last && e.model < best.model)))) {
-        best = e;
+      const last = -heap.keyB(model);
+      if (best < 0 || p > bestP || (p === bestP && (last > bestLast || (last === bestLast && model < best)))) {
+        best = model;
         bestP = p;
+        bestLast = last;
       }
     }
-    for (const e of popped) heap.push(e);
-    return best?.model;
+    for (const model of popped) heap.set(model, heap.keyA(model), heap.keyB(model));
+    popped.length = 0;
+    return best >= 0 ? best : undefined;
   }
 
   /**

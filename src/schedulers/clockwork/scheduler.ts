@@ -14,7 +14,7 @@
  *   LOAD, the profile distribution's value at the same percentile standing in until the first
  *   measurement, updated from every successful result; per GPU a Timeline for execution and one
  *   for the PCIe weights lane.
- * - INFER: per GPU a lazy priority queue of strategies (model, batch) keyed by latest start time,
+ * - INFER: per GPU a priority queue of strategies (model, batch) keyed by latest start time,
  *   then batch, then model id; the fill loop runs while free_at < now + scheduleAhead; a failed
  *   strategy steps its model down to smaller sizes on that GPU (failedStrategy "stepDown").
  * - LOAD/EVICT: the load policy (load-policy.ts, option `loadPolicy`) keeps demand per model
@@ -31,6 +31,7 @@ import { NEVER } from '../gpu-memory.js';
 import { Heap } from '../../util/heap.js';
 import type { ClockworkOptions } from './options.js';
 import { Timeline } from './timeline.js';
+import { KeyedHeap } from '../../util/keyed-heap.js';
 import { createLoadPolicy, type LoadPolicy } from './load-policy.js';
 
 const QUEUED = 0;
@@ -57,15 +58,12 @@ interface QueuedRequest {
   loadCounted: boolean;
 }
 
-interface Strategy {
-  /** Latest start time: deadline of the queue's front - estimate(model, batch). */
-  readonly prio: number;
+/** A strategy tried and failed, to be offered again after the fill (failedStrategy "retry"). */
+interface Retry {
+  readonly model: number;
   /** Index into the model's batch sizes. */
   readonly sizeIndex: number;
-  /** The batch size, sizes[sizeIndex]. */
-  readonly batch: number;
-  readonly model: number;
-  /** The model's `version` when pushed: stale (skipped when popped) once the model is refreshed. */
+  /** The model's `version` when tried: not offered again once the model is refreshed. */
   readonly version: number;
 }
 
@@ -86,11 +84,18 @@ class ModelState {
   readonly heads: number[];
   live = 0;
   /**
-   * Lazy deletion in the GPUs' strategy heaps: refresh() bumps it and pushes the model's current
-   * strategies, which invalidates every older Strategy of the model (valid() compares versions) at
-   * once, without searching the heaps; stale ones are skipped when popped or filtered at compactAt.
+   * Bumped by every refresh: a GPU's offers made at an older version are stale (dropped when they
+   * reach the top of its `offers`), which covers GPUs that no longer hold the model.
    */
   version = 0;
+  /**
+   * The current strategies (set at each refresh, the same on every GPU holding the model): per
+   * size index the latest start time, deadline of the queue's front - estimate(model, batch); and
+   * the size indices that have one (allowed, queue not empty), sorted by (start time, batch).
+   */
+  readonly sPrio: Float64Array;
+  readonly sOrder: Uint8Array;
+  sCount = 0;
   readonly exec: WindowEstimator[];
   /** LOAD duration estimator (the weights transfer). */
   readonly loadEst: WindowEstimator;
@@ -107,6 +112,8 @@ class ModelState {
     o: ClockworkOptions,
   ) {
     this.heads = sizes.map(() => 0);
+    this.sPrio = new Float64Array(sizes.length);
+    this.sOrder = new Uint8Array(sizes.length);
     const inWindow = o.estimatorSeed === 'inWindow';
     this.exec = sizes.map((b) => new WindowEstimator(o.window, o.percentile, inst.profile.exec.get(b)!.quantile(o.percentile), inWindow));
     this.loadEst = new WindowEstimator(o.window, o.percentile, inst.profile.load.quantile(o.percentile), inWindow);
@@ -135,6 +142,8 @@ class ModelState {
   }
   /** Drop entries that are in no queue any more. */
   compact(): void {
+    // Fewer than 33 entries: nothing to drop below (heads only skip entries no queue holds).
+    if (this.q.length <= 32) return;
     let min = Infinity;
     for (let k = 0; k < this.heads.length; k++) {
       this.front(k);
@@ -161,13 +170,14 @@ class GpuState {
   readonly offered: Uint8Array;
   readonly exec: Timeline;
   readonly pcie: Timeline;
-  readonly strategies: Heap<Strategy>;
-  /**
-   * Heap size past which fill() filters out stale strategies (see ModelState.version), then set to
-   * twice what is left (at least 1024): stale entries otherwise leave only when popped, so a GPU
-   * whose heap is rarely drained would keep growing.
-   */
-  compactAt = 1024;
+  /** Per model with strategies on offer here, its best one not yet tried, keyed by (latest start time, batch). */
+  readonly offers: KeyedHeap;
+  /** Per model: the model version its offers here were made at. */
+  readonly offerVersion: Float64Array;
+  /** Per model: the size indices offered at that version (below this limit)... */
+  readonly offerLimit: Uint8Array;
+  /** ...and those tried since (bit i: size index i). */
+  readonly tried: Uint32Array;
   /** LRU list of loaded models (doubly linked; sentinel = models.length). */
   readonly prev: Int32Array;
   readonly next: Int32Array;
@@ -188,9 +198,10 @@ class GpuState {
     this.offered = new Uint8Array(models).fill(ALL_SIZES);
     this.exec = new Timeline(o.startDelay, o.lag);
     this.pcie = new Timeline(o.startDelay, o.lag);
-    this.strategies = new Heap<Strategy>(
-      (a, b) => a.prio < b.prio || (a.prio === b.prio && (a.batch < b.batch || (a.batch === b.batch && a.model < b.model))),
-    );
+    this.offers = new KeyedHeap(models);
+    this.offerVersion = new Float64Array(models);
+    this.offerLimit = new Uint8Array(models);
+    this.tried = new Uint32Array(models);
     this.prev = new Int32Array(models + 1).fill(-1);
     this.next = new Int32Array(models + 1).fill(-1);
     this.prev[models] = models;
@@ -399,7 +410,7 @@ export class ClockworkScheduler implements Scheduler {
         continue;
       }
       if (this.touched.length > 0) {
-        const t = this.touched.sort((a, b) => a - b);
+        const t = this.touched; // ascending (touch())
         this.touched = [];
         for (const g of t) this.touchedFlag[g] = 0;
         for (const g of t) this.fill(this.gpus[g]);
@@ -414,7 +425,12 @@ export class ClockworkScheduler implements Scheduler {
   private touch(g: number): void {
     if (g !== this.filling && !this.touchedFlag[g]) {
       this.touchedFlag[g] = 1;
-      this.touched.push(g);
+      // Keep the list ascending (GPUs fill in id order); it holds a few GPUs at most.
+      const t = this.touched;
+      let i = t.length;
+      t.push(g);
+      for (; i > 0 && t[i - 1] > g; i--) t[i] = t[i - 1];
+      t[i] = g;
     }
   }
 
@@ -424,39 +440,90 @@ export class ClockworkScheduler implements Scheduler {
     return m.exec[k].value <= this.o.maxExec;
   }
 
+  /** Replace the model's strategies on every GPU holding it (older offers become stale). */
   private pushStrategies(m: ModelState): void {
     m.version++;
     if (m.loaded.length === 0) return;
     if (m.live === 0) {
       // Nothing queued: the model offers nothing, and all its sizes again once requests come.
-      for (const g of m.loaded) this.gpus[g].offered[m.id] = ALL_SIZES;
+      for (const g of m.loaded) {
+        this.gpus[g].offered[m.id] = ALL_SIZES;
+        this.gpus[g].offers.remove(m.id);
+      }
       return;
     }
-    for (const g of m.loaded) this.pushStrategiesOn(this.gpus[g], m);
-  }
-
-  private pushStrategiesOn(g: GpuState, m: ModelState): void {
-    let any = false;
-    const n = Math.min(m.sizes.length, g.offered[m.id]);
-    for (let k = 0; k < n; k++) {
+    let c = 0;
+    for (let k = 0; k < m.sizes.length; k++) {
       if (!this.allowed(m, k)) continue;
       const f = m.front(k);
       if (!f) continue;
-      g.strategies.push({ prio: f.deadline - m.exec[k].value, sizeIndex: k, batch: m.sizes[k], model: m.id, version: m.version });
-      any = true;
+      const p = f.deadline - m.exec[k].value;
+      // Insertion by (start time, size index): size indices ascend with batch sizes.
+      let i = c++;
+      for (; i > 0 && m.sPrio[m.sOrder[i - 1]] > p; i--) m.sOrder[i] = m.sOrder[i - 1];
+      m.sOrder[i] = k;
+      m.sPrio[k] = p;
     }
-    if (any) this.touch(g.id);
+    m.sCount = c;
+    for (const x of m.loaded) {
+      const g = this.gpus[x];
+      // The sizes on offer here: all of them, or the smaller ones after a failed strategy.
+      g.offerVersion[m.id] = m.version;
+      g.offerLimit[m.id] = Math.min(m.sizes.length, g.offered[m.id]);
+      g.tried[m.id] = 0;
+      if (this.rekey(g, m) >= 0) this.touch(x);
+    }
   }
 
-  private valid(g: GpuState, s: Strategy): boolean {
-    return s.version === this.models[s.model].version && g.state[s.model] === Residency.LOADED && s.sizeIndex < g.offered[s.model];
+  /** The size index of the model's best strategy offered on g and not yet tried there, or -1. */
+  private best(g: GpuState, m: ModelState): number {
+    const limit = g.offerLimit[m.id];
+    const tried = g.tried[m.id];
+    for (let i = 0; i < m.sCount; i++) {
+      const k = m.sOrder[i];
+      if (k < limit && (tried & (1 << k)) === 0) return k;
+    }
+    return -1;
+  }
+
+  /** Key the model's entry on g by its best strategy (best()), or remove it if none; returns that size index. */
+  private rekey(g: GpuState, m: ModelState): number {
+    const k = this.best(g, m);
+    if (k >= 0) g.offers.set(m.id, m.sPrio[k], m.sizes[k]);
+    else g.offers.remove(m.id);
+    return k;
+  }
+
+  /**
+   * Take the next strategy on g, in order of (start time, batch, model): returns model x 32 + size
+   * index, or -1 when none is left. Offers made before the model's last refresh are dropped.
+   */
+  private nextStrategy(g: GpuState): number {
+    for (;;) {
+      const x = g.offers.peek();
+      if (x < 0) return -1;
+      const m = this.models[x];
+      if (g.offerVersion[x] !== m.version) {
+        g.offers.remove(x);
+        continue;
+      }
+      const k = this.best(g, m);
+      g.tried[x] |= 1 << k;
+      this.rekey(g, m);
+      return x * 32 + k;
+    }
+  }
+
+  /** Whether the model can be tried at size index k on g now (loaded here, the size still on offer). */
+  private valid(g: GpuState, model: number, k: number): boolean {
+    return g.state[model] === Residency.LOADED && k < g.offered[model];
   }
 
   /** Fill a GPU while free_at < now + scheduleAhead (README.md, "The `clockwork` scheduler"). */
   private fill(g: GpuState): void {
     const o = this.o;
     this.filling = g.id;
-    const retry: Strategy[] = [];
+    const retry: Retry[] = [];
     let full = false;
     for (;;) {
       const now = this.clock();
@@ -465,16 +532,17 @@ export class ClockworkScheduler implements Scheduler {
         full = true;
         break;
       }
-      const s = g.strategies.pop();
-      if (!s) break;
-      if (!this.valid(g, s)) continue;
+      const s = this.nextStrategy(g);
+      if (s < 0) break;
+      const sizeIndex = s % 32;
+      const m = this.models[(s - sizeIndex) / 32];
+      if (!this.valid(g, m.id, sizeIndex)) continue;
       this.stats.strategiesTried++;
-      const m = this.models[s.model];
       // 1. In every queue, drop from the front what cannot finish by its deadline if started at t.
       const dropped = this.dropHopeless(m, t);
       // 2. The largest batch size whose queue still holds enough requests.
       const k = this.chooseBatch(m);
-      if (k < 0 || m.sizes[k] < s.batch) {
+      if (k < 0 || k < sizeIndex) {
         // 3. The strategy fails; the model stays on offer with its smaller batch sizes (their
         //    strategies are in the heap already, current unless step 1 changed a queue front, in
         //    which case refresh() pushes them again with fresh priorities). "stepDown" (released):
@@ -482,22 +550,24 @@ export class ClockworkScheduler implements Scheduler {
         //    here or its queues empty; "retry": the failed strategy is offered again at the next fill.
         if (k >= 0) {
           this.stats.strategiesFailed++;
-          if (this.o.failedStrategy === 'stepDown') g.offered[m.id] = s.sizeIndex;
+          if (this.o.failedStrategy === 'stepDown') g.offered[m.id] = sizeIndex;
         }
         if (dropped) this.refresh(m);
-        else if (this.o.failedStrategy === 'retry') retry.push(s);
+        else if (this.o.failedStrategy === 'retry') retry.push({ model: m.id, sizeIndex, version: m.version });
         continue;
       }
       // 4. Dispatch the k oldest requests of queue k.
       this.dispatch(g, m, k, t);
     }
     this.filling = -1;
-    for (const s of retry) if (this.valid(g, s)) g.strategies.push(s);
-    if (g.strategies.size > g.compactAt) {
-      g.strategies.filter((s) => this.valid(g, s));
-      g.compactAt = Math.max(1024, 2 * g.strategies.size);
+    for (const s of retry) {
+      const m = this.models[s.model];
+      if (s.version === m.version && this.valid(g, s.model, s.sizeIndex)) {
+        g.tried[s.model] &= ~(1 << s.sizeIndex);
+        this.rekey(g, m);
+      }
     }
-    if (full && g.strategies.size > 0) {
+    if (full && g.offers.size > 0) {
       const now = this.clock();
       this.armGpu(g, 'exec', g.exec.freeAt(now) - o.scheduleAhead + 1);
     }
