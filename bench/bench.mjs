@@ -161,9 +161,12 @@ function experimentsFigures(out, configs) {
       out.errors.push(r.message);
       continue;
     }
-    const name = configName(file) + (r.points > 1 ? ` (${r.point})` : '');
+    // A sweep's first point: "quickstart (clockwork)", keyed "exp/quickstart[scheduler.type=clockwork]".
+    const values = r.point.split(',').map((kv) => kv.slice(kv.indexOf('=') + 1)).join(', ');
+    const label = configName(file) + (r.points > 1 ? ` (${values})` : '');
+    const key = `exp/${configName(file)}${r.points > 1 ? `[${r.point}]` : ''}`;
     const goals = configName(file) === 'clockwork-4000-models' ? { requests_per_wall_s: { op: '>=', value: 300e3 } } : {};
-    out.figures.push(...experimentFigures(`exp/${name}`, name, r, goals));
+    out.figures.push(...experimentFigures(key, label, r, goals));
   }
 }
 
@@ -174,8 +177,8 @@ function modelsFlatFigures(out) {
     if (r instanceof Error) return out.errors.push(r.message);
     runs[n] = r;
     out.figures.push(
-      makeFigure({ name: `models/${n}/requests_per_wall_s`, label: `800 r/s over ${n} models: simulated requests / wall s`, value: r.requests / r.runWallSeconds, unit: 'requests/s' }),
-      makeFigure({ name: `models/${n}/cpu_us_per_request`, label: `800 r/s over ${n} models: CPU us / request`, value: perRequestUs(r.runCpuSeconds ?? r.callCpuSeconds, r.requests), unit: 'us/request' }),
+      makeFigure({ name: `models/${n}/requests_per_wall_s`, label: `800 r/s over ${n.toLocaleString('en-US')} models: simulated requests / wall s`, value: r.requests / r.runWallSeconds, unit: 'requests/s' }),
+      makeFigure({ name: `models/${n}/cpu_us_per_request`, label: `800 r/s over ${n.toLocaleString('en-US')} models: CPU us / request`, value: perRequestUs(r.runCpuSeconds ?? r.callCpuSeconds, r.requests), unit: 'us/request' }),
     );
   }
   const cost = (n) => perRequestUs(runs[n].runCpuSeconds ?? runs[n].callCpuSeconds, runs[n].requests);

@@ -36,7 +36,7 @@ function betterOf(unit) {
 export function round(v, digits = 4) {
   if (v === 0 || !Number.isFinite(v)) return v;
   const p = digits - 1 - Math.floor(Math.log10(Math.abs(v)));
-  if (p <= 0) return Math.round(v);
+  if (p < 0) return Math.round(v / 10 ** -p) * 10 ** -p;
   const m = 10 ** p;
   return Math.round(v * m) / m;
 }
