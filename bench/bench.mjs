@@ -15,6 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BENCH_FORMAT,
+  checkBenchJsonTarget,
   compareTable,
   figuresTable,
   formatNumber,
@@ -358,13 +359,7 @@ function selectGroups(o) {
 }
 
 async function main() {
-  let o;
-  try {
-    o = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`bench: ${e.message}\n`);
-    process.exit(1);
-  }
+  const o = parseArgs(process.argv.slice(2));
   if (o.help) return void process.stdout.write(`${USAGE}\n`);
   if (o.compare && o.with) {
     process.stdout.write(`${compareTable(readBenchJson(o.compare), readBenchJson(o.with))}\n`);
@@ -373,6 +368,7 @@ async function main() {
   const before = o.compare ? readBenchJson(o.compare) : null;
   const groups = selectGroups(o);
   const jsonFile = o.scaling && !process.argv.includes('--json') ? '.bench/scaling.json' : o.json;
+  checkBenchJsonTarget(jsonFile);
   const out = { figures: [], notes: [], skipped: [], errors: [], scaling: null };
   const started = new Date();
   const load = loadavg();
@@ -429,4 +425,10 @@ async function main() {
   if (out.errors.length) process.exitCode = 1;
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  // Mistakes in the command line or the files named there: one line, exit status 1.
+  process.stderr.write(`bench: ${e.message}\n`);
+  process.exit(1);
+}

@@ -145,21 +145,25 @@ export function readBenchJson(file) {
   return doc;
 }
 
+/** Throws unless `file` is absent or a bench file (bench checks before it runs anything). */
+export function checkBenchJsonTarget(file) {
+  if (!existsSync(file)) return;
+  let ours = false;
+  try {
+    ours = JSON.parse(readFileSync(file, 'utf8'))?.format === BENCH_FORMAT;
+  } catch {
+    ours = false;
+  }
+  if (!ours) throw new Error(`${file}: exists and is not a servesim bench file; not replaced (choose another --json path)`);
+}
+
 /**
  * Write `doc` as JSON to `file` atomically (a temporary file in the same directory, then a rename).
  * An existing file is replaced only if it is a bench file (the format field says so): bench never
  * overwrites a file it did not write.
  */
 export function writeBenchJson(file, doc) {
-  if (existsSync(file)) {
-    let ours = false;
-    try {
-      ours = JSON.parse(readFileSync(file, 'utf8'))?.format === BENCH_FORMAT;
-    } catch {
-      ours = false;
-    }
-    if (!ours) throw new Error(`${file}: exists and is not a servesim bench file; not replaced (choose another --json path)`);
-  }
+  checkBenchJsonTarget(file);
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   try {
