@@ -290,6 +290,7 @@ function scalingRun(label, sets) {
   const cpu = r.runCpuSeconds ?? r.callCpuSeconds;
   return {
     requests: r.requests,
+    okPercent: round((100 * (r.outcomes?.ok ?? NaN)) / r.requests, 3),
     eventsPerRequest: round(r.events / r.requests, 3),
     runCpuSeconds: round(cpu),
     cpuUsPerRequest: round(perRequestUs(cpu, r.requests)),
@@ -304,7 +305,7 @@ function scaling(out) {
   const models4026 = modelList(zoo, 4026);
   const tables = { rate: [], models: [], gpus: [], pending: [] };
   const add = (table, fixed, r) => (r instanceof Error ? out.errors.push(r.message) : tables[table].push({ ...fixed, ...r }));
-  for (const rate of [100, 400, 1600, 3200]) {
+  for (const rate of [1, 100, 400, 1600, 3200]) {
     add('rate', { rate }, scalingRun(`${rate} r/s, 4,026 models, 6 GPUs`, [['workload.rate', rate], ['models', models4026]]));
   }
   for (const n of [15, 150, 1500, 4026]) {
@@ -328,10 +329,10 @@ function scaling(out) {
 }
 
 function scalingTables(t) {
-  const runCols = ['requests', 'events/request', 'CPU s', 'CPU us/request', 'wall us/request', 'x real time', 'peak RSS MiB'];
-  const runCells = (r) => [r.requests.toLocaleString('en-US'), formatNumber(r.eventsPerRequest), formatNumber(r.runCpuSeconds), formatNumber(r.cpuUsPerRequest), formatNumber(r.wallUsPerRequest), formatNumber(r.xRealTime), Math.round(r.peakRssMiB)];
+  const runCols = ['requests', 'ok %', 'events/request', 'CPU s', 'CPU us/request', 'wall us/request', 'x real time', 'peak RSS MiB'];
+  const runCells = (r) => [r.requests.toLocaleString('en-US'), formatNumber(r.okPercent), formatNumber(r.eventsPerRequest), formatNumber(r.runCpuSeconds), formatNumber(r.cpuUsPerRequest), formatNumber(r.wallUsPerRequest), formatNumber(r.xRealTime), Math.round(r.peakRssMiB)];
   return [
-    'cost per request vs request rate (4,026 models, 6 GPUs, Clockwork, 30 s simulated):',
+    'cost per request vs request rate (4,026 models, 6 GPUs, Clockwork, 30 s simulated, no warm-up):',
     renderTable(['rate r/s', ...runCols], t.rate.map((r) => [r.rate, ...runCells(r)])),
     '',
     'cost per request vs number of models (800 r/s, 6 GPUs):',

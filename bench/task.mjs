@@ -83,6 +83,7 @@ async function experiment({ file, sets = [], point = 0 }) {
     models: out.summary.models,
     gpus: out.summary.gpus,
     requests: run.measuredRequests,
+    outcomes: out.summary.requests,
     events: run.events,
     simulatedSeconds: run.simulatedSeconds,
     runWallSeconds: run.wallSeconds,
