@@ -256,6 +256,7 @@ async function paperFigures(out, fig, opts) {
   const ids = expandSweep(input, file).map((p) => p.id);
   const pick = opts.points ?? (fig === 'fig11' ? /seed=1$/ : /./);
   const chosen = ids.filter((id) => pick.test(id));
+  if (chosen.length === 0) out.errors.push(`${fig}: no sweep point matches ${pick} (points: ${ids.join('; ')})`);
   if (fig === 'fig11' && !opts.points) out.notes.push('fig11: seed 1 of 3 at each GPU count (the other seeds cost the same; --points . runs all 45)');
   if (opts.paperSets.length) out.notes.push(`${fig}: with --paper-set ${opts.paperSets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}: not the full figure, so no goals`);
   const full = opts.paperSets.length === 0;
