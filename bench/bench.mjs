@@ -205,9 +205,9 @@ async function simpyFigures(out) {
     out.skipped.push({ group: 'simpy', why: 'no python3 with SimPy 3 found (tried $BENCH_PYTHON, python3, /usr/bin/python3): install it with `apt-get install python3-simpy3` (Debian/Ubuntu; run with the system python3) and rerun' });
     return;
   }
+  const cfg = JSON.parse(readFileSync('bench/fifo-fig5.json', 'utf8'));
   const s = runTask({ kind: 'experiment', file: 'bench/fifo-fig5.json' }, 'bench/fifo-fig5.json (fifo)');
   if (s instanceof Error) return out.errors.push(s.message);
-  const cfg = JSON.parse(readFileSync('bench/fifo-fig5.json', 'utf8'));
   const p = runSimpy(py, [15, 16, execMs, parseDuration(cfg.duration) / 1e9]);
   if (p instanceof Error) return out.errors.push(p.message);
   const sRun = s.requests / (s.runCpuSeconds ?? s.callCpuSeconds);
@@ -219,7 +219,7 @@ async function simpyFigures(out) {
     simpy: { requests: p.requests, runCpuSeconds: p.runCpuSeconds, processCpuSeconds: p.processCpuSeconds, runWallSeconds: p.runWallSeconds, simpy: p.simpy, python: p.python, executable: py },
   };
   out.figures.push(
-    makeFigure({ name: 'simpy/servesim_requests_per_cpu_s', label: 'fifo, fig5 setup, 10 min: servesim requests / CPU s', value: sRun, unit: 'requests/CPU s' }),
+    makeFigure({ name: 'simpy/servesim_requests_per_cpu_s', label: `fifo, fig5 setup, ${cfg.duration}: servesim requests / CPU s`, value: sRun, unit: 'requests/CPU s' }),
     makeFigure({ name: 'simpy/simpy_requests_per_cpu_s', label: 'same setup in SimPy: requests / CPU s', value: pRun, unit: 'requests/CPU s' }),
     makeFigure({ name: 'simpy/ratio', label: 'servesim fifo vs SimPy, requests per CPU s (runs)', value: sRun / pRun, unit: 'x', goal: { op: '>=', value: 5 } }),
     makeFigure({ name: 'simpy/ratio_process', label: 'servesim fifo vs SimPy, whole processes (start-up in)', value: sProc / pProc, unit: 'x' }),
