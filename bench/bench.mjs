@@ -375,6 +375,7 @@ async function main() {
   const started = new Date();
   const load = loadavg();
 
+  if (o.quick && !o.only) out.skipped.push({ group: 'models-flat, azure-read, clockwork-4000-models', why: '--quick' });
   if (groups.includes('loop')) loopFigures(out);
   if (groups.includes('experiments')) {
     const configs = o.configs.length ? o.configs : DEFAULT_CONFIGS.filter((f) => existsSync(f) && !(o.quick && f.endsWith('clockwork-4000-models.json')));
