@@ -112,6 +112,11 @@ describe('(11) every quantity is finite and within its documented range', () => 
     ['drain 1e999 (Infinity in JSON)', () => errorOfText(withRaw('drain', '1e999')), 'FILE: drain: expected a duration between 0 and 30d, found Infinity'],
     ['slo "1e999s"', () => errorOf((c) => (c.workload.slo = '1e999s')), 'FILE: workload.slo: expected a duration between 1ns and 30d, found "1e999s"'],
     [
+      'a malformed duration whose plain numbers are seconds says so (azure-2021 start)',
+      () => errorOf((c) => (c.workload = { type: 'azure-2021', file: 'x.csv', start: '3x' })),
+      `FILE: workload.start: ${DURATION.replace('plain numbers are ms', 'plain numbers are seconds')}, found "3x"`,
+    ],
+    [
       'pageSize "1e999GiB" names cluster.pageSize',
       () => errorOf((c) => (c.cluster.pageSize = '1e999GiB')),
       'FILE: cluster.pageSize: expected a size between 1 B and 1 PiB, found "1e999GiB"',
