@@ -53,6 +53,33 @@ describe('a trace that ends before the run', () => {
     const c = await run({ type: 'timestamps', file: 'ts.csv', timeCompression: 2 }, '30s');
     expect(c.summary.traceEndedAt).toEqual({ trace: '9.5s' });
   }, 30_000);
+  it('timestamps with start and length: the window\'s end, or the last timestamp; start is trace time', async () => {
+    // ts.csv: 20 requests at 0..19 s after the earliest.
+    const a = await run({ type: 'timestamps', file: 'ts.csv', start: '5s', length: '10s' }, '30s');
+    expect(a.summary.traceEndedAt).toEqual({ trace: '10s' });
+    expect(a.warnings).toEqual([
+      `trace-end: warning: workload "trace" (timestamps): the 10s window ("length") of ${join(dir, 'ts.csv')} ends at 10s of simulated time, before the run's duration 30s; no requests after that\n`,
+    ]);
+    expect((a.summary.requests as { total: number }).total).toBe(10);
+    const b = await run({ type: 'timestamps', file: 'ts.csv', start: '4s', timeCompression: 2 }, '30s');
+    expect(b.summary.traceEndedAt).toEqual({ trace: '7.5s' });
+    expect((b.summary.requests as { total: number }).total).toBe(16);
+  }, 30_000);
+  it('timestamps with loop never ends: two passes, no warning, no field; byte-identical on rerun', async () => {
+    // Period 19 s + the mean inter-arrival 1 s = 20 s: requests at 0..39 s.
+    const a = await run({ type: 'timestamps', file: 'ts.csv', loop: true }, '40s');
+    expect(a.warnings).toEqual([]);
+    expect(a.summary).not.toHaveProperty('traceEndedAt');
+    expect((a.summary.requests as { total: number }).total).toBe(40);
+    const b = await run({ type: 'timestamps', file: 'ts.csv', loop: true }, '40s');
+    expect(b.text).toBe(a.text);
+    // A looping window shorter than the run, with compression: still no warning.
+    const c = await run({ type: 'timestamps', file: 'ts.csv', start: '2s', length: '3s', loop: true, timeCompression: 3 }, '10s');
+    expect(c.warnings).toEqual([]);
+    expect(c.summary).not.toHaveProperty('traceEndedAt');
+    // 3 requests per 1 s pass over 10 s.
+    expect((c.summary.requests as { total: number }).total).toBe(30);
+  }, 30_000);
   it('a trace that covers the run: no warning, no field', async () => {
     const a = await run({ type: 'timestamps', file: 'ts.csv' }, '19s');
     expect(a.warnings).toEqual([]);

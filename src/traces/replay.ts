@@ -43,3 +43,38 @@ export class MergedArrivalSource implements ArrivalSource {
     return true;
   }
 }
+
+/**
+ * A window of a trace replayed again and again, back to back (the `timestamps` workload's `loop`,
+ * docs/traces.md, "`timestamps`"): pass k sends request i at trace time base + k x period +
+ * offsets[i], simulated time round(that / timeCompression). Offsets are sorted, at least 0 and
+ * below the period, so arrivals stay in time order; every pass sends the same models. It never
+ * runs out (the engine stops it at the run's end).
+ */
+export class LoopArrivalSource implements ArrivalSource {
+  time = 0;
+  model = 0;
+  private i = -1;
+  private pass = 0;
+  constructor(
+    private readonly offsets: Float64Array,
+    private readonly period: number,
+    private readonly base: number,
+    private readonly timeCompression: number,
+    private readonly modelOf: (index: number) => ModelId,
+  ) {
+    if (offsets.length === 0 || !(offsets[0] >= 0) || !(offsets[offsets.length - 1] < period)) {
+      throw new Error('LoopArrivalSource: needs offsets in [0, period)');
+    }
+  }
+  advance(): boolean {
+    if (++this.i >= this.offsets.length) {
+      this.i = 0;
+      this.pass++;
+    }
+    const t = this.base + this.pass * this.period + this.offsets[this.i];
+    this.time = this.timeCompression === 1 ? t : Math.round(t / this.timeCompression);
+    this.model = this.modelOf(this.i);
+    return true;
+  }
+}

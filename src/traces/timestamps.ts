@@ -6,15 +6,15 @@
  */
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { SEC } from '../sim/time.js';
+import { formatDuration, SEC } from '../sim/time.js';
 import { describeValue, UserError } from '../util/errors.js';
 import { F64Vec, I32Vec, MAX_TRACE_SECONDS, oneLine, parseDecimal, readCsv, resolveTracePath } from './csv.js';
 import { registerWorkload, type WorkloadEnv, type WorkloadType } from './registry.js';
 import { driveArrivals } from './arrivals.js';
-import { ArrayArrivalSource } from './replay.js';
+import { ArrayArrivalSource, LoopArrivalSource } from './replay.js';
 import { sortOrder } from './azure2021.js';
 import type { TraceEnd, Workload, WorkloadContext } from '../sim/workload.js';
-import { MAX_COUNT, MAX_FACTOR, MIN_FACTOR } from '../util/units-zod.js';
+import { MAX_COUNT, MAX_FACTOR, MIN_FACTOR, zDuration } from '../util/units-zod.js';
 
 const DATETIME =
   /^\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/i;
@@ -208,16 +208,64 @@ export const TimestampsOptions = z
     modelColumn: ColumnRef.optional(),
     /** Replay this many seconds of trace per simulated second. */
     timeCompression: z.number().positive().min(MIN_FACTOR).max(MAX_FACTOR).default(1),
+    /**
+     * Trace time skipped before the replay (after the earliest timestamp; plain numbers are
+     * seconds): "2h" replays from 2 h into the trace, sent at simulated time 0. All four of start,
+     * length, loop and loopGap are in trace time, before timeCompression (docs/traces.md).
+     */
+    start: zDuration({ allowZero: true, plainUnit: SEC }).optional(),
+    /** How much trace time to replay from `start` (default: to the last timestamp). */
+    length: zDuration({ plainUnit: SEC }).optional(),
+    /** Replay the window again after it ends, back to back, until the run ends. */
+    loop: z.boolean().optional(),
+    /**
+     * With loop and without length: trace time from a pass's last request to the next pass's
+     * first (default: the mean inter-arrival time of the replayed requests).
+     */
+    loopGap: zDuration({ plainUnit: SEC }).optional(),
   })
   .superRefine((o, ctx) => {
     if ((o.assign === 'column') !== (o.modelColumn !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['modelColumn'], message: 'assign "column" and "modelColumn" go together' });
     }
+    if (o.loopGap !== undefined && o.loop !== true) {
+      ctx.addIssue({ code: 'custom', path: ['loopGap'], message: 'loopGap needs "loop": true' });
+    } else if (o.loopGap !== undefined && o.length !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loopGap'],
+        message: 'loopGap and length exclude each other: with length each pass is the whole window (its quiet edges included), so passes start every length',
+      });
+    }
   });
 export type TimestampsConfig = z.output<typeof TimestampsOptions>;
 
+/** The part of the trace a timestamps replay sends (docs/traces.md, "`timestamps`"). */
+interface ReplayWindow {
+  /** Indices [lo, hi) of the sorted times inside the window. */
+  lo: number;
+  hi: number;
+  /** With loop: the trace time (ns) from one pass's start to the next's, and the first pass's lead. */
+  loop?: { period: number; base: number; gap: number };
+}
+
+/** First index of sorted `t` at or after `x` (t.length when none). */
+function lowerBound(t: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const secs = (ns: number): string => `${ns / SEC}s`;
+
 export class TimestampsWorkload implements Workload {
   private data: TimestampColumn | null = null;
+  private window: ReplayWindow | null = null;
   private end: TraceEnd | null = null;
   private readonly file: string;
   private info: Record<string, unknown> = {};
@@ -235,50 +283,132 @@ export class TimestampsWorkload implements Workload {
       format: this.o.format,
       modelColumn: this.o.assign === 'column' ? this.o.modelColumn : undefined,
     });
+    const times = this.data.times;
+    const last = times[times.length - 1];
     this.info = {
       column: this.data.columnName,
       format: this.data.format,
-      requests: this.data.times.length,
-      spanSeconds: this.data.times[this.data.times.length - 1] / SEC,
+      requests: times.length,
+      spanSeconds: last / SEC,
     };
+    this.window = this.replayWindow(times);
+    const { lo, hi } = this.window;
+    const start = this.o.start ?? 0;
+    if (this.o.start !== undefined || this.o.length !== undefined || this.o.loop !== undefined) {
+      this.info.requestsInWindow = hi - lo;
+    }
+    if (this.window.loop) {
+      this.info.loopPeriod = secs(this.window.loop.period);
+      if (this.o.length === undefined) this.info.loopGap = secs(this.window.loop.gap);
+    }
     const tc = this.o.timeCompression;
-    const last = this.data.times[this.data.times.length - 1];
-    this.end = { at: tc === 1 ? last : Math.round(last / tc), what: `${this.file} (its last timestamp)` };
+    if (this.window.loop) {
+      this.end = null; // A looping replay never runs out.
+    } else {
+      // The replay ends at the window's end ("length") or at the trace's last timestamp, if sooner.
+      const byLength = this.o.length !== undefined && start + this.o.length <= last;
+      const span = (byLength ? start + this.o.length! : last) - start;
+      this.end = {
+        at: tc === 1 ? span : Math.round(span / tc),
+        what: byLength ? `the ${formatDuration(this.o.length!)} window ("length") of ${this.file}` : `${this.file} (its last timestamp)`,
+      };
+    }
+  }
+  /** Check start, length and loop against the trace and find the window (errors name the field). */
+  private replayWindow(times: Float64Array): ReplayWindow {
+    const o = this.o;
+    const n = times.length;
+    const last = times[n - 1];
+    const start = o.start ?? 0;
+    const where = `${this.file} (its timestamps span ${formatDuration(last)} after the earliest)`;
+    if (start > last) {
+      throw new UserError(`workload timestamps: "start" ${formatDuration(start)} is after the last timestamp of ${where}: nothing to replay`);
+    }
+    const lo = lowerBound(times, start);
+    const hi = o.length !== undefined ? lowerBound(times, start + o.length) : n;
+    if (hi === lo) {
+      throw new UserError(
+        `workload timestamps: no timestamps from "start" ${formatDuration(start)} for "length" ${formatDuration(o.length!)} in ${where}: nothing to replay`,
+      );
+    }
+    if (!o.loop) return { lo, hi };
+    if (o.length !== undefined) {
+      // Each pass is the whole window, its quiet edges included: passes start every `length`.
+      if (start + o.length > last) {
+        throw new UserError(
+          `workload timestamps: with "loop", "start" + "length" (${formatDuration(start)} + ${formatDuration(o.length)}) goes past the last timestamp of ${where}; ` +
+            `shorten "length", or leave it out to loop to the last timestamp with "loopGap"`,
+        );
+      }
+      return { lo, hi, loop: { period: o.length, base: 0, gap: o.length - (times[hi - 1] - times[lo]) } };
+    }
+    // To the last timestamp, then loopGap to the next pass's first request.
+    const spanW = last - times[lo];
+    let gap = o.loopGap;
+    if (gap === undefined) {
+      if (hi - lo < 2 || spanW === 0) {
+        throw new UserError(
+          `workload timestamps: "loop" needs "loopGap" here: the replayed part of ${this.file} ` +
+            `(${hi - lo} request(s) from "start" ${formatDuration(start)}) has no mean inter-arrival time to use as the gap between passes`,
+        );
+      }
+      gap = Math.max(1, Math.round(spanW / (hi - lo - 1)));
+    }
+    return { lo, hi, loop: { period: spanW + gap, base: times[lo] - start, gap } };
   }
   traceEnd(): TraceEnd | null {
     return this.end;
   }
   start(ctx: WorkloadContext): void {
     const d = this.data;
-    if (!d) throw new Error('timestamps: start() before prepare()');
+    const w = this.window;
+    if (!d || !w) throw new Error('timestamps: start() before prepare()');
     const T = ctx.targets;
-    const n = d.times.length;
+    const { lo, hi } = w;
+    const n = hi - lo;
+    // Models of the window's requests (index j is the window's j-th request in time order); a
+    // looping replay sends the same models on every pass.
     const models = new Int32Array(n);
-    if (this.o.assign === 'round-robin') for (let i = 0; i < n; i++) models[i] = T[i % T.length];
+    if (this.o.assign === 'round-robin') for (let j = 0; j < n; j++) models[j] = T[j % T.length];
     else if (this.o.assign === 'random') {
       const rng = ctx.rng('assign');
-      for (let i = 0; i < n; i++) models[i] = T[rng.int(T.length)];
+      for (let j = 0; j < n; j++) models[j] = T[rng.int(T.length)];
     } else {
-      // A value naming a target instance goes to it; other labels go to the targets in order of first appearance.
+      // A value naming a target instance goes to it; other labels go to the targets in order of
+      // first appearance (in file order) among the replayed rows.
       const byName = new Map(T.map((id) => [ctx.models[id].name, id]));
       const labels = new Map<string, number>();
-      const perRow = d.modelValues!.map((v) => {
-        const named = byName.get(v);
-        if (named !== undefined) return named;
-        let m = labels.get(v);
+      const rows = d.rows.slice(lo, hi).sort();
+      const perRow = new Int32Array(d.modelValues!.length);
+      for (const r of rows) {
+        const v = d.modelValues![r];
+        let m = byName.get(v);
         if (m === undefined) {
-          m = T[labels.size % T.length];
-          labels.set(v, m);
+          m = labels.get(v);
+          if (m === undefined) {
+            m = T[labels.size % T.length];
+            labels.set(v, m);
+          }
         }
-        return m;
-      });
-      for (let i = 0; i < n; i++) models[i] = perRow[d.rows[i]];
+        perRow[r] = m;
+      }
+      for (let j = 0; j < n; j++) models[j] = perRow[d.rows[lo + j]];
       this.info.labels = labels.size;
     }
     const tc = this.o.timeCompression;
-    const times = tc === 1 ? d.times : d.times.map((t) => Math.round(t / tc));
+    const start = this.o.start ?? 0;
     this.data = null;
-    driveArrivals(ctx, new ArrayArrivalSource(times, (i) => models[i]));
+    if (w.loop) {
+      const { period, base } = w.loop;
+      // Offsets from the pass's start: from `start` with length, from the window's first request without.
+      const first = this.o.length !== undefined ? start : d.times[lo];
+      const offsets = Float64Array.from(d.times.subarray(lo, hi), (t) => t - first);
+      driveArrivals(ctx, new LoopArrivalSource(offsets, period, base, tc, (j) => models[j]));
+      return;
+    }
+    const window = lo === 0 && hi === d.times.length && start === 0 ? d.times : d.times.subarray(lo, hi);
+    const times = tc === 1 && start === 0 ? window : window.map((t) => (tc === 1 ? t - start : Math.round((t - start) / tc)));
+    driveArrivals(ctx, new ArrayArrivalSource(times, (j) => models[j]));
   }
   describe(): Record<string, unknown> {
     return {
@@ -289,6 +419,9 @@ export class TimestampsWorkload implements Workload {
       unit: this.o.unit,
       timeCompression: this.o.timeCompression,
       relativeTo: 'the earliest timestamp',
+      ...(this.o.start !== undefined ? { start: secs(this.o.start) } : {}),
+      ...(this.o.length !== undefined ? { length: secs(this.o.length) } : {}),
+      ...(this.o.loop !== undefined ? { loop: this.o.loop } : {}),
       ...this.info,
     };
   }
