@@ -55,9 +55,10 @@ export class KeyedHeap {
 
   /** Insert the id or change its key. */
   set(id: number, a: number, b: number): void {
+    const i = this.pos[id];
+    if (i >= 0 && this.ka[id] === a && this.kb[id] === b) return;
     this.ka[id] = a;
     this.kb[id] = b;
-    const i = this.pos[id];
     if (i < 0) {
       this.items[this.n] = id;
       this.pos[id] = this.n;

@@ -7,46 +7,48 @@
  * until `window` real measurements have rotated it out (servesim's earlier rule, an option).
  */
 export class WindowEstimator {
-  /** The window in arrival order (a ring: the oldest value is at `next` once full). */
-  private readonly ring: Float64Array;
-  /** The same values, kept sorted as they come and go (no sort per measurement). */
-  private readonly sorted: Float64Array;
+  /**
+   * The window in arrival order (a ring: the oldest value is at `next` once full) in its first
+   * half, the same values kept sorted as they come and go in its second (no sort per measurement).
+   * Allocated at the first measurement: most (model, batch size) pairs of a large run never get one.
+   */
+  private buf: Float64Array | null = null;
   private next = 0;
   private count = 0;
   /** Current estimate (ns, rounded to an integer). */
   value: number;
 
   constructor(
-    window: number,
+    private readonly window: number,
     private readonly percentile: number,
     seed: number,
     seedInWindow = false,
   ) {
-    this.ring = new Float64Array(window);
-    this.sorted = new Float64Array(window);
     this.value = Math.round(seed);
     if (seedInWindow) this.add(seed);
   }
 
   /** Record a measured duration (ns) and recompute the estimate. */
   add(x: number): void {
-    const s = this.sorted;
+    const w = this.window;
+    const buf = (this.buf ??= new Float64Array(2 * w));
+    // The sorted values are buf[w .. w + n).
     let n = this.count;
-    if (n === this.ring.length) {
+    if (n === w) {
       // The oldest value leaves the window.
-      const old = this.ring[this.next];
-      let i = 0;
-      while (i < n - 1 && s[i] !== old) i++;
-      for (; i < n - 1; i++) s[i] = s[i + 1];
+      const old = buf[this.next];
+      let i = w;
+      while (i < w + n - 1 && buf[i] !== old) i++;
+      for (; i < w + n - 1; i++) buf[i] = buf[i + 1];
       n--;
     }
-    let i = n;
-    for (; i > 0 && s[i - 1] > x; i--) s[i] = s[i - 1];
-    s[i] = x;
+    let i = w + n;
+    for (; i > w && buf[i - 1] > x; i--) buf[i] = buf[i - 1];
+    buf[i] = x;
     this.count = n + 1;
-    this.ring[this.next] = x;
-    this.next = (this.next + 1) % this.ring.length;
-    this.value = Math.round(quantileOfSorted(s, this.count, this.percentile));
+    buf[this.next] = x;
+    this.next = (this.next + 1) % w;
+    this.value = Math.round(quantileOfSorted(buf, w, this.count, this.percentile));
   }
 }
 
@@ -55,15 +57,15 @@ export class WindowEstimator {
  * (R-7, as d3-array's quantileSorted).
  */
 export function interpolatedPercentile(values: ArrayLike<number>, n: number, p: number): number {
-  return quantileOfSorted(Float64Array.from({ length: n }, (_, i) => values[i]).sort(), n, p);
+  return quantileOfSorted(Float64Array.from({ length: n }, (_, i) => values[i]).sort(), 0, n, p);
 }
 
-/** R-7 on the first n (>= 1) values of an ascending array: the value at rank (n - 1) p, interpolated. */
-function quantileOfSorted(s: ArrayLike<number>, n: number, p: number): number {
-  if (p <= 0 || n < 2) return s[0];
-  if (p >= 1) return s[n - 1];
+/** R-7 on the n (>= 1) ascending values s[from ..]: the value at rank (n - 1) p, interpolated. */
+function quantileOfSorted(s: ArrayLike<number>, from: number, n: number, p: number): number {
+  if (p <= 0 || n < 2) return s[from];
+  if (p >= 1) return s[from + n - 1];
   const i = (n - 1) * p;
   const i0 = Math.floor(i);
-  const v0 = s[i0];
-  return v0 + (s[i0 + 1] - v0) * (i - i0);
+  const v0 = s[from + i0];
+  return v0 + (s[from + i0 + 1] - v0) * (i - i0);
 }
