@@ -166,6 +166,21 @@ describe('EventLoop calendar queue under changing load', () => {
     expect(got.length).toBeGreaterThan(5_000);
     expect(got).toEqual(want);
   });
+
+  it('re-estimates a bucket width far below the gaps between a few pending events', () => {
+    // 10 pending events about 1 ms apart: with the initial 1 us width nothing is ever within the
+    // calendar's year and every dequeue scans every bucket twice; the width must grow to the gaps.
+    const loop = new EventLoop();
+    const rng = new Rng('sparse');
+    let left = 20_000;
+    const handler = (): void => {
+      if (--left > 0) loop.schedule(loop.now() + 1 + Math.floor(rng.exponential(1e6)), 0, handler);
+    };
+    for (let k = 0; k < 10; k++) loop.schedule(1 + Math.floor(rng.exponential(1e6)), 0, handler);
+    loop.run();
+    expect(loop.eventsProcessed).toBe(20_009);
+    expect((loop as unknown as { width: number }).width).toBeGreaterThan(10_000);
+  });
 });
 
 describe('EventLoop livelock guard', () => {

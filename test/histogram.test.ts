@@ -40,6 +40,19 @@ describe('Histogram', () => {
     }
   });
 
+  it('records each value in the bucket bucketOf names, on both sides of 2^31 and 2^32', () => {
+    for (const s of [5, 7]) {
+      const edges = [0, 1, 2 ** s - 1, 2 ** s, 2 ** s + 1, 1e6 + 0.7, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 12345, 2 ** 53 - 1];
+      const rng = new Rng(`record-${s}`);
+      const values = [...edges, ...Array.from({ length: 2000 }, () => Math.floor(2 ** (rng.next() * 53)))];
+      for (const v of values) {
+        const h = new Histogram(s);
+        h.record(v);
+        expect(h.bucket(h.bucketOf(v))).toBe(1);
+      }
+    }
+  });
+
   it('matches exact sorted quantiles of 10^6 lognormal samples within 2^-8 relative error', () => {
     const rng = new Rng('histogram-test');
     const n = 1_000_000;

@@ -124,6 +124,9 @@ function traceEndedEarly(sim: Simulation, r: ResolvedExperiment, label: string, 
   return ended;
 }
 
+/** Wall-clock milliseconds between two samples of the process's RSS during a run. */
+const RSS_SAMPLE_MS = 50;
+
 /** Run one resolved experiment in memory. */
 export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}): Promise<RunOutcome> {
   const sim = await buildSimulation(r, opts.progress ? (line) => process.stderr.write(line) : undefined);
@@ -137,13 +140,20 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
   if (trace) sim.addObserver(trace);
   const wallStart = process.hrtime.bigint();
   let lastPrint = Date.now();
-  let peakRss = process.memoryUsage().rss;
+  // Peak RSS (run.json peakRssMB): sampled at the start, at the end, and between run steps at most
+  // every RSS_SAMPLE_MS of wall time. Reading it costs tens of microseconds, too much for every
+  // step of a long run; a peak that lasts less than that between two samples may be missed.
+  let peakRss = process.memoryUsage.rss();
+  let lastRssSample = lastPrint;
   const total = c.duration + c.drain;
   const progress = (t: number): void => {
-    const rss = process.memoryUsage.rss();
-    if (rss > peakRss) peakRss = rss;
-    if (!opts.progress) return;
     const nowWall = Date.now();
+    if (nowWall - lastRssSample >= RSS_SAMPLE_MS) {
+      lastRssSample = nowWall;
+      const rss = process.memoryUsage.rss();
+      if (rss > peakRss) peakRss = rss;
+    }
+    if (!opts.progress) return;
     if (nowWall - lastPrint < 2000) return;
     lastPrint = nowWall;
     const wall = Number(process.hrtime.bigint() - wallStart) / 1e9;

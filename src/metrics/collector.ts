@@ -3,7 +3,7 @@
  * inside the measured window [warmup, duration) count towards request metrics; busy time is
  * clipped to the window.
  */
-import { BUSY_INDEX, UTILIZATION, type BusyKind } from '../sim/lanes.js';
+import { UTILIZATION, busyIndex, type BusyKind } from '../sim/lanes.js';
 import type { SimObserver } from '../sim/observer.js';
 import type { Nanos } from '../sim/time.js';
 import { MS, SEC } from '../sim/time.js';
@@ -204,7 +204,7 @@ export class MetricsCollector implements SimObserver {
   }
 
   onLaneBusy(gpu: number, kind: BusyKind, busy: boolean, now: Nanos): void {
-    const i = BUSY_INDEX[kind];
+    const i = busyIndex(kind);
     const acc = this.busyTime[i];
     const since = this.busySince[i];
     if (busy) since[gpu] = now;

@@ -98,8 +98,13 @@ export class Histogram {
     if (v < sub) {
       oct = 0;
       idx = v;
+    } else if (v < TWO32) {
+      // The common case (below 4.3 s in ns): integer arithmetic, the same bucket as below.
+      const shift = 31 - Math.clz32(v) - this.subBits;
+      oct = shift + 1;
+      idx = (v >>> shift) - sub;
     } else {
-      const e = v < TWO32 ? 31 - Math.clz32(v) : 63 - Math.clz32(v / TWO32);
+      const e = 63 - Math.clz32(v / TWO32);
       oct = e - this.subBits + 1;
       idx = Math.floor(v / POW2[e - this.subBits]) - sub;
     }

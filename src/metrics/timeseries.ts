@@ -15,7 +15,7 @@
  * (28,800 windows for 8 h at 1 s: a few MiB) plus the histograms of the open windows.
  */
 import type { Nanos } from '../sim/time.js';
-import { BUSY_INDEX, UTILIZATION, type BusyKind } from '../sim/lanes.js';
+import { UTILIZATION, busyIndex, type BusyKind } from '../sim/lanes.js';
 import { MS, SEC } from '../sim/time.js';
 import { csvText } from '../util/csv.js';
 import { COARSE_SUB_BITS, Histogram } from './histogram.js';
@@ -140,7 +140,7 @@ export class TimeSeries {
   /** Busy interval [from, to) of one GPU's lane with utilization `kind` (src/sim/lanes.ts). */
   busy(gpu: number, kind: BusyKind, from: Nanos, to: Nanos): void {
     if (!(to > from)) return;
-    const lane = BUSY_INDEX[kind];
+    const lane = busyIndex(kind);
     const col = BUSY + lane;
     const j = this.perGpu ? PER_GPU_INDEX[lane] : -1;
     const gcol = j >= 0 ? this.gpuCol + j * this.gpus + gpu : -1;

@@ -222,7 +222,8 @@ export class EventLoop {
     const vb = Math.floor(time[best] / width);
     this.cur = vb & mask;
     this.top = (vb + 1) * width;
-    this.steps += this.nb;
+    // Two passes over every bucket: the year's scan above and the search for the earliest head.
+    this.steps += 2 * this.nb;
     if (++this.ops >= CHECK_EVERY) this.check();
     return best;
   }

@@ -13,7 +13,7 @@ import { EventLoop, Priority } from './event-loop.js';
 import type { DeviceHardware } from './hardware.js';
 import { Lane } from './lane.js';
 import type { BusyKind, GpuPhase } from './lanes.js';
-import type { Rng } from './random.js';
+import type { Empirical, Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type { Action, ActionError, GpuInfo, InferAction, ModelInstance } from './types.js';
 
@@ -38,8 +38,9 @@ interface Task {
   readyAt: Nanos;
   seq: number;
   action: Action;
-  /** INFER: padded batch and sampled standalone exec work. */
+  /** INFER: padded batch, and its position in the model's batch sizes. */
   padded: number;
+  paddedIndex: number;
   /** Processor sharing: remaining standalone work (ns) and when the running set last changed. */
   remaining: number;
   execStart: Nanos;
@@ -74,6 +75,8 @@ export class Gpu implements GpuInfo {
   private psHandle = -1;
   /** Pages held by each resident model. */
   private readonly pagesHeld: Uint16Array;
+  /** Per model, per position in its batch sizes: the execution-time distribution (profile.exec). */
+  private readonly execTimes: ReadonlyArray<ReadonlyArray<Empirical>>;
 
   constructor(
     readonly id: number,
@@ -92,6 +95,7 @@ export class Gpu implements GpuInfo {
     this.residency = new Uint8Array(models.length);
     this.pagesHeld = new Uint16Array(models.length);
     this.maxConcurrentExec = cfg.maxConcurrentExec;
+    this.execTimes = models.map((m) => m.profile.batchSizes.map((b) => m.profile.exec.get(b)!));
     this.weights = new Lane(loop, 1, (t) => this.startWeights(t));
     this.input = new Lane(loop, 1, (t) => this.startInput(t));
     this.exec = new Lane(loop, cfg.maxConcurrentExec, (t) => this.startExec(t));
@@ -100,7 +104,7 @@ export class Gpu implements GpuInfo {
 
   /** An action arrived at this GPU's worker. */
   submit(action: Action): void {
-    const t: Task = { readyAt: action.earliest, seq: this.seq++, action, padded: 0, remaining: 0, execStart: 0, execEnd: 0, inStart: 0, outStart: 0 };
+    const t: Task = { readyAt: action.earliest, seq: this.seq++, action, padded: 0, paddedIndex: 0, remaining: 0, execStart: 0, execEnd: 0, inStart: 0, outStart: 0 };
     if (action.type === 'INFER') {
       t.readyAt = action.earliest - this.cfg.inputLead;
       this.input.enqueue(t);
@@ -169,15 +173,11 @@ export class Gpu implements GpuInfo {
     const sizes = this.models[a.model].profile.batchSizes;
     const n = a.requests.length;
     const want = Math.max(n, a.padTo ?? 0);
-    let padded = 0;
-    for (const b of sizes) {
-      if (b >= want) {
-        padded = b;
-        break;
-      }
-    }
-    if (padded === 0 || n === 0) return this.fail(t, 'bad-batch');
-    t.padded = padded;
+    let i = 0;
+    while (i < sizes.length && sizes[i] < want) i++;
+    if (i === sizes.length || n === 0) return this.fail(t, 'bad-batch');
+    t.padded = sizes[i];
+    t.paddedIndex = i;
     t.inStart = now;
     this.loop.schedule(now + this.copyTime(n * this.models[a.model].profile.inputBytes), Priority.HARDWARE, this.onInputEnd, t);
     return true;
@@ -195,7 +195,7 @@ export class Gpu implements GpuInfo {
     const now = this.loop.now();
     if (now > a.latest) return this.fail(t, 'too-late');
     if (this.residency[a.model] !== Residency.LOADED) return this.fail(t, 'not-loaded');
-    let work = this.models[a.model].profile.exec.get(t.padded)!.sample(this.rng.exec);
+    let work = this.execTimes[a.model][t.paddedIndex].sample(this.rng.exec);
     t.execStart = now;
     if (this.cfg.maxConcurrentExec === 1) {
       const dur = Math.max(1, Math.round(work));

@@ -47,7 +47,9 @@ export class Lane<T extends LaneItem> {
       if (m.readyAt < item.readyAt || (m.readyAt === item.readyAt && m.seq < item.seq)) lo = mid + 1;
       else hi = mid;
     }
-    q.splice(lo, 0, item);
+    // Most items go last (splice is a runtime call even then).
+    if (lo === q.length) q.push(item);
+    else q.splice(lo, 0, item);
     this.pump();
   }
 

@@ -67,8 +67,16 @@ export const UTILIZATION: ReadonlyArray<LaneUtilization & { readonly kind: BusyK
   .filter((u) => u !== null)
   .sort((a, b) => a.order - b.order);
 
-/** Index in UTILIZATION of each busy kind. */
-export const BUSY_INDEX: Readonly<Record<BusyKind, number>> = Object.fromEntries(UTILIZATION.map((u, i) => [u.kind, i])) as Record<BusyKind, number>;
+/**
+ * Index in UTILIZATION of a busy kind. A scan of the few entries rather than a lookup keyed by the
+ * kind: a lookup keyed by several different strings is a slow (megamorphic) access in V8, and this
+ * runs twice per execution.
+ */
+export function busyIndex(kind: BusyKind): number {
+  let i = 0;
+  while (UTILIZATION[i].kind !== kind) i++;
+  return i;
+}
 
 /** Index in LANES of the lane carrying each phase. */
 export const PHASE_LANE: Readonly<Record<GpuPhase, number>> = Object.fromEntries(

@@ -16,6 +16,7 @@ import { Gpu, Residency, type GpuListener } from './gpu.js';
 import type { Hardware } from './hardware.js';
 import { SharedNic } from './network.js';
 import type { SimObserver } from './observer.js';
+import { OutstandingRequests, type PendingRequest } from './outstanding.js';
 import { RandomStreams, type Rng } from './random.js';
 import type { Nanos } from './time.js';
 import type {
@@ -91,7 +92,7 @@ export class Simulation {
   readonly loop = new EventLoop();
   readonly streams: RandomStreams;
   readonly gpus: Gpu[] = [];
-  private readonly outstanding = new Map<number, Request>();
+  private readonly outstanding = new OutstandingRequests();
   private nextRequestId = 0;
   private nextActionId = 0;
   private controllerFreeAt = 0;
@@ -251,7 +252,7 @@ export class Simulation {
     let bytes = 0;
     if (action.type === 'INFER') {
       for (const r of action.requests) {
-        if (!this.outstanding.has(r.id)) {
+        if (!this.outstanding.has(r)) {
           throw new Error(`scheduler ${this.scheduler.name} sent INFER with request ${r.id}, which was already answered`);
         }
         if (r.model !== action.model) throw new Error(`scheduler ${this.scheduler.name} batched request ${r.id} of model ${r.model} into an INFER of model ${action.model}`);
@@ -340,7 +341,7 @@ export class Simulation {
    * the client after the client link. Observers get the time of `measureAt`.
    */
   private respond(r: Request, outcome: 'ok' | 'timeout' | 'rejected' | 'failed', completedAt: Nanos, bytes: number): void {
-    if (!this.outstanding.delete(r.id)) {
+    if (!this.outstanding.delete(r)) {
       throw new Error(`scheduler ${this.scheduler.name} answered request ${r.id} twice`);
     }
     const net = this.setup.network;
@@ -363,8 +364,8 @@ export class Simulation {
     const slo = factor !== undefined ? Math.max(1, Math.round(factor * this.batch1[model])) : (opts?.slo ?? spec.slo);
     const p = this.setup.models[model].profile;
     const arrival = now + this.setup.network.clientLatency + Math.round((p.inputBytes / this.setup.network.clientBandwidth) * 1e9);
-    const r: Request = { id: this.nextRequestId++, model, group: spec.group, sentAt: now, arrival, slo, deadline: arrival + slo, sloFactor: factor };
-    this.outstanding.set(r.id, r);
+    const r: PendingRequest = { id: this.nextRequestId++, model, group: spec.group, sentAt: now, arrival, slo, deadline: arrival + slo, sloFactor: factor, slot: -1 };
+    this.outstanding.add(r);
     for (const o of this.observers) o.onSubmit?.(r);
     this.loop.schedule(arrival, Priority.NETWORK, this.requestArrives, r);
     return r.id;
