@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { experimentJsonSchema, resolveExperiment } from '../src/experiment/config.js';
-import { SCHEDULER_OPTION_DOCS, WORKLOAD_OPTION_DOCS } from '../src/experiment/option-docs.js';
+import { CONFIG_FIELD_DOCS, SCHEDULER_OPTION_DOCS, WORKLOAD_OPTION_DOCS } from '../src/experiment/option-docs.js';
 import { jsonText } from '../src/util/output.js';
 import { profileJsonSchema } from '../src/models/profile.js';
 import { getScheduler, schedulerNames } from '../src/schedulers/index.js';
@@ -142,6 +142,17 @@ describe('committed JSON Schemas', () => {
         for (const k of Object.keys(opts)) expect(Object.keys(shape!), `option-docs.ts: ${n}.${k}`).toContain(k);
       }
     }
+    // The config's own fields: each top-level field is described, and each path in CONFIG_FIELD_DOCS exists.
+    const at = (path: string): any =>
+      path.split('.').reduce((s: any, k) => {
+        const obj = s?.type === 'array' ? s.items : s;
+        return obj?.properties?.[k];
+      }, committed);
+    for (const k of Object.keys(committed.properties)) {
+      const p = committed.properties[k];
+      expect(p.description ?? committed.$defs[k]?.description, `top-level field ${k}: add it to CONFIG_FIELD_DOCS`).toBeTypeOf('string');
+    }
+    for (const [path, d] of Object.entries(CONFIG_FIELD_DOCS)) expect(at(path)?.description, `CONFIG_FIELD_DOCS: ${path}`).toBe(d);
     expect(committed.$defs.scheduler.properties.type.description).toMatch(/clockwork/);
     expect(committed.$defs.workload.properties.slo.description).toMatch(/SLO|slo/);
   });

@@ -22,7 +22,7 @@ import { segmentProblem } from '../util/paths.js';
 import { formatZodIssues, parseOrThrow } from '../util/zod-errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
-import { SCHEDULER_OPTION_DOCS, WORKLOAD_COMMON_DOCS, WORKLOAD_OPTION_DOCS } from './option-docs.js';
+import { CONFIG_FIELD_DOCS, SCHEDULER_OPTION_DOCS, WORKLOAD_COMMON_DOCS, WORKLOAD_OPTION_DOCS } from './option-docs.js';
 
 export const NetworkSchema = z.strictObject({
   /** One-way client <-> controller latency. */
@@ -705,6 +705,17 @@ export function experimentJsonSchema(): unknown {
     required: ['type'],
     allOf: discriminated(wNames, 'workloadOptions', workloads, COMMON_WORKLOAD_KEYS),
   };
+  // The config's own fields: descriptions by dotted path (models.profile: a field of each entry).
+  const describeTree = (schema: Record<string, any> | undefined, path: string): void => {
+    if (!schema?.properties) return;
+    for (const [k, p] of Object.entries(schema.properties as Record<string, Record<string, any>>)) {
+      const key = path ? `${path}.${k}` : k;
+      const d = CONFIG_FIELD_DOCS[key];
+      if (d !== undefined && p.description === undefined) schema.properties[k] = { description: d, ...p };
+      describeTree(p.type === 'array' ? p.items : p, key);
+    }
+  };
+  describeTree(base, '');
   base.properties.scheduler = { $ref: '#/$defs/scheduler' };
   base.properties.workload = {
     description: 'One workload, or a list of them (groups, each with its own SLO, reported separately).',

@@ -151,3 +151,45 @@ export const WORKLOAD_OPTION_DOCS: Readonly<Record<string, Readonly<Record<strin
     ramp: 'Each request\'s SLO factor (x its model\'s batch-1 estimate): starts at ramp.start, multiplied by ramp.factor every ramp.every up to ramp.max (ramp.repeat: start over).',
   },
 };
+
+/**
+ * The config's own fields, by dotted path (`models.profile`: a field of each entry of `models`);
+ * README.md, "Experiment configs", has them at length.
+ */
+export const CONFIG_FIELD_DOCS: Readonly<Record<string, string>> = {
+  $schema: 'Path of this JSON Schema, for editors (e.g. "../docs/experiment.schema.json"); ignored by servesim.',
+  name: 'Experiment name: letters, digits, ".", "_", "-"; names the default output directory results/<name>.',
+  description: 'Free text.',
+  seed: 'Every random stream derives from it (default 1).',
+  duration: 'Simulated time during which workloads send requests, e.g. "60s" (at most "30d").',
+  warmup: 'Requests sent before this are excluded from every metric; must be less than duration (default 0).',
+  drain: 'Extra simulated time after duration for outstanding requests to finish (default "10s").',
+  cluster: 'The simulated workers and GPUs (README.md, "cluster").',
+  'cluster.profile': 'Hardware profile path, relative to the working directory, the config\'s directory or the package (e.g. "hw-profiles/v100-clockwork.json").',
+  'cluster.workers': 'Worker hosts (default 1).',
+  'cluster.gpusPerWorker': 'GPUs per worker (default 1).',
+  'cluster.pageSize': 'Override the profile\'s weight-cache page size.',
+  'cluster.weightsMemory': 'Override the profile\'s weight cache per GPU (pages = floor(weightsMemory / pageSize)).',
+  'cluster.network': 'Client <-> controller <-> worker links.',
+  'cluster.network.clientLatency': 'One-way client <-> controller latency (default "50us").',
+  'cluster.network.clientBandwidth': 'Client <-> controller bandwidth (default 10 Gbit/s).',
+  'cluster.network.workerLatency': 'One-way controller <-> worker latency (default "50us").',
+  'cluster.network.workerBandwidth': 'Controller <-> worker bandwidth (default 10 Gbit/s).',
+  'cluster.network.inferInputs': 'Bytes an INFER carries to the worker: "raw" (default), "none" (inputs generated on the worker) or { "compressed": ratio }.',
+  'cluster.network.nic': 'The controller\'s concurrent sends share one NIC ("shared", default) or each get the full bandwidth ("perSend").',
+  'cluster.inputLead': 'How far before its window an INFER\'s input copy may start (default "5ms").',
+  'cluster.interference': 'Override the profile\'s device.interference: { "speedup": [...], "extraCv": ... }.',
+  models: 'Model instances: [{ "profile": NAME or "*", "copies": N }].',
+  'models.profile': 'A model name of the hardware profile, or "*" for every model in it.',
+  'models.copies': 'Instances of this model (default 1).',
+  'models.name': 'Instance name prefix (default: the profile model\'s name).',
+  'models.exclude': 'With "*": profile model names or globs to leave out.',
+  output: 'What a run writes besides the summary (README.md, "Top level").',
+  'output.dir': 'Output directory (default results/<name>).',
+  'output.requests': 'Also write requests.csv, one line per request (default false).',
+  'output.charts': 'Charts drawn at the end of the run into <dir>/charts: true for all that apply, or a list of chart names (default false).',
+  metrics: 'How metrics are measured.',
+  'metrics.window': 'Window of timeseries.csv (default "1s").',
+  'metrics.measureAt': 'Where a request completes, for ok vs late and latency: "controller" (default, Clockwork\'s metric) or "client".',
+  sweep: 'Grid { "dotted.path": [values] } (every combination) or a list of points [{ "path": value, ... }] (README.md, "Sweeps").',
+};
