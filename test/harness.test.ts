@@ -219,7 +219,7 @@ describe('errors for people', () => {
     const err = await checkProvider({ provider: 'cuda', deviceId: 0, threads: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/execution provider "cuda" is not available/);
-    expect((err as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node');
+    expect((err as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js');
     await expect(profileModels([tinyResnet], { ...fast, provider: 'cuda' })).rejects.toThrow(UserError);
   });
 });

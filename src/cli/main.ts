@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { experimentJsonSchema, loadExperiment, parseSetArg } from '../experiment/config.js';
 import { exitCleanlyOnSignals, jsonText, writeOutputFile } from '../util/output.js';
 import { keyMetrics, runToDirectory } from '../experiment/runner.js';
-import { mergeSweeps, parseShard, runSweep } from '../experiment/sweep.js';
+import { mergeSweeps, resolveShard, runSweep } from '../experiment/sweep.js';
 import { parseTraceWindow } from '../metrics/trace-events.js';
 import { SWEEP_END_CHARTS, chartHelp } from '../charts/names.js';
 import { compareDirs } from './compare.js';
@@ -57,7 +57,12 @@ export function buildProgram(): Command {
     .option('--trace-events <from:to>', 'write trace-events.json (Chrome/Perfetto timeline) of this window of simulated time, e.g. 10s:12s')
     .option('-j, --jobs <n>', 'sweeps: points run in parallel (default: one per core)', (v) => positiveInt(v, '--jobs'))
     .option('--resume', 'sweeps: skip points already complete in the output directory', false)
-    .option('--shard <i/n>', 'sweeps: run only the i-th of n deterministic subsets (1 <= i <= n), for job arrays; join with "servesim merge"')
+    .option(
+      '--shard <i/n|auto>',
+      'sweeps: run only the i-th of n deterministic subsets (1 <= i <= n), for job arrays; join with "servesim merge". ' +
+        '"auto": i and n of this task of a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _MAX, _COUNT) or a Kubernetes Indexed Job ' +
+        '(JOB_COMPLETION_INDEX, with SERVESIM_SHARD_COUNT = the Job\'s completions); see README.md, "Sweeps on a cluster"',
+    )
     .action(async (config: string, o) => {
       const sets = (o.set as string[]).map(parseSetArg);
       const { input, points } = loadExperiment(config, { sets, seed: o.seed });
@@ -82,7 +87,8 @@ export function buildProgram(): Command {
         }
         return;
       }
-      const shard = o.shard ? parseShard(o.shard) : undefined;
+      const shard = o.shard ? resolveShard(o.shard) : undefined;
+      if (shard?.from && progress) process.stderr.write(`--shard auto: ${shard.from}: shard ${shard.index}/${shard.count}\n`);
       const res = await runSweep({
         file: config,
         input,

@@ -22,6 +22,7 @@ import { segmentProblem } from '../util/paths.js';
 import { formatZodIssues, parseOrThrow } from '../util/zod-errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
+import { CONFIG_FIELD_DOCS, SCHEDULER_OPTION_DOCS, WORKLOAD_COMMON_DOCS, WORKLOAD_OPTION_DOCS } from './option-docs.js';
 
 export const NetworkSchema = z.strictObject({
   /** One-way client <-> controller latency. */
@@ -628,14 +629,99 @@ export function loadExperiment(
   return { input, points };
 }
 
-/** JSON Schema of experiment configs, for editors (scheduler and workload options listed per type). */
+/** A zod schema as JSON Schema (input side), without the `$schema` that only the document's root may carry. */
+function toJson(schema: z.ZodType): Record<string, any> {
+  const j = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
+  delete j.$schema;
+  return j;
+}
+
+/** Give each property of an object schema its description: the zod schema's own, else `docs[key]`. */
+function describeProperties(schema: Record<string, any>, docs: Readonly<Record<string, string>> | undefined): Record<string, any> {
+  for (const [k, p] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+    const d = p.description ?? docs?.[k];
+    if (d !== undefined) schema.properties[k] = { description: d, ...p };
+  }
+  return schema;
+}
+
+/**
+ * The `if type is NAME then these fields and no others` branches that make `scheduler` and each
+ * workload a union discriminated on `type`, so an editor flags an option the selected type does
+ * not have. Options are referenced from `$defs.<defs>.<type>`; `fixed` are the fields every
+ * object of the kind may carry whatever its type (`type`, per-type blocks, a workload's common
+ * fields). The types' own `required` lists are left out: a sweep may supply those fields.
+ */
+function discriminated(names: readonly string[], defs: string, options: Record<string, Record<string, any>>, fixed: readonly string[]): unknown[] {
+  return names.map((n) => ({
+    if: { properties: { type: { const: n } }, required: ['type'] },
+    then: {
+      properties: {
+        ...Object.fromEntries(fixed.map((k) => [k, true])),
+        ...Object.fromEntries(Object.keys(options[n].properties ?? {}).map((k) => [k, { $ref: `#/$defs/${defs}/${n}/properties/${k}` }])),
+      },
+      additionalProperties: false,
+    },
+  }));
+}
+
+/**
+ * JSON Schema of experiment configs, for editors (docs/experiment.schema.json; README.md, "CLI
+ * reference"). `scheduler` and `workload` are discriminated on `type`: the type is one of the
+ * registered names, and each type admits exactly its own options (with descriptions from
+ * option-docs.ts), so a misspelt type or option is flagged as the CLI would flag it.
+ */
 export function experimentJsonSchema(): unknown {
   const base = z.toJSONSchema(ExperimentSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
-  const schedulers: Record<string, unknown> = {};
-  for (const n of schedulerNames()) schedulers[n] = z.toJSONSchema(getScheduler(n)!.options, { io: 'input', unrepresentable: 'any' });
-  const workloads: Record<string, unknown> = {};
-  for (const n of workloadNames()) workloads[n] = z.toJSONSchema(getWorkload(n)!.options, { io: 'input', unrepresentable: 'any' });
-  base.$defs = { ...(base.$defs ?? {}), schedulerOptions: schedulers, workloadOptions: workloads };
+  const sNames = schedulerNames();
+  const wNames = workloadNames();
+  const schedulers: Record<string, Record<string, any>> = {};
+  for (const n of sNames) schedulers[n] = describeProperties(toJson(getScheduler(n)!.options), SCHEDULER_OPTION_DOCS[n]);
+  const workloads: Record<string, Record<string, any>> = {};
+  for (const n of wNames) workloads[n] = describeProperties(toJson(getWorkload(n)!.options), WORKLOAD_OPTION_DOCS[n]);
+
+  const scheduler = {
+    type: 'object',
+    description:
+      'The scheduling policy: { "type": NAME, ...its options }. Options may also sit in per-type blocks ({ "type": "fifo", "clockwork": { "maxBatch": 8 } }), ' +
+      'so a sweep over scheduler.type can carry each type\'s options; flat options apply to the selected type.',
+    properties: {
+      type: { type: 'string', enum: [...sNames], description: `Scheduler: ${sNames.join(', ')} (servesim list --what schedulers).` },
+      ...Object.fromEntries(
+        sNames.map((n) => [n, { $ref: `#/$defs/schedulerOptions/${n}`, description: `Options of the ${n} scheduler, used when scheduler.type is "${n}" (e.g. in a sweep over scheduler.type).` }]),
+      ),
+    },
+    required: ['type'],
+    allOf: discriminated(sNames, 'schedulerOptions', schedulers, ['type', ...sNames]),
+  };
+  const common = describeProperties(toJson(WorkloadCommonSchema), WORKLOAD_COMMON_DOCS);
+  const workload = {
+    type: 'object',
+    description: 'A workload: { "type": NAME, ...common fields, ...its options } (README.md, "workload"; docs/traces.md).',
+    properties: {
+      ...common.properties, // type first (its own entry replaces the common field's plain string)
+      type: { type: 'string', enum: [...wNames], description: `${WORKLOAD_COMMON_DOCS.type} One of ${wNames.join(', ')}.` },
+    },
+    required: ['type'],
+    allOf: discriminated(wNames, 'workloadOptions', workloads, COMMON_WORKLOAD_KEYS),
+  };
+  // The config's own fields: descriptions by dotted path (models.profile: a field of each entry).
+  const describeTree = (schema: Record<string, any> | undefined, path: string): void => {
+    if (!schema?.properties) return;
+    for (const [k, p] of Object.entries(schema.properties as Record<string, Record<string, any>>)) {
+      const key = path ? `${path}.${k}` : k;
+      const d = CONFIG_FIELD_DOCS[key];
+      if (d !== undefined && p.description === undefined) schema.properties[k] = { description: d, ...p };
+      describeTree(p.type === 'array' ? p.items : p, key);
+    }
+  };
+  describeTree(base, '');
+  base.properties.scheduler = { $ref: '#/$defs/scheduler' };
+  base.properties.workload = {
+    description: 'One workload, or a list of them (groups, each with its own SLO, reported separately).',
+    anyOf: [{ $ref: '#/$defs/workload' }, { type: 'array', minItems: 1, items: { $ref: '#/$defs/workload' } }],
+  };
+  base.$defs = { ...(base.$defs ?? {}), scheduler, workload, schedulerOptions: schedulers, workloadOptions: workloads };
   return base;
 }
 

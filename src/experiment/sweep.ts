@@ -3,7 +3,8 @@
  * <out>/<point id>/ (written under a temporary name and renamed into place, so a point directory
  * that exists is complete). Points run in parallel in child processes (`jobs`), a `resume` skips
  * complete points, and a `shard` i/n runs the points whose index k (in sweep order) has
- * k mod n = i - 1, so a cluster job array can split a sweep; `mergeSweeps` joins shard outputs.
+ * k mod n = i - 1, so a cluster job array can split a sweep (`--shard auto` takes i and n from a
+ * Slurm array's or a Kubernetes Indexed Job's variables); `mergeSweeps` joins shard outputs.
  * Each point's results depend only on its own config, so they are identical however the sweep is
  * split; index.json / index.csv list the complete points in sweep order.
  *
@@ -40,6 +41,83 @@ export function parseShard(text: string): Shard {
     throw new UserError(`--shard expects i/n with 1 <= i <= n, found "${text}"${index === 0 ? ' (shards count from 1: with a 0-based array index use $((INDEX + 1))/n)' : ''}`);
   }
   return { index, count };
+}
+
+/**
+ * `--shard auto`: the shard of this task of a cluster job array, from the environment
+ * (README.md, "Sweeps on a cluster"):
+ * - a Slurm job array: SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_MAX and
+ *   SLURM_ARRAY_TASK_COUNT (SLURM_ARRAY_TASK_STEP, if set, for `--array=0-14:2`). The array must
+ *   have evenly spaced ids (`--array=0-7`, `1-8`, `0-14:2`; not a list such as `1,2,7`): the task
+ *   with id ID is shard (ID - MIN) / STEP + 1 of COUNT, so 0-based and 1-based arrays both work;
+ *   COUNT must equal (MAX - MIN) / STEP + 1.
+ * - a Kubernetes Indexed Job: JOB_COMPLETION_INDEX (0-based, set by Kubernetes) is shard
+ *   INDEX + 1 of SERVESIM_SHARD_COUNT, which the pod spec sets to the Job's `completions`
+ *   (Kubernetes does not export that count to pods).
+ * Every inconsistency is an error naming the variable and its value.
+ */
+export function shardFromEnv(env: NodeJS.ProcessEnv = process.env): Shard & { from: string } {
+  const has = (k: string): boolean => env[k] !== undefined && env[k] !== '';
+  const int = (k: string, missing: string): number => {
+    const v = env[k];
+    if (v === undefined || v === '') throw new UserError(`--shard auto: ${missing}`);
+    if (!/^\s*\d{1,15}\s*$/.test(v)) throw new UserError(`--shard auto: ${k} expects a non-negative integer, found "${v}"`);
+    return Number(v);
+  };
+  const slurm = has('SLURM_ARRAY_TASK_ID');
+  const k8s = has('JOB_COMPLETION_INDEX');
+  if (slurm && k8s) {
+    throw new UserError(
+      `--shard auto: both a Slurm job array (SLURM_ARRAY_TASK_ID=${env.SLURM_ARRAY_TASK_ID}) and a Kubernetes Indexed Job (JOB_COMPLETION_INDEX=${env.JOB_COMPLETION_INDEX}) are set; unset one, or use --shard i/n`,
+    );
+  }
+  if (slurm) {
+    const need = (k: string): string =>
+      `SLURM_ARRAY_TASK_ID=${env.SLURM_ARRAY_TASK_ID} is set (a Slurm job array task), but ${k} is not (Slurm sets SLURM_ARRAY_TASK_MIN, _MAX and _COUNT in array tasks)`;
+    const id = int('SLURM_ARRAY_TASK_ID', '');
+    const min = int('SLURM_ARRAY_TASK_MIN', need('SLURM_ARRAY_TASK_MIN'));
+    const max = int('SLURM_ARRAY_TASK_MAX', need('SLURM_ARRAY_TASK_MAX'));
+    const count = int('SLURM_ARRAY_TASK_COUNT', need('SLURM_ARRAY_TASK_COUNT'));
+    const step = has('SLURM_ARRAY_TASK_STEP') ? int('SLURM_ARRAY_TASK_STEP', '') : 1;
+    if (step < 1) throw new UserError(`--shard auto: SLURM_ARRAY_TASK_STEP expects a positive integer, found "${env.SLURM_ARRAY_TASK_STEP}"`);
+    if (max < min) throw new UserError(`--shard auto: SLURM_ARRAY_TASK_MAX=${max} is below SLURM_ARRAY_TASK_MIN=${min}`);
+    if (id < min || id > max) {
+      throw new UserError(`--shard auto: SLURM_ARRAY_TASK_ID=${id} is outside SLURM_ARRAY_TASK_MIN..SLURM_ARRAY_TASK_MAX = ${min}..${max}`);
+    }
+    const spaced = (max - min) % step === 0 ? (max - min) / step + 1 : NaN;
+    if (spaced !== count) {
+      throw new UserError(
+        `--shard auto: SLURM_ARRAY_TASK_COUNT=${count}, but ids ${min}..${max}${step > 1 ? ` in steps of ${step} (SLURM_ARRAY_TASK_STEP)` : ''} make ${Number.isNaN(spaced) ? 'no whole number of' : spaced} tasks: ` +
+          'the array must have evenly spaced ids (e.g. sbatch --array=0-7 or --array=1-8, not a list such as 1,2,7); otherwise use --shard i/n',
+      );
+    }
+    if ((id - min) % step !== 0) {
+      throw new UserError(`--shard auto: SLURM_ARRAY_TASK_ID=${id} is not SLURM_ARRAY_TASK_MIN=${min} plus a multiple of SLURM_ARRAY_TASK_STEP=${step}`);
+    }
+    const index = (id - min) / step + 1;
+    return { index, count, from: `Slurm array task ${id} of ${min}-${max}${step > 1 ? `:${step}` : ''}` };
+  }
+  if (k8s) {
+    const i = int('JOB_COMPLETION_INDEX', '');
+    const count = int(
+      'SERVESIM_SHARD_COUNT',
+      `JOB_COMPLETION_INDEX=${env.JOB_COMPLETION_INDEX} is set (a Kubernetes Indexed Job), but SERVESIM_SHARD_COUNT is not: set it in the pod spec to the Job's spec.completions (Kubernetes does not pass that count to pods)`,
+    );
+    if (count < 1) throw new UserError(`--shard auto: SERVESIM_SHARD_COUNT expects a positive integer (the Job's spec.completions), found "${env.SERVESIM_SHARD_COUNT}"`);
+    if (i >= count) {
+      throw new UserError(`--shard auto: JOB_COMPLETION_INDEX=${i} is not below SERVESIM_SHARD_COUNT=${count} (indexes count from 0: set SERVESIM_SHARD_COUNT to the Job's spec.completions)`);
+    }
+    return { index: i + 1, count, from: `Kubernetes completion index ${i} of ${count}` };
+  }
+  throw new UserError(
+    `--shard auto: found neither a Slurm job array (SLURM_ARRAY_TASK_ID${has('SLURM_JOB_ID') ? `; SLURM_JOB_ID=${env.SLURM_JOB_ID} is set, but this job is not an array: submit with sbatch --array=0-N` : ''}) ` +
+      'nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) in the environment; use --shard i/n elsewhere',
+  );
+}
+
+/** `--shard` as given: "auto" (from the environment: `shardFromEnv`) or "i/n". */
+export function resolveShard(text: string, env: NodeJS.ProcessEnv = process.env): Shard & { from?: string } {
+  return text.trim() === 'auto' ? shardFromEnv(env) : parseShard(text);
 }
 
 /** The points of shard i/n: those whose position k in sweep order has k mod n = i - 1. */

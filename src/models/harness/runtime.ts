@@ -12,7 +12,11 @@ import { DataType, dataTypeName, encodeModel, type Graph } from '../onnx/proto.j
 export type Provider = 'cpu' | 'cuda';
 export const PROVIDERS: readonly Provider[] = ['cpu', 'cuda'];
 
-export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node';
+/**
+ * onnxruntime-node's install script, which downloads the CUDA provider, is denied in package.json's
+ * allowScripts (README.md, "Quick start"), so `npm install` never runs it: run it by hand.
+ */
+export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js (in the directory holding node_modules/)';
 
 export interface RuntimeOptions {
   readonly provider: Provider;
@@ -86,7 +90,7 @@ export async function checkProvider(o: RuntimeOptions): Promise<void> {
     const why = e instanceof UserError ? e.message.replace(/^probe: onnxruntime cannot load the model: /, '') : (e as Error).message;
     throw new UserError(
       `execution provider "cuda" is not available (${why}). onnxruntime-node installs without its CUDA libraries by default; ` +
-        `on a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, reinstall it with: ${CUDA_INSTALL_HINT}`,
+        `on a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, download it with: ${CUDA_INSTALL_HINT}`,
     );
   }
 }
