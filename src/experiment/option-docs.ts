@@ -136,6 +136,10 @@ export const WORKLOAD_OPTION_DOCS: Readonly<Record<string, Readonly<Record<strin
     assign: 'How requests go to the target models: "round-robin" (default), seeded "random", or "column" (by modelColumn).',
     modelColumn: 'With assign "column": the column naming each request\'s model, by header name or 0-based index.',
     timeCompression: 'Replay this many seconds of trace per simulated second (default 1).',
+    start: 'Trace time to skip from the earliest timestamp, before timeCompression (plain numbers are seconds; default 0).',
+    length: 'Replay only this much trace time after start; a request exactly at the end is left out (plain numbers are seconds).',
+    loop: 'Replay the window again, back to back, until the run ends (default false).',
+    loopGap: 'With loop and no length: time from the last replayed request to the first of the next pass (default the mean gap between replayed requests).',
   },
   'bursty-activation': {
     majorRate: 'Total rate shared evenly among the active major models (default 1000/s).',
