@@ -40,8 +40,22 @@ const DISPATCHED = 1;
 const CANCELLED = 2;
 /** Removed from the queues (it cannot finish in time), to be answered at its internal deadline. */
 const DROPPED = 3;
-/** GpuState.offered: every batch size of the model is on offer. */
+/** ModelState.offer's `offered`: every batch size of the model is on offer. */
 const ALL_SIZES = 255;
+/**
+ * ModelState.offer holds, per GPU g, four numbers at 4g + these offsets (one model's offers on
+ * every GPU side by side: a refresh visits them together):
+ * - OFFERED: how many of its batch sizes (the smallest ones) the model offers strategies for on g:
+ *   ALL_SIZES, or fewer after a strategy failed (failedStrategy "stepDown"), until the model
+ *   dispatches there, its queues empty or it is loaded there again;
+ * - VERSION: the model version its offers on g were made at (older: stale);
+ * - LIMIT: the size indices offered at that version (below this limit)...
+ * - TRIED: ...and those tried since (bit i: size index i).
+ */
+const OFFERED = 0;
+const VERSION = 1;
+const LIMIT = 2;
+const TRIED = 3;
 
 
 interface QueuedRequest {
@@ -103,6 +117,8 @@ class ModelState {
   readonly loaded: number[] = [];
   lastArrival = -1;
   dirty = false;
+  /** Its offers on each GPU (OFFERED, VERSION, LIMIT, TRIED at 4 x gpu + each). */
+  readonly offer: Float64Array;
 
   constructor(
     readonly id: number,
@@ -110,7 +126,10 @@ class ModelState {
     /** Batch sizes with queues: the model's supported sizes up to maxBatch (ascending). */
     readonly sizes: number[],
     o: ClockworkOptions,
+    gpus: number,
   ) {
+    this.offer = new Float64Array(4 * gpus);
+    for (let g = 0; g < gpus; g++) this.offer[4 * g + OFFERED] = ALL_SIZES;
     this.heads = sizes.map(() => 0);
     this.sPrio = new Float64Array(sizes.length);
     this.sOrder = new Uint8Array(sizes.length);
@@ -162,22 +181,10 @@ class GpuState {
   readonly state: Uint8Array;
   /** INFERs sent and not yet answered, per model. */
   readonly inflight: Uint16Array;
-  /**
-   * Per model, how many of its batch sizes (the smallest ones) it offers strategies for here:
-   * ALL_SIZES, or fewer after a strategy failed (failedStrategy "stepDown"), until the model
-   * dispatches here, its queues empty or it is loaded again.
-   */
-  readonly offered: Uint8Array;
   readonly exec: Timeline;
   readonly pcie: Timeline;
   /** Per model with strategies on offer here, its best one not yet tried, keyed by (latest start time, batch). */
   readonly offers: KeyedHeap;
-  /** Per model: the model version its offers here were made at. */
-  readonly offerVersion: Float64Array;
-  /** Per model: the size indices offered at that version (below this limit)... */
-  readonly offerLimit: Uint8Array;
-  /** ...and those tried since (bit i: size index i). */
-  readonly tried: Uint32Array;
   /** LRU list of loaded models (doubly linked; sentinel = models.length). */
   readonly prev: Int32Array;
   readonly next: Int32Array;
@@ -195,13 +202,9 @@ class GpuState {
     this.freePages = totalPages;
     this.state = new Uint8Array(models);
     this.inflight = new Uint16Array(models);
-    this.offered = new Uint8Array(models).fill(ALL_SIZES);
     this.exec = new Timeline(o.startDelay, o.lag);
     this.pcie = new Timeline(o.startDelay, o.lag);
     this.offers = new KeyedHeap(models);
-    this.offerVersion = new Float64Array(models);
-    this.offerLimit = new Uint8Array(models);
-    this.tried = new Uint32Array(models);
     this.prev = new Int32Array(models + 1).fill(-1);
     this.next = new Int32Array(models + 1).fill(-1);
     this.prev[models] = models;
@@ -278,7 +281,7 @@ export class ClockworkScheduler implements Scheduler {
     const o = this.o;
     this.models = ctx.models.map((m) => {
       const sizes = m.profile.batchSizes.filter((b) => b <= o.maxBatch);
-      return new ModelState(m.id, m, sizes.length > 0 ? sizes : [m.profile.batchSizes[0]], o);
+      return new ModelState(m.id, m, sizes.length > 0 ? sizes : [m.profile.batchSizes[0]], o, ctx.gpus.length);
     });
     this.gpus = ctx.gpus.map((g) => new GpuState(g.id, g.totalPages, ctx.models.length, o));
     this.touchedFlag = new Uint8Array(ctx.gpus.length);
@@ -447,7 +450,7 @@ export class ClockworkScheduler implements Scheduler {
     if (m.live === 0) {
       // Nothing queued: the model offers nothing, and all its sizes again once requests come.
       for (const g of m.loaded) {
-        this.gpus[g].offered[m.id] = ALL_SIZES;
+        m.offer[4 * g + OFFERED] = ALL_SIZES;
         this.gpus[g].offers.remove(m.id);
       }
       return;
@@ -468,17 +471,18 @@ export class ClockworkScheduler implements Scheduler {
     for (const x of m.loaded) {
       const g = this.gpus[x];
       // The sizes on offer here: all of them, or the smaller ones after a failed strategy.
-      g.offerVersion[m.id] = m.version;
-      g.offerLimit[m.id] = Math.min(m.sizes.length, g.offered[m.id]);
-      g.tried[m.id] = 0;
+      const at = 4 * x;
+      m.offer[at + VERSION] = m.version;
+      m.offer[at + LIMIT] = Math.min(m.sizes.length, m.offer[at + OFFERED]);
+      m.offer[at + TRIED] = 0;
       if (this.rekey(g, m) >= 0) this.touch(x);
     }
   }
 
   /** The size index of the model's best strategy offered on g and not yet tried there, or -1. */
   private best(g: GpuState, m: ModelState): number {
-    const limit = g.offerLimit[m.id];
-    const tried = g.tried[m.id];
+    const limit = m.offer[4 * g.id + LIMIT];
+    const tried = m.offer[4 * g.id + TRIED];
     for (let i = 0; i < m.sCount; i++) {
       const k = m.sOrder[i];
       if (k < limit && (tried & (1 << k)) === 0) return k;
@@ -503,12 +507,12 @@ export class ClockworkScheduler implements Scheduler {
       const x = g.offers.peek();
       if (x < 0) return -1;
       const m = this.models[x];
-      if (g.offerVersion[x] !== m.version) {
+      if (m.offer[4 * g.id + VERSION] !== m.version) {
         g.offers.remove(x);
         continue;
       }
       const k = this.best(g, m);
-      g.tried[x] |= 1 << k;
+      m.offer[4 * g.id + TRIED] |= 1 << k;
       this.rekey(g, m);
       return x * 32 + k;
     }
@@ -516,7 +520,7 @@ export class ClockworkScheduler implements Scheduler {
 
   /** Whether the model can be tried at size index k on g now (loaded here, the size still on offer). */
   private valid(g: GpuState, model: number, k: number): boolean {
-    return g.state[model] === Residency.LOADED && k < g.offered[model];
+    return g.state[model] === Residency.LOADED && k < this.models[model].offer[4 * g.id + OFFERED];
   }
 
   /** Fill a GPU while free_at < now + scheduleAhead (README.md, "The `clockwork` scheduler"). */
@@ -550,7 +554,7 @@ export class ClockworkScheduler implements Scheduler {
         //    here or its queues empty; "retry": the failed strategy is offered again at the next fill.
         if (k >= 0) {
           this.stats.strategiesFailed++;
-          if (this.o.failedStrategy === 'stepDown') g.offered[m.id] = sizeIndex;
+          if (this.o.failedStrategy === 'stepDown') m.offer[4 * g.id + OFFERED] = sizeIndex;
         }
         if (dropped) this.refresh(m);
         else if (this.o.failedStrategy === 'retry') retry.push({ model: m.id, sizeIndex, version: m.version });
@@ -563,7 +567,7 @@ export class ClockworkScheduler implements Scheduler {
     for (const s of retry) {
       const m = this.models[s.model];
       if (s.version === m.version && this.valid(g, s.model, s.sizeIndex)) {
-        g.tried[s.model] &= ~(1 << s.sizeIndex);
+        m.offer[4 * g.id + TRIED] &= ~(1 << s.sizeIndex);
         this.rekey(g, m);
       }
     }
@@ -623,7 +627,7 @@ export class ClockworkScheduler implements Scheduler {
     };
     const id = this.ctx.send(action);
     g.exec.add(id, est, now);
-    g.offered[m.id] = ALL_SIZES;
+    m.offer[4 * g.id + OFFERED] = ALL_SIZES;
     g.inflight[m.id]++;
     g.lruTouch(m.id);
     this.stats.infers++;
@@ -660,7 +664,7 @@ export class ClockworkScheduler implements Scheduler {
       g.pcie.complete(a.id!, res.ok ? res.end : undefined);
       if (res.ok) {
         g.state[m.id] = Residency.LOADED;
-        g.offered[m.id] = ALL_SIZES;
+        m.offer[4 * g.id + OFFERED] = ALL_SIZES;
         insertSorted(m.loaded, g.id);
         g.lruAppend(m.id);
         m.loadEst.add(res.duration!);
