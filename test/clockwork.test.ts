@@ -467,3 +467,23 @@ describe('clockwork in the simulation', () => {
     expect(ev).toEqual([0, 1, 2]);
   });
 });
+
+describe('clockwork offers after an eviction', () => {
+  it('a model evicted with queued requests leaves the GPU offers at once (no outdated entry keeps a fill wake-up armed)', () => {
+    // 4 pages: room for two 2-page models.
+    const ctx = new FakeContext(instances(profile(4), ['A', 'B', 'C']), 1, 4);
+    const s = ctx.start(OPTS);
+    warm(ctx, [0, 1]);
+    const g = (s as any).gpus[0];
+    // A's INFERs until the GPU is full (free_at >= now + scheduleAhead), then B queued behind them: on offer.
+    while (g.exec.freeAt(ctx.t) < ctx.t + 5 * MS) ctx.request(0);
+    ctx.request(1);
+    expect(ctx.infers().map((a) => a.model)).not.toContain(1);
+    expect(g.offers.has(1)).toBe(true);
+    ctx.sent.length = 0;
+    ctx.request(2); // C: B (queued, not executing) is evicted to load C
+    expect(ctx.sent.map((a) => `${a.type} ${a.model}`)).toEqual(['EVICT 1', 'LOAD 2']);
+    expect(g.offers.has(1)).toBe(false);
+    expect(g.offers.size).toBe(0);
+  });
+});

@@ -760,6 +760,9 @@ export class ClockworkScheduler implements Scheduler {
     for (const x of victims) {
       const m = this.models[x];
       g.state[x] = Residency.NONE;
+      // Its offers here go now, not when they reach the top: `offers` then holds only strategies
+      // still on offer, which a full fill's wake-up counts (docs/clockwork-model.md).
+      g.offers.remove(x);
       g.lruRemove(x);
       g.freePages += m.inst.pages;
       const i = m.loaded.indexOf(g.id);
