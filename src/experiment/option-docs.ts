@@ -6,6 +6,17 @@
  * test/schema.test.ts checks that every registered option has one and that none here is stale.
  */
 
+/** The options clipper and clipper-lru share (AIMD batching and the engine caps). */
+const CLIPPER_AIMD = {
+  initialBatch: 'AIMD: starting batch size (default 1).',
+  additiveIncrease: 'AIMD: growth of the batch size after a batch within budget (default 1).',
+  multiplicativeDecrease: 'AIMD: the batch size is multiplied by this (floored, at least 1) after a batch over budget (default 0.9).',
+  budgetFraction: 'AIMD: latency budget = SLO x this (default 0.92, as in Clipper\'s code).',
+  batchTimeout: 'Wait up to this long (from the oldest queued request\'s arrival) for a full batch; 0 = never wait (default).',
+  maxBatch: 'Batch size cap; 0 = the model\'s largest supported batch size (default).',
+  execConcurrency: 'Engine cap on overlapping executions per GPU; 0 = one per container (default).',
+};
+
 /** Scheduler type -> option -> description. */
 export const SCHEDULER_OPTION_DOCS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   fifo: {
@@ -33,22 +44,10 @@ export const SCHEDULER_OPTION_DOCS: Readonly<Record<string, Readonly<Record<stri
   },
   clipper: {
     replicas: 'GPUs each model is deployed on at the start (static deployment; default 1).',
-    initialBatch: 'AIMD: starting batch size (default 1).',
-    additiveIncrease: 'AIMD: growth of the batch size after a batch within budget (default 1).',
-    multiplicativeDecrease: 'AIMD: the batch size is multiplied by this (floored, at least 1) after a batch over budget (default 0.9).',
-    budgetFraction: 'AIMD: latency budget = SLO x this (default 0.92, as in Clipper\'s code).',
-    batchTimeout: 'Wait up to this long (from the oldest queued request\'s arrival) for a full batch; 0 = never wait (default).',
-    maxBatch: 'Batch size cap; 0 = the model\'s largest supported batch size (default).',
-    execConcurrency: 'Engine cap on overlapping executions per GPU; 0 = one per container (default).',
+    ...CLIPPER_AIMD,
   },
   'clipper-lru': {
-    initialBatch: 'AIMD: starting batch size (default 1).',
-    additiveIncrease: 'AIMD: growth of the batch size after a batch within budget (default 1).',
-    multiplicativeDecrease: 'AIMD: the batch size is multiplied by this (floored, at least 1) after a batch over budget (default 0.9).',
-    budgetFraction: 'AIMD: latency budget = SLO x this (default 0.92, as in Clipper\'s code).',
-    batchTimeout: 'Wait up to this long (from the oldest queued request\'s arrival) for a full batch; 0 = never wait (default).',
-    maxBatch: 'Batch size cap; 0 = the model\'s largest supported batch size (default).',
-    execConcurrency: 'Engine cap on overlapping executions per GPU; 0 = one per container (default).',
+    ...CLIPPER_AIMD,
   },
   'clipper-code': {
     replicas: 'GPUs each model is deployed on at the start (static deployment; default 1).',

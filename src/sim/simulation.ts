@@ -253,7 +253,9 @@ export class Simulation {
     if (action.type === 'INFER') {
       for (const r of action.requests) {
         if (!this.outstanding.has(r)) {
-          throw new Error(`scheduler ${this.scheduler.name} sent INFER with request ${r.id}, which was already answered`);
+          throw new Error(
+            `scheduler ${this.scheduler.name} sent INFER with request ${r.id}, which is not an unanswered request of this run (answered already, or a copy of the engine's request object)`,
+          );
         }
         if (r.model !== action.model) throw new Error(`scheduler ${this.scheduler.name} batched request ${r.id} of model ${r.model} into an INFER of model ${action.model}`);
       }
@@ -342,7 +344,9 @@ export class Simulation {
    */
   private respond(r: Request, outcome: 'ok' | 'timeout' | 'rejected' | 'failed', completedAt: Nanos, bytes: number): void {
     if (!this.outstanding.delete(r)) {
-      throw new Error(`scheduler ${this.scheduler.name} answered request ${r.id} twice`);
+      throw new Error(
+        `scheduler ${this.scheduler.name} answered request ${r.id}, which is not an unanswered request of this run (answered already, or a copy of the engine's request object)`,
+      );
     }
     const net = this.setup.network;
     const client = Math.max(this.loop.now(), this.controllerFreeAt) + net.clientLatency + Math.round((bytes / net.clientBandwidth) * 1e9);

@@ -103,6 +103,9 @@ class ModelState {
    */
   version = 0;
   /**
+   * At most 16 sizes (maxBatch <= 16, distinct positive sizes): the TRIED bits of `offer` and
+   * nextStrategy's model x 32 + size index rely on fewer than 32.
+   *
    * The current strategies (set at each refresh, the same on every GPU holding the model): per
    * size index the latest start time, deadline of the queue's front - estimate(model, batch); and
    * the size indices that have one (allowed, queue not empty), sorted by (start time, batch).
