@@ -215,7 +215,7 @@ describe('clockwork eviction through the engine', () => {
  * controller-to-worker link that only inputs use): arrivals [time ns, model]; every action's end
  * on its worker, every response and the scheduler.
  */
-function simulate(json: ProfileJson, names: string[], arrivals: Array<[number, number]>, options: Record<string, unknown> = {}) {
+function simulate(json: ProfileJson, names: string[], arrivals: Array<[number, number]>, options: Record<string, unknown> = {}, nic: 'shared' | 'perSend' = 'shared') {
   const opts = clockworkOptions.parse({ ...OPTS, ...options });
   const workload = new ScriptedWorkload(arrivals);
   const sim = makeSim(new ClockworkScheduler(opts), {
@@ -224,7 +224,7 @@ function simulate(json: ProfileJson, names: string[], arrivals: Array<[number, n
     workload,
     setup: {
       pagesPerGpu: 16,
-      network: { clientLatency: 0, clientBandwidth: 1e15, workerLatency: 0, workerBandwidth: 1e6 },
+      network: { clientLatency: 0, clientBandwidth: 1e15, workerLatency: 0, workerBandwidth: 1e6, nic },
       inputLead: 0,
       sendConcurrency: opts.sendConcurrency,
     },
@@ -285,5 +285,102 @@ describe('clockwork estimates: the window starts empty', () => {
     expect(est([], 'inWindow')).toBe(4);
     expect(est([[0, 0]], 'inWindow')).toBe(3.98);
     expect(est([[0, 0], [20 * MS, 0]], 'inWindow')).toBe(3.96);
+  });
+});
+
+describe('clockwork: when a network-too-late INFER is reported (networkTooLateAt)', () => {
+  // Model BIG (m0): 4 kB of input, 4 ms on the 1 MB/s controller-to-worker link; one send at a time
+  // (sendConcurrency 1); exec b1 2 ms, LOAD 8 ms. Two requests at 0: LOAD [0, 8]. At 8 the fill
+  // plans INFER 1 at t = 8 + startDelay = 9 ms (latest = max(8 + 1 + 5, 9 + 5) = 14, sendBy 9); the
+  // idle timeline takes work_begin = 8, so free_at = max(8 + 2, 9) = 10 < 8 + 5 and INFER 2 follows
+  // at t = 10 (latest = max(14, 10 + 5) = 15, sendBy 10, estimate 2 ms). INFER 1 is on the wire
+  // [8, 12] and runs [12, 14]. INFER 2 reaches the head of the send queue at 12 > 10: dropped.
+  // "whenDropped": the controller learns it then, request 1 is answered failed at 12. "released":
+  // at latest + estimate = 15 + 2 = 17 ms.
+  const json = handMade({ BIG: { weightsBytes: 1_000_000, inputBytes: 4_000, exec: { 1: 2 }, load: 8 } });
+  const scenario = (networkTooLateAt: string | undefined, nic: 'shared' | 'perSend') =>
+    simulate(json, ['BIG'], [[0, 0], [0, 0]], { sendConcurrency: 1, ...(networkTooLateAt ? { networkTooLateAt } : {}) }, nic);
+
+  for (const nic of ['shared', 'perSend'] as const) {
+    it(`released (the default): at latest + the INFER's estimate (nic "${nic}")`, () => {
+      const r = scenario(undefined, nic);
+      expect(r.done).toEqual([
+        ['LOAD', 0, null, 0, 8],
+        ['INFER', 0, null, 12, 14],
+        ['INFER', 0, 'network-too-late', 17, 17],
+      ]);
+      expect(r.responses).toEqual(['0 ok 14', '1 failed 17']);
+      expect(r.sched.summary()).toMatchObject({ networkTooLateAt: 'released', inferFailures: { 'network-too-late': 1 }, failedRequests: 1 });
+    });
+
+    it(`whenDropped: when the network thread drops it (nic "${nic}")`, () => {
+      const r = scenario('whenDropped', nic);
+      expect(r.done).toEqual([
+        ['LOAD', 0, null, 0, 8],
+        ['INFER', 0, 'network-too-late', 12, 12],
+        ['INFER', 0, null, 12, 14],
+      ]);
+      expect(r.responses).toEqual(['1 failed 12', '0 ok 14']);
+      expect(r.sched.summary()).toMatchObject({ networkTooLateAt: 'whenDropped', inferFailures: { 'network-too-late': 1 }, failedRequests: 1 });
+    });
+  }
+});
+
+describe('clockwork: evicting a model with INFERs in flight (evictInFlight)', () => {
+  // One page per GPU, two one-page models; exec b1 10 ms, LOAD 8 ms. Two m0 requests at 0: LOAD m0
+  // [0, 8]; at 8 INFER A is planned at 9 (idle timeline: work_begin 8, free_at = 18), runs [8, 18];
+  // the GPU wakes at 18 - 5 ms + 1 ns, INFER B is planned at 18 and waits at the worker for A.
+  // At 15 a request for m1 arrives: its LOAD needs m0's page, and m0 has both INFERs in flight.
+  const scenario = (evictInFlight?: string) =>
+    cw({
+      exec: { 1: 10 },
+      models: 2,
+      modelPages: 1,
+      pagesPerGpu: 1,
+      options: evictInFlight ? { ...OPTS, evictInFlight } : OPTS,
+      arrivals: [[0, 0, 200], [0, 0, 200], [15, 1, 200]],
+      duration: 100,
+    });
+  const trace = (r: ReturnType<typeof run>) => r.done.map((d) => `${d.type} m${d.model} ${d.error ?? 'ok'} [${d.start}, ${d.end}]`);
+  const inflight = (r: ReturnType<typeof run>) => Array.from((r.sim.scheduler as unknown as { gpus: Array<{ inflight: Uint16Array }> }).gpus[0].inflight);
+
+  it('allowed (the default): m0 is evicted at 15; A fails "weights-changed" at its end, B "not-loaded" at its start', () => {
+    // EVICT m0 and LOAD m1 at 15 (LOAD [15, 23]); A ends at 18 without its weights, B cannot start
+    // at 18: both requests are answered failed at 18. At 23 m1's INFER (idle timeline) runs [23, 33].
+    const r = scenario();
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'EVICT m0@g0 t=15', 'LOAD m1@g0 t=15']);
+    expect(trace(r)).toEqual([
+      'LOAD m0 ok [0, 8]',
+      'EVICT m0 ok [15, 15]',
+      'INFER m0 weights-changed [8, 18]',
+      'INFER m0 not-loaded [18, 18]',
+      'LOAD m1 ok [15, 23]',
+      'INFER m1 ok [23, 33]',
+    ]);
+    expect(outcomes(r)).toEqual(['0 failed 18', '1 failed 18', '2 ok 33']);
+    expect(r.summary.requests).toMatchObject({ total: 3, ok: 1, failed: 2, unfinished: 0 });
+    expect(r.stats).toMatchObject({ evictInFlight: 'allowed', evictionsIssued: 1, failedRequests: 2, inferFailures: { 'not-loaded': 1, 'weights-changed': 1 } });
+    // Pages counted once: m1 holds the GPU's only page; nothing is in flight any more.
+    expect(r.sim.gpus[0].freePages).toBe(0);
+    expect(inflight(r)).toEqual([0, 0]);
+  });
+
+  it('never: m1 waits until B\'s result; then m0 goes and m1 loads', () => {
+    // A runs [8, 18], B [18, 28]; at 28 nothing of m0 is in flight: EVICT m0, LOAD m1 [28, 36],
+    // m1's INFER [36, 46].
+    const r = scenario('never');
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'EVICT m0@g0 t=28', 'LOAD m1@g0 t=28']);
+    expect(trace(r)).toEqual([
+      'LOAD m0 ok [0, 8]',
+      'INFER m0 ok [8, 18]',
+      'INFER m0 ok [18, 28]',
+      'EVICT m0 ok [28, 28]',
+      'LOAD m1 ok [28, 36]',
+      'INFER m1 ok [36, 46]',
+    ]);
+    expect(outcomes(r)).toEqual(['0 ok 18', '1 ok 28', '2 ok 46']);
+    expect(r.stats).toMatchObject({ evictInFlight: 'never', evictionsIssued: 1, failedRequests: 0 });
+    expect(r.sim.gpus[0].freePages).toBe(0);
+    expect(inflight(r)).toEqual([0, 0]);
   });
 });

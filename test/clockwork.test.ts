@@ -314,19 +314,29 @@ describe('clockwork LOAD and EVICT', () => {
     expect(s.summary()).toMatchObject({ evictionsIssued: 1 });
   });
 
-  it('never evicts a model with an INFER in flight (nor loads when nothing else could make room)', () => {
+  // B then A dispatched and still in flight when C's request needs a 2-page model's room.
+  const bothInFlight = (evictInFlight?: string) => {
     const ctx = new FakeContext(instances(profile(4), ['A', 'B', 'C']), 1, 4);
-    ctx.start(OPTS);
+    ctx.start(evictInFlight ? { ...OPTS, evictInFlight } : OPTS);
     warm(ctx, [0, 1]);
-    // A is least recently used but executing: B must go.
     ctx.advance(ctx.t + 10 * MS);
     ctx.request(1);
     ctx.advance(ctx.t + 10 * MS);
     ctx.request(0); // A in flight, most recent
     ctx.sent.length = 0;
     ctx.request(2);
+    return ctx;
+  };
+
+  it('with evictInFlight "never", never evicts a model with an INFER in flight (nor loads when nothing else could make room)', () => {
     // Both in flight: nothing may be evicted, C is not loaded.
-    expect(ctx.sent.filter((a) => a.type !== 'INFER')).toEqual([]);
+    expect(bothInFlight('never').sent.filter((a) => a.type !== 'INFER')).toEqual([]);
+  });
+
+  it('with evictInFlight "allowed" (released, default), evicts the least recently used one even with its INFER in flight', () => {
+    // Neither has a queued request: B, used before A, goes (test/clockwork-engine.test.ts has what
+    // the worker then does with B's INFER).
+    expect(bothInFlight().sent.filter((a) => a.type !== 'INFER').map((a) => `${a.type} ${a.model}`)).toEqual(['EVICT 1', 'LOAD 2']);
   });
 
   it('charges decisionLatency of controller time per INFER or LOAD decision', () => {
@@ -368,6 +378,8 @@ describe('clockwork options', () => {
       percentile: 0.99,
       estimatorSeed: 'fallback',
       answerDrops: 'atDeadline',
+      networkTooLateAt: 'released',
+      evictInFlight: 'allowed',
       failedStrategy: 'stepDown',
       lag: 10 * MS,
       maxExec: 250 * MS,

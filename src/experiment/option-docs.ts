@@ -35,6 +35,8 @@ export const SCHEDULER_OPTION_DOCS: Readonly<Record<string, Readonly<Record<stri
     failedStrategy: '"stepDown" (released, default): after a strategy (model, b) fails, the model offers only sizes below b on that GPU; "retry": offered again at the next fill.',
     maxLoadSlo: 'Upper bound of weights_slo, how long a request\'s demand counts towards loading its model (default 25ms).',
     answerDrops: '"atDeadline" (released, default): a dropped request is answered timeout at its internal deadline; "immediately": when dropped, and rejected at arrival if it cannot finish even alone.',
+    networkTooLateAt: '"released" (default): a network-too-late INFER is reported (its requests answered failed) at latest + its estimated duration; "whenDropped": when the network thread drops it.',
+    evictInFlight: '"allowed" (released, default): making room for a LOAD may evict a model with an INFER in flight on that GPU (the INFER then fails at the worker); "never": such models are skipped.',
     sendConcurrency: 'Concurrent controller-to-worker sends; 0 = unlimited (default 2).',
     networkSlack: 'An INFER whose send would start after latest - networkSlack fails as "network too late" (default 5ms).',
     startDelay: 'Timelines never predict work starting before now + startDelay (default 1ms).',

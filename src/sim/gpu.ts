@@ -45,6 +45,8 @@ interface Task {
   remaining: number;
   execStart: Nanos;
   execEnd: Nanos;
+  /** INFER: its model's weights version when its execution started. */
+  version: number;
   /** Start of the input copy and of the output copy (timelines). */
   inStart: Nanos;
   outStart: Nanos;
@@ -75,6 +77,12 @@ export class Gpu implements GpuInfo {
   private psHandle = -1;
   /** Pages held by each resident model. */
   private readonly pagesHeld: Uint16Array;
+  /**
+   * Per model, how many times its weights were evicted here: an INFER executing while its model is
+   * evicted fails 'weights-changed' at the end of its execution, as the released worker's version
+   * check does (docs/clockwork-model.md, "LOAD and EVICT").
+   */
+  private readonly weightsVersion: Uint32Array;
   /** Per model, per position in its batch sizes: the execution-time distribution (profile.exec). */
   private readonly execTimes: ReadonlyArray<ReadonlyArray<Empirical>>;
 
@@ -94,6 +102,7 @@ export class Gpu implements GpuInfo {
     this.freePages = pages;
     this.residency = new Uint8Array(models.length);
     this.pagesHeld = new Uint16Array(models.length);
+    this.weightsVersion = new Uint32Array(models.length);
     this.maxConcurrentExec = cfg.maxConcurrentExec;
     this.execTimes = models.map((m) => m.profile.batchSizes.map((b) => m.profile.exec.get(b)!));
     this.weights = new Lane(loop, 1, (t) => this.startWeights(t));
@@ -104,7 +113,7 @@ export class Gpu implements GpuInfo {
 
   /** An action arrived at this GPU's worker. */
   submit(action: Action): void {
-    const t: Task = { readyAt: action.earliest, seq: this.seq++, action, padded: 0, paddedIndex: 0, remaining: 0, execStart: 0, execEnd: 0, inStart: 0, outStart: 0 };
+    const t: Task = { readyAt: action.earliest, seq: this.seq++, action, padded: 0, paddedIndex: 0, remaining: 0, execStart: 0, execEnd: 0, version: 0, inStart: 0, outStart: 0 };
     if (action.type === 'INFER') {
       t.readyAt = action.earliest - this.cfg.inputLead;
       this.input.enqueue(t);
@@ -124,7 +133,10 @@ export class Gpu implements GpuInfo {
       const r = this.residency[m];
       if (r === Residency.NONE) return this.fail(t, 'not-loaded');
       if (r === Residency.LOADING) return this.fail(t, 'busy');
+      // Evicting a model that is executing is allowed (the released worker does too): the pages are
+      // freed now and that execution fails at its end (execFinished).
       this.residency[m] = Residency.NONE;
+      this.weightsVersion[m]++;
       this.freePages += this.pagesHeld[m];
       this.pagesHeld[m] = 0;
       this.listener.phase?.(this, a, 'EVICT', now, now);
@@ -197,6 +209,7 @@ export class Gpu implements GpuInfo {
     if (this.residency[a.model] !== Residency.LOADED) return this.fail(t, 'not-loaded');
     let work = this.execTimes[a.model][t.paddedIndex].sample(this.rng.exec);
     t.execStart = now;
+    t.version = this.weightsVersion[a.model];
     if (this.cfg.maxConcurrentExec === 1) {
       const dur = Math.max(1, Math.round(work));
       this.running.push(t);
@@ -224,6 +237,13 @@ export class Gpu implements GpuInfo {
   private execFinished(t: Task): void {
     t.execEnd = this.loop.now();
     this.listener.phase?.(this, t.action, 'EXEC', t.execStart, t.execEnd);
+    if (t.version !== this.weightsVersion[t.action.model]) {
+      // Its weights were evicted (and maybe loaded again) while it ran: no output, the INFER fails
+      // (reported before the next execution starts, which it precedes).
+      this.listener.actionDone(this, t.action, 'weights-changed', t.execStart, t.execEnd, t.padded);
+      this.exec.release();
+      return;
+    }
     this.exec.release();
     this.output.enqueue(t);
   }

@@ -23,7 +23,7 @@ export interface NicHooks {
   started(a: Action, at: Nanos): void;
   /** Event handler run when a send reaches its worker (its transmission end + worker latency). */
   deliver: Handler;
-  /** Event handler run (at the instant of the drop) for a send dropped as network-too-late. */
+  /** Event handler run (at the instant of the drop) for a send dropped as network-too-late (it decides when the controller learns it). */
   drop: Handler;
 }
 

@@ -129,7 +129,7 @@ export class Simulation {
             for (const o of this.observers) o.onActionSent?.(a, at);
           },
           deliver: this.deliverToWorker,
-          drop: this.onLocalFailure,
+          drop: this.onNetworkDrop,
         })
       : null;
     const inputs = net.inferInputs ?? 'raw';
@@ -276,13 +276,13 @@ export class Simulation {
       start = Math.max(depart, this.sendSlots[s]);
       if (action.sendBy !== undefined && start > action.sendBy) {
         // The controller's network thread drops it when it reaches it in the send queue (at
-        // `start`, without taking the slot) and reports "network too late" then.
-        this.loop.schedule(start, Priority.NETWORK, this.onLocalFailure, action);
+        // `start`, without taking the slot); onNetworkDrop says when the controller learns it.
+        this.loop.schedule(start, Priority.NETWORK, this.onNetworkDrop, action);
         return id;
       }
       this.sendSlots[s] = start + wire;
     } else if (action.sendBy !== undefined && start > action.sendBy) {
-      this.loop.schedule(depart, Priority.NETWORK, this.onLocalFailure, action);
+      this.loop.schedule(depart, Priority.NETWORK, this.onNetworkDrop, action);
       return id;
     }
     for (const o of this.observers) o.onActionSent?.(action, start);
@@ -291,6 +291,20 @@ export class Simulation {
   }
 
   private readonly deliverToWorker = (a: Action): void => this.gpus[a.gpu].submit(a);
+
+  /**
+   * The controller's network thread drops `a` now (its send would start after `sendBy`). The
+   * controller learns it ("network too late", its requests answered `failed`) now, or, for an INFER
+   * that carries `expectedDuration` (clockwork `networkTooLateAt: "released"`), at `latest +
+   * expectedDuration` if that is later: the released controller's rule (docs/clockwork-model.md,
+   * "INFER scheduling").
+   */
+  private readonly onNetworkDrop = (a: Action): void => {
+    const now = this.loop.now();
+    const at = a.type === 'INFER' && a.expectedDuration !== undefined ? Math.max(now, a.latest + Math.round(a.expectedDuration)) : now;
+    if (at > now) this.loop.schedule(at, Priority.NETWORK, this.onLocalFailure, a);
+    else this.onLocalFailure(a);
+  };
 
   private readonly onLocalFailure = (a: Action): void => {
     const now = this.loop.now();

@@ -76,6 +76,13 @@ export interface InferAction extends ActionBase {
    * max(requests, padTo)), as a server padding to its own allowed batch sizes does.
    */
   readonly padTo?: number;
+  /**
+   * Optional: the scheduler's estimate of its execution (ns). When set, a *network too late* drop
+   * is reported to the controller at `max(drop, latest + expectedDuration)`, as the released
+   * Clockwork controller does, instead of when its network thread drops it (docs/clockwork-model.md,
+   * "INFER scheduling", option `networkTooLateAt`).
+   */
+  readonly expectedDuration?: Nanos;
 }
 export type Action = LoadAction | EvictAction | InferAction;
 
@@ -83,9 +90,10 @@ export type ActionError =
   | 'too-late' // would start after `latest`
   | 'network-too-late' // its send would start after `sendBy`
   | 'no-pages' // LOAD: not enough free pages
-  | 'not-loaded' // INFER: weights not in this GPU's memory; EVICT: nothing to evict
+  | 'not-loaded' // INFER: weights not in this GPU's memory at exec start; EVICT: nothing to evict
+  | 'weights-changed' // INFER: its model's weights were evicted while it executed (fails at exec end)
   | 'already-loaded' // LOAD: model already resident or loading
-  | 'busy' // EVICT while the model is loading or executing
+  | 'busy' // EVICT while the model is loading (one executing is evicted: its INFER fails 'weights-changed')
   | 'bad-batch'; // INFER batch larger than the largest supported size
 
 export interface ActionResult {

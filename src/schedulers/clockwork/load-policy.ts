@@ -16,7 +16,8 @@
  * Both share the execution-demand allocation (a model's queued execution demand is shared among
  * the GPUs holding it in proportion to their spare capacity, a GPU absorbing `capacity` =
  * defaultSlo of it) and the eviction order (least recently used models without queued requests,
- * then least recently used ones; never one loading or with an INFER in flight).
+ * then least recently used ones; never one loading, nor one with an INFER in flight under
+ * evictInFlight "never").
  *
  * The scheduler calls: requestLoad/loadUntil (a new request's load demand), queued/unqueued (it
  * joins or leaves the queues), expire (time passes), update (a model changed: reallocate, re-offer
@@ -134,6 +135,8 @@ abstract class DemandPolicy implements LoadPolicy {
     protected readonly defaultSlo: number,
     /** Called when expiry changes a model's load demand. */
     private readonly changed: (model: number) => void,
+    /** Whether a model with an INFER in flight may be evicted (option evictInFlight "allowed"). */
+    private readonly evictInFlight: boolean,
   ) {
     this.d = models.map(() => new ModelDemand());
     this.candidates = new KeyedHeap(models.length);
@@ -280,15 +283,18 @@ abstract class DemandPolicy implements LoadPolicy {
 
   /**
    * Least-recently-used models without queued requests first, then least-recently-used loaded
-   * models; never one with an INFER in flight (models loading are not in the LRU list).
+   * models (models loading are not in the LRU list). One with an INFER in flight is a victim like
+   * any other with evictInFlight "allowed" (the released load tracker does not check), skipped with
+   * "never" (docs/clockwork-model.md, "LOAD and EVICT").
    */
   victims(g: PolicyGpu, need: number): number[] | undefined {
     const s = g.sentinel;
     const victims: number[] = [];
+    const skipInFlight = !this.evictInFlight;
     let free = g.freePages;
     for (let pass = 0; pass < 2 && free < need; pass++) {
       for (let x = g.next[s]; x !== s && free < need; x = g.next[x]) {
-        if (this.mark[x] || g.inflight[x] > 0) continue;
+        if (this.mark[x] || (skipInFlight && g.inflight[x] > 0)) continue;
         if (pass === 0 && this.models[x].live > 0) continue;
         this.mark[x] = 1;
         victims.push(x);
@@ -386,9 +392,9 @@ export function createLoadPolicy(
   name: LoadPolicyName,
   models: readonly PolicyModel[],
   gpus: number,
-  o: { readonly defaultSlo: number },
+  o: { readonly defaultSlo: number; readonly evictInFlight?: 'allowed' | 'never' },
   changed: (model: number) => void,
 ): LoadPolicy {
   const P = name === 'released' ? ReleasedPolicy : IntendedPolicy;
-  return new P(models, gpus, o.defaultSlo, o.defaultSlo, changed);
+  return new P(models, gpus, o.defaultSlo, o.defaultSlo, changed, (o.evictInFlight ?? 'allowed') === 'allowed');
 }

@@ -48,6 +48,20 @@ export const clockworkOptions = z.strictObject({
    * could not finish even alone on an idle GPU.
    */
   answerDrops: z.enum(['atDeadline', 'immediately']).default('atDeadline'),
+  /**
+   * When the controller learns that an INFER failed "network too late" (its send would have started
+   * after its send-by) and answers its requests `failed`: "released" at latest + the INFER's
+   * estimated duration (or at the drop, if later), as the released controller does; "whenDropped"
+   * when the network thread drops it (docs/clockwork-model.md, "INFER scheduling").
+   */
+  networkTooLateAt: z.enum(['released', 'whenDropped']).default('released'),
+  /**
+   * Whether making room for a LOAD may evict a model with an INFER in flight on that GPU:
+   * "allowed" (released: its load tracker does not check), and the INFER then fails at the worker
+   * ("not-loaded" at its exec start, "weights-changed" at its end if evicted while executing);
+   * "never" skips such models (docs/clockwork-model.md, "LOAD and EVICT").
+   */
+  evictInFlight: z.enum(['allowed', 'never']).default('allowed'),
   /** Concurrent controller->worker sends (0 = unlimited). */
   sendConcurrency: z.number().int().min(0, 'expected 0 (unlimited) or more concurrent sends').max(MAX_COUNT).default(2),
   /** An INFER whose send would start after latest - networkSlack fails as "network too late" (LOAD and EVICT carry no send-by). */

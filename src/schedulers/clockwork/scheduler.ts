@@ -627,6 +627,8 @@ export class ClockworkScheduler implements Scheduler {
       sendBy: latest - o.networkSlack,
       requests,
       tag,
+      // networkTooLateAt "released": a network-too-late failure is reported at latest + this.
+      expectedDuration: o.networkTooLateAt === 'released' ? est : undefined,
     };
     const id = this.ctx.send(action);
     g.exec.add(id, est, now);
@@ -752,8 +754,9 @@ export class ClockworkScheduler implements Scheduler {
 
   /**
    * Free pages for a load by evicting the load policy's victims (least-recently-used models
-   * without queued requests first, then least-recently-used loaded models; never one loading or
-   * executing). Evicts nothing and returns false if even that would not free enough.
+   * without queued requests first, then least-recently-used loaded models; never one loading, nor,
+   * with evictInFlight "never", one with an INFER in flight). Evicts nothing and returns false if
+   * even that would not free enough.
    */
   private makeRoom(g: GpuState, need: number): boolean {
     if (g.freePages >= need) return true;
@@ -806,6 +809,8 @@ export class ClockworkScheduler implements Scheduler {
       loadFailures: sortKeys(s.loadFailures),
       evictionsIssued: s.evictions,
       loadPolicy: this.load.name,
+      networkTooLateAt: this.o.networkTooLateAt,
+      evictInFlight: this.o.evictInFlight,
       decisions: s.decisions,
       controllerBusyMs: (s.decisions * this.o.decisionLatency) / 1e6,
       estimator: {
