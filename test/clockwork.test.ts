@@ -482,9 +482,9 @@ describe('clockwork in the simulation', () => {
 
 describe('clockwork offers after an eviction', () => {
   it('a model evicted with queued requests leaves the GPU offers at once (no outdated entry keeps a fill wake-up armed)', () => {
-    // 4 pages: room for two 2-page models.
+    // 4 pages: room for two 2-page models. evictInFlight "never", so that A (INFERs in flight) stays.
     const ctx = new FakeContext(instances(profile(4), ['A', 'B', 'C']), 1, 4);
-    const s = ctx.start(OPTS);
+    const s = ctx.start({ ...OPTS, evictInFlight: 'never' });
     warm(ctx, [0, 1]);
     const g = (s as any).gpus[0];
     // A's INFERs until the GPU is full (free_at >= now + scheduleAhead), then B queued behind them: on offer.
