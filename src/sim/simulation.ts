@@ -12,6 +12,7 @@
  * ok when it completes by arrival + slo, late otherwise; its latency is completion - arrival.
  */
 import { EventLoop, Priority } from './event-loop.js';
+import { Fifo } from './fifo.js';
 import { Gpu, Residency, type GpuListener } from './gpu.js';
 import type { Hardware } from './hardware.js';
 import { SharedNic } from './network.js';
@@ -96,6 +97,9 @@ export class Simulation {
   private nextRequestId = 0;
   private nextActionId = 0;
   private controllerFreeAt = 0;
+  /** Work for the scheduler waiting for the controller's CPU, in arrival order, and whether its wake-up is set. */
+  private readonly controllerQueue = new Fifo<[(arg: any) => void, unknown]>();
+  private controllerWakeSet = false;
   /** Start of the controller's current busy period (results received since may wait for its CPU). */
   private controllerBusySince = 0;
   /** nic "perSend": when each send slot is free. */
@@ -189,14 +193,37 @@ export class Simulation {
 
   // ---------------------------------------------------------------- controller side
 
-  /** Run `fn(arg)` on the controller: now, or when its CPU is free (see SchedulerContext.spend). */
+  /**
+   * Run `fn(arg)` on the controller: now, or, while its CPU is busy (see SchedulerContext.spend),
+   * in arrival order once it is free: work waits in one queue, drained by one wake-up event
+   * (docs/design.md, "The controller").
+   */
   private onController(fn: (arg: any) => void, arg: unknown): void {
-    if (this.loop.now() < this.controllerFreeAt) {
-      this.loop.schedule(this.controllerFreeAt, Priority.NETWORK, this.deferred, [fn, arg]);
-    } else fn(arg);
+    if (this.controllerQueue.length === 0 && this.loop.now() >= this.controllerFreeAt) fn(arg);
+    else {
+      this.controllerQueue.push([fn, arg]);
+      this.wakeController();
+    }
   }
 
-  private readonly deferred = (p: [(arg: any) => void, unknown]): void => this.onController(p[0], p[1]);
+  private wakeController(): void {
+    if (this.controllerWakeSet) return;
+    this.controllerWakeSet = true;
+    this.loop.schedule(Math.max(this.loop.now(), this.controllerFreeAt), Priority.NETWORK, this.controllerWake, null);
+  }
+
+  private readonly controllerWake = (): void => {
+    this.controllerWakeSet = false;
+    const q = this.controllerQueue;
+    while (q.length > 0) {
+      if (this.loop.now() < this.controllerFreeAt) {
+        this.wakeController();
+        return;
+      }
+      const [fn, arg] = q.shift()!;
+      fn(arg);
+    }
+  };
 
   private makeSchedulerContext(): SchedulerContext {
     return {
