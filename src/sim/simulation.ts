@@ -196,7 +196,7 @@ export class Simulation {
   /**
    * Run `fn(arg)` on the controller: now, or, while its CPU is busy (see SchedulerContext.spend),
    * in arrival order once it is free: work waits in one queue, drained by one wake-up event
-   * (docs/design.md, "The controller").
+   * (docs/design.md, "Controller").
    */
   private onController(fn: (arg: any) => void, arg: unknown): void {
     if (this.controllerQueue.length === 0 && this.loop.now() >= this.controllerFreeAt) fn(arg);
