@@ -67,3 +67,33 @@ describe('controller busy periods and onAdvance', () => {
     expect(Number(row[head.indexOf('p50_ms')])).toBeCloseTo(5.364, 1);
   });
 });
+
+describe('work waiting for a busy controller', () => {
+  // Requests sent at 1.0, 1.1 and 1.7 ms reach the controller 60 us later (1.06, 1.16, 1.76 ms).
+  // Handling a request costs 1 ms of controller CPU; the first one also sets a timer for 1.56 ms.
+  // By hand: request 0 at 1.06 ms (busy until 2.06); request 1 (arrived 1.16) at 2.06 (busy until
+  // 3.06); the timer (due 1.56, before request 2 arrived at 1.76) at 3.06, costing nothing; then
+  // request 2 at 3.06 (busy until 4.06). The backlog is served in arrival order, each when the CPU
+  // is free.
+  it('is served in arrival order, each item when the CPU is free', () => {
+    const log: Array<[string, number]> = [];
+    const s = new ScriptedScheduler({
+      request: (r, ctx) => {
+        log.push([`request ${r.id}`, ctx.now()]);
+        if (r.id === 0) ctx.setTimer(1_560_000, 't');
+        ctx.spend(1_000_000);
+      },
+      timer: (t, ctx) => {
+        log.push([`timer ${String(t)}`, ctx.now()]);
+      },
+    });
+    const sim = makeSim(s, { workload: new ScriptedWorkload([[1_000_000, A], [1_100_000, A], [1_700_000, A]]) });
+    sim.run(undefined, 10_000_000);
+    expect(log).toEqual([
+      ['request 0', 1_060_000],
+      ['request 1', 2_060_000],
+      ['timer t', 3_060_000],
+      ['request 2', 3_060_000],
+    ]);
+  });
+});
