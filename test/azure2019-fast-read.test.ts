@@ -106,6 +106,23 @@ describe('fast reading of plain files', () => {
     }
   });
 
+  it('empty lines (between rows, at the end, in LF and CRLF files) stay on the fast reader and keep their line numbers', async () => {
+    const lines = plainFile(lcg(5), 3);
+    const rowsAt = (text: string) => async () => (await outcome(readInvocationRows(write(text)))).rows.map((r) => r.line);
+    for (const eol of ['\n', '\r\n']) {
+      // header, row, empty, row, empty, empty, row, empty: the rows are on lines 2, 4 and 7.
+      const text = [lines[0], lines[1], [], lines[2], [], [], lines[3], []].map((l) => l.join(',')).join(eol) + eol;
+      const f = write(text);
+      expect(await fastOnly(f)).toEqual({ rows: 3, complete: true });
+      expect(await rowsAt(text)()).toEqual([2, 4, 7]);
+      expect(await outcome(readInvocationRows(f))).toEqual(await outcome(csvInvocationRows(f)));
+    }
+    // Only the header and empty lines: no row, the CSV reader's error.
+    const f = write(lines[0].join(',') + '\n\n\n');
+    expect(await fastOnly(f)).toEqual({ rows: 0, complete: false });
+    expect((await outcome(readInvocationRows(f))).error).toBe(`${f}: no invocations in the file (only the header line, no function rows)`);
+  });
+
   it('lines across read chunks and longer than a chunk (1 MiB)', async () => {
     const lines = plainFile(lcg(3), 700); // ~4.5 MB: rows cut by chunk ends at odd places
     lines[351][0] = 'o'.repeat(3 << 20); // one line of 3 MiB (row 350)

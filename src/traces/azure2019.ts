@@ -171,11 +171,12 @@ const readAsync = promisify(read);
  * The fast reader of readInvocationRows: yields the rows of a file in the plain layout and returns
  * true at its end, or returns false at the first line it leaves to the CSV reader (`done.rows`
  * rows yielded before it). Plain means: an optional UTF-8 byte-order mark; lines ending all in LF
- * or all in CRLF (as the header does), none blank; the header and ids in printable ASCII without
- * quotes; 1444 fields on every line; counts of plain digits (no sign, space or fraction) of at most
- * MAX_MINUTE_COUNT; at least one row. Where csv-parse reads such a line, it gives the same fields
- * (no quoting, no trimming, no other special character) and the same line numbers (one record a
- * line), so the rows are those csvInvocationRows yields. Exported for the tests.
+ * or all in CRLF (as the header does); the header and ids in printable ASCII without quotes; 1444
+ * fields on every line after the header but empty ones, which are skipped (the CSV reader skips
+ * them too); counts of plain digits (no sign, space or fraction) of at most MAX_MINUTE_COUNT; at
+ * least one row. Where csv-parse reads such a line, it gives the same fields (no quoting, no
+ * trimming, no other special character) and the same line numbers (one record a line), so the rows
+ * are those csvInvocationRows yields. Exported for the tests.
  */
 export async function* plainRows(file: string, counts: Float64Array, done: { rows: number }): AsyncGenerator<InvocationRow, boolean> {
   const fd = openTraceFile(file, '2019 invocations');
@@ -215,7 +216,7 @@ export async function* plainRows(file: string, counts: Float64Array, done: { row
       } else if (pos < len) {
         end = len; // a last line without a line ending
       } else {
-        return line > 1; // at least one row after the header
+        return done.rows > 0; // at least one row after the header (else the CSV reader says so)
       }
       line++;
       if (line === 1) {
@@ -225,6 +226,11 @@ export async function* plainRows(file: string, counts: Float64Array, done: { row
       if (crlf) {
         if (nl >= 0 && !(end > pos && buf[end - 1] === CR)) return false;
         if (nl >= 0) end--;
+      }
+      if (end === pos && line > 1) {
+        // An empty line: skipped, as the CSV reader skips it (its line still counts).
+        pos = nl >= 0 ? nl + 1 : len;
+        continue;
       }
       if (line === 1) {
         if (plainText(buf, pos, end, -1) < 0) return false;
