@@ -522,8 +522,8 @@ export class ClockworkScheduler implements Scheduler {
   }
 
   /** Whether the model can be tried at size index k on g now (loaded here, the size still on offer). */
-  private valid(g: GpuState, model: number, k: number): boolean {
-    return g.state[model] === Residency.LOADED && k < this.models[model].offer[4 * g.id + OFFERED];
+  private valid(g: GpuState, m: ModelState, k: number): boolean {
+    return g.state[m.id] === Residency.LOADED && k < m.offer[4 * g.id + OFFERED];
   }
 
   /** Fill a GPU while free_at < now + scheduleAhead (README.md, "The `clockwork` scheduler"). */
@@ -543,7 +543,7 @@ export class ClockworkScheduler implements Scheduler {
       if (s < 0) break;
       const sizeIndex = s % 32;
       const m = this.models[(s - sizeIndex) / 32];
-      if (!this.valid(g, m.id, sizeIndex)) continue;
+      if (!this.valid(g, m, sizeIndex)) continue;
       this.stats.strategiesTried++;
       // 1. In every queue, drop from the front what cannot finish by its deadline if started at t.
       const dropped = this.dropHopeless(m, t);
@@ -569,7 +569,7 @@ export class ClockworkScheduler implements Scheduler {
     this.filling = -1;
     for (const s of retry) {
       const m = this.models[s.model];
-      if (s.version === m.version && this.valid(g, s.model, s.sizeIndex)) {
+      if (s.version === m.version && this.valid(g, m, s.sizeIndex)) {
         m.offer[4 * g.id + TRIED] &= ~(1 << s.sizeIndex);
         this.rekey(g, m);
       }
