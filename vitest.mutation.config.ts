@@ -25,6 +25,7 @@ export default mergeConfig(
         // The fuzz suite and the CLI/output-safety tests drive the built CLI or thousands of inputs.
         'test/fuzz/**',
         'test/output-safety.test.ts',
+        'test/shard-auto.test.ts',
         // Golden hashes fail on any change of output: they guard refactors, and would count as a
         // kill for every mutant without saying which number is wrong.
         'test/golden.test.ts',
