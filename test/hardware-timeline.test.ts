@@ -106,6 +106,42 @@ describe('GPU worker timelines', () => {
     expect(sim.metrics.summary(['w'])).toMatchObject({ loads: 3, loadsFailed: 1, evictions: 1 });
   });
 
+  it('earliest in the future: an action waits in its lane until earliest, in (earliest, send order)', () => {
+    // Sent at 0, all three reach the worker at 100 us. LOAD A (earliest 1 ms) was sent after LOAD B
+    // (earliest 3 ms) but is ready first; EVICT B has LOAD B's earliest and was sent after it.
+    // A: 1 ms -> 6 ms (5 ms transfer); B: ready at 3 ms, lane free at 6 ms -> 11 ms; EVICT B: at 11 ms.
+    // An INFER of A's request with earliest 20 ms: its input copy may start at 20 - 5 ms (inputLead)
+    // and is done long before 20 ms; exec starts at exactly 20 ms and takes 1 ms (batch 1).
+    const held: Request[] = [];
+    const s = new ScriptedScheduler({
+      start: (ctx) => {
+        ctx.send({ type: 'LOAD', gpu: 0, model: B, earliest: 3_000_000, latest: MAX });
+        ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 1_000_000, latest: MAX });
+        ctx.send({ type: 'EVICT', gpu: 0, model: B, earliest: 3_000_000, latest: MAX });
+      },
+      request: (r) => held.push(r),
+      result: (res, ctx) => {
+        // A second INFER once the first is back, earliest 30 ms: each lane wakes a second time.
+        if (res.action.type === 'LOAD' && res.action.model === A) {
+          ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: 20_000_000, latest: MAX, requests: held.splice(0, 1) });
+        } else if (res.action.type === 'INFER' && held.length) {
+          ctx.send({ type: 'INFER', gpu: 0, model: A, earliest: 30_000_000, latest: MAX, requests: held.splice(0) });
+        }
+      },
+    });
+    const sim = makeSim(s, { workload: new ScriptedWorkload([[0, A], [0, A]]) });
+    sim.run();
+    const got = s.results.map((r) => [r.action.type, r.action.model, r.error ?? 'ok', r.start, r.end]);
+    expect(got).toEqual([
+      ['LOAD', A, 'ok', 1_000_000, 6_000_000],
+      ['LOAD', B, 'ok', 6_000_000, 11_000_000],
+      ['EVICT', B, 'ok', 11_000_000, 11_000_000],
+      ['INFER', A, 'ok', 20_000_000, 21_000_000],
+      ['INFER', A, 'ok', 30_000_000, 31_000_000],
+    ]);
+    expect(s.results.slice(0, 3).map((r) => r.receivedAt)).toEqual([6_100_000, 11_100_000, 11_100_000]);
+  });
+
   it('too late: at the input copy when the window has passed on arrival, and at exec after waiting', () => {
     const s = new ScriptedScheduler({
       start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
