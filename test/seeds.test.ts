@@ -20,7 +20,7 @@ vi.mock('chartjs-node-canvas', () => ({
 }));
 
 const { loadExperiment } = await import('../src/experiment/config.js');
-const { configId, groupConfigs } = await import('../src/experiment/groups.js');
+const { configId, groupConfigs } = await import('../src/util/seed-groups.js');
 const { mergeSweeps, parseShard, runSweep } = await import('../src/experiment/sweep.js');
 const { compareDirs, compareGroups } = await import('../src/cli/compare.js');
 const { plotCharts } = await import('../src/charts/plot.js');

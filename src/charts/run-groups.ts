@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { configId, configParams, groupConfigs } from '../experiment/groups.js';
+import { configId, configParams, groupConfigs } from '../util/seed-groups.js';
 import { meanCI, type MeanCI } from '../util/stats.js';
 import { paramsLabel, type RunResult } from './results.js';
 

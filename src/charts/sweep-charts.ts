@@ -6,7 +6,7 @@
  * bars of its own). Each quantity has its own axis.
  */
 import type { ChartConfiguration, Plugin } from 'chart.js';
-import { configParams } from '../experiment/groups.js';
+import { configParams } from '../util/seed-groups.js';
 import { axis, baseOptions, line, logTicks, type LineDataset, type Pt } from './plot.js';
 import { paramsLabel, type RunResult } from './results.js';
 import { groupCI, groupRuns, type RunGroup } from './run-groups.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { experimentJsonSchema, loadExperiment, parseSetArg } from '../experiment/config.js';
 import { exitCleanlyOnSignals, jsonText, writeOutputFile } from '../util/output.js';
 import { configStats, keyMetrics, runToDirectory } from '../experiment/runner.js';
-import { configParams, hasSeedDimension } from '../experiment/groups.js';
+import { configParams, hasSeedDimension } from '../util/seed-groups.js';
 import { mergeSweeps, resolveShard, runSweep } from '../experiment/sweep.js';
 import { parseTraceWindow } from '../metrics/trace-events.js';
 import { SWEEP_END_CHARTS, chartHelp } from '../charts/names.js';
@@ -47,7 +47,7 @@ export function buildProgram(): Command {
     .description('Run an experiment config (every point of its sweep) and write results')
     .argument('<config>', 'experiment config JSON file')
     .option('-o, --out <dir>', 'output directory (default: the config\'s output.dir, else results/<name>)')
-    .option('--seed <n>', 'override the config\'s seed', (v) => {
+    .option('--seed <n>', 'override the config\'s seed (with "seeds": N, the first of the N seeds)', (v) => {
       if (!/^\d+$/.test(v)) throw new UserError(`--seed expects a non-negative integer, found "${v}"`);
       return Number(v);
     })

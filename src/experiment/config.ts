@@ -22,7 +22,7 @@ import { segmentProblem } from '../util/paths.js';
 import { formatZodIssues, parseOrThrow } from '../util/zod-errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
-import { SEED_KEY } from './groups.js';
+import { SEED_KEY } from '../util/seed-groups.js';
 import { CONFIG_FIELD_DOCS, SCHEDULER_OPTION_DOCS, WORKLOAD_COMMON_DOCS, WORKLOAD_OPTION_DOCS } from './option-docs.js';
 
 export const NetworkSchema = z.strictObject({

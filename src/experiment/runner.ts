@@ -17,7 +17,7 @@ import { recordsCsv } from '../util/csv.js';
 import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 import { meanCI, type MeanCI } from '../util/stats.js';
-import { configId, groupConfigs, hasSeedDimension, SEED_KEY } from './groups.js';
+import { configId, groupConfigs, hasSeedDimension, SEED_KEY } from '../util/seed-groups.js';
 
 export interface RunOptions {
   /** Print progress lines to stderr (default: when stderr is a terminal or the run is long). */

@@ -24,7 +24,7 @@ import { beginDir, inspectTarget, jsonText, MAX_NAME_BYTES, notOwnedReason, Outp
 import { sha256 } from '../util/hash.js';
 import { readInputText } from '../util/io.js';
 import { runToDirectory, writeIndex } from './runner.js';
-import { hasSeedDimension } from './groups.js';
+import { hasSeedDimension } from '../util/seed-groups.js';
 
 export interface Shard {
   /** 1-based: the i-th of `count` shards. */

@@ -2,7 +2,8 @@
  * Configurations of a sweep: points that differ only in their seed (the sweep parameter `seed`,
  * which `seeds: N` adds) are repetitions of one configuration. Index files, `compare` and the
  * sweep charts report a configuration's mean and 95% confidence interval over its seeds
- * (src/util/stats.ts; README.md, "Seeds and confidence intervals").
+ * (src/util/stats.ts; README.md, "Seeds and confidence intervals"). In util/ so that both
+ * experiment/ and charts/ can use it (docs/design.md, "Layers and the import rule").
  */
 /** The sweep parameter that names a run's seed; points that differ only in it are one configuration. */
 export const SEED_KEY = 'seed';
