@@ -211,6 +211,7 @@ describe('statistics over seeds', () => {
     expect(() => compareDirs([out], 'csv', { perRun: true, differ: true })).toThrow(/--differ/);
     const text = compareDirs([out], 'table', { differ: true, baseline: 2 });
     expect(text).toContain('(baseline 2)');
+    expect(text).toMatch(/goodput \(r\/s\).*DIFFERS \(p=/);
     expect(text).toMatch(/goodput \(r\/s\)\s+\S+ ± \S+/);
   }, 60_000);
 

@@ -127,7 +127,7 @@ export function compareGroups(groups: RunGroup[], format: CompareFormat, opts: C
     const v = verdict(gi, mi);
     if (COMPARE_METRICS[mi].name === 'scheduler') return '';
     if (v === null) return '- (n < 2)';
-    return `${v.differ ? 'DIFFERS' : 'same'} (p=${v.p < 0.001 ? v.p.toExponential(1) : v.p.toFixed(3)})`;
+    return `${v.differ ? 'DIFFERS' : 'n.s.'} (p=${v.p < 0.001 ? v.p.toExponential(1) : v.p.toFixed(3)})`;
   };
   const header = ['metric'];
   for (const [gi, g] of groups.entries()) {
@@ -147,7 +147,7 @@ export function compareGroups(groups: RunGroup[], format: CompareFormat, opts: C
     rowOf('runs (n)', (gi) => String(groups[gi].runs.length), () => ''),
     ...COMPARE_METRICS.map((m, mi) => rowOf(m.name, (gi) => text(m, groups[gi], stats[gi][mi]), (gi) => vsText(gi, mi))),
   ];
-  const note = `mean ± half-width of the 95% confidence interval (Student t) over the n runs of each configuration (runs that differ only in seed)${opts.differ ? `; "vs ${b + 1}": Welch's t-test against configuration ${b + 1} at the 5% level` : ''}\n`;
+  const note = `mean ± half-width of the 95% confidence interval (Student t) over the n runs of each configuration (runs that differ only in seed)${opts.differ ? `; "vs ${b + 1}": Welch's t-test against configuration ${b + 1} at the 5% level (DIFFERS: beyond the intervals; n.s.: not significant)` : ''}\n`;
   return render(rows, header, format) + (format === 'markdown' ? `\n${note}` : note);
 }
 
