@@ -81,6 +81,13 @@ function meanPoint(g: RunGroup, x: number, get: (r: RunResult) => unknown, scale
 
 const lastSegment = (k: string): string => k.split('.').pop() ?? k;
 
+/** The highest point or error-bar end of the datasets on y axis `id`: the axis reaches it, so no bar is cut at the top. */
+function top(datasets: LineDataset[], id = 'y'): number {
+  let hi = 0;
+  for (const d of datasets) if ((d.yAxisID ?? 'y') === id) for (const p of d.data as ErrPt[]) hi = Math.max(hi, p.y, p.yMax ?? 0);
+  return hi;
+}
+
 /** Series of configurations: by scheduler and the parameters other than `exclude` (plain runs: by scheduler). */
 function seriesOf(groups: RunGroup[], exclude: (k: string) => boolean): Map<string, RunGroup[]> {
   const out = new Map<string, RunGroup[]>();
@@ -138,7 +145,7 @@ export function sloAttainmentChart(runs: RunResult[]): ChartResult {
         // A margin of about 5% of the width each side, so that the end points and their bars show whole.
         axis('SLO (ms, log scale)', { type: 'logarithmic', min: Math.min(...sloMs) / 1.15, max: Math.max(...sloMs) * 1.15, ticks: { callback: logTicks } }),
         axis('SLO attainment (% of requests answered within the SLO)', { min: 0, max: 100, position: 'left' }),
-        { y1: axis('goodput (r/s)', { min: 0, grace: '5%', position: 'right', grid: { drawOnChartArea: false } }) },
+        { y1: axis('goodput (r/s)', { min: 0, suggestedMax: top(datasets, 'y1'), grace: '5%', position: 'right', grid: { drawOnChartArea: false } }) },
       ),
       plugins: [errorBarsPlugin],
     },
@@ -198,7 +205,7 @@ export function goodputVsLoadChart(runs: RunResult[]): ChartResult {
           `Goodput against ${key}`,
           `${groups.length} configurations, ${seedsNote(groups)}; one line per scheduler and parameter set`,
           axis(`${key} (${LOAD_UNITS[lastSegment(key)]})`, { min: 0, suggestedMax: 1.04 * Math.max(...groups.map(x)) }),
-          axis('goodput (r/s)', { min: 0, grace: '5%' }),
+          axis('goodput (r/s)', { min: 0, suggestedMax: top(datasets), grace: '5%' }),
         ),
         plugins: [errorBarsPlugin],
       },
@@ -222,7 +229,7 @@ export function goodputVsLoadChart(runs: RunResult[]): ChartResult {
         'Goodput against offered load',
         `${groups.length} configurations, ${seedsNote(groups)}; one line per scheduler and parameter set`,
         axis('offered load (r/s)', { min: 0, suggestedMax: 1.04 * maxX }),
-        axis('goodput (r/s)', { min: 0, grace: '5%' }),
+        axis('goodput (r/s)', { min: 0, suggestedMax: top(datasets), grace: '5%' }),
       ),
       plugins: [errorBarsPlugin],
     },

@@ -127,7 +127,7 @@ export function compareGroups(groups: RunGroup[], format: CompareFormat, opts: C
     const v = verdict(gi, mi);
     if (COMPARE_METRICS[mi].name === 'scheduler') return '';
     if (v === null) return '- (n < 2)';
-    return `${v.differ ? 'DIFFERS' : 'n.s.'} (p=${v.p < 0.001 ? v.p.toExponential(1) : v.p.toFixed(3)})`;
+    return `${v.differ ? 'DIFFERS' : 'n.s.'} (p=${v.p === 0 ? '0' : v.p < 0.001 ? v.p.toExponential(1) : v.p.toFixed(3)})`;
   };
   const header = ['metric'];
   for (const [gi, g] of groups.entries()) {
