@@ -215,6 +215,24 @@ describe('statistics over seeds', () => {
     expect(text).toMatch(/goodput \(r\/s\)\s+\S+ ± \S+/);
   }, 60_000);
 
+  it('raising seeds and resuming (--resume --force) keeps the complete points and runs only the new seeds', async () => {
+    const d = tmp();
+    const small = { duration: '1s', warmup: '200ms', drain: '1s', seed: 1, sweep: { 'workload.rate': [100, 200] } };
+    const o = join(d, 'out');
+    const f2 = writeConfig(d, tinyConfig({ ...small, seeds: 2 }), 'two.json');
+    const two = loadExperiment(f2);
+    await runSweep({ file: f2, input: two.input, points: two.points, outDir: o, jobs: 1 });
+    const f3 = writeConfig(d, tinyConfig({ ...small, seeds: 3 }), 'three.json');
+    const three = loadExperiment(f3);
+    const r = await runSweep({ file: f3, input: three.input, points: three.points, outDir: o, jobs: 1, resume: true, force: true });
+    expect(r).toMatchObject({ ran: 2, skipped: 4 });
+    const idx = JSON.parse(readFileSync(join(o, 'index-configs.json'), 'utf8'));
+    expect(idx.map((c: any) => [c.config, c.n, c.seeds])).toEqual([
+      ['workload.rate=100', 3, [1, 2, 3]],
+      ['workload.rate=200', 3, [1, 2, 3]],
+    ]);
+  }, 60_000);
+
   it('compare --differ on made-up runs: means far apart differ, close and overlapping do not', () => {
     const run = (label: string, goodput: number, i: number) => ({ dir: `/x/${label}${i}`, label, params: {}, summary: { scheduler: 'fifo', goodput } });
     const group = (label: string, xs: number[]) => ({ label, params: {}, runs: xs.map((x, i) => run(label, x, i)) as any });
