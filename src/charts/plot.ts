@@ -12,7 +12,8 @@ import { Histogram, type HistogramJSON } from '../metrics/histogram.js';
 import { UTILIZATION } from '../sim/lanes.js';
 import { UserError } from '../util/errors.js';
 import { CHART_NAMES, RUN_CHARTS, type ChartName } from './names.js';
-import { loadRuns, paramsLabel, readCsvColumns, tryReadJson, type RunResult } from './results.js';
+import { loadRuns, readCsvColumns, tryReadJson, type RunResult } from './results.js';
+import { goodputVsLoadChart, sloAttainmentChart } from './sweep-charts.js';
 
 export const CHART_WIDTH = 1000;
 export const CHART_HEIGHT = 600;
@@ -292,83 +293,7 @@ function predictionErrorChart(runs: RunResult[]): ChartResult {
   };
 }
 
-// ------------------------------------------------------------------ sweeps
-
-const lastSegment = (k: string): string => k.split('.').pop() ?? k;
-
-function workloadSlo(r: RunResult): number | undefined {
-  const w = r.resolved?.derived?.workloads;
-  if (Array.isArray(w) && w.length > 0 && typeof w[0].slo === 'number' && w[0].sloFactor === null) return w[0].slo;
-  return undefined;
-}
-
-/** Group runs into series by their parameters other than `exclude` (or by scheduler for plain runs). */
-function groupBy(runs: RunResult[], excludeKeys: (r: RunResult) => string[]): Map<string, RunResult[]> {
-  const groups = new Map<string, RunResult[]>();
-  for (const r of runs) {
-    const key = Object.keys(r.params).length
-      ? `${r.summary.scheduler}${paramsLabel(r.params, excludeKeys(r)) ? `: ${paramsLabel(r.params, excludeKeys(r))}` : ''}`
-      : `${r.summary.scheduler}`;
-    const g = groups.get(key) ?? [];
-    g.push(r);
-    groups.set(key, g);
-  }
-  return groups;
-}
-
-function sloAttainmentChart(runs: RunResult[]): ChartResult {
-  const withSlo = runs.filter((r) => workloadSlo(r) !== undefined);
-  const slos = new Set(withSlo.map((r) => workloadSlo(r)));
-  if (slos.size < 2) return { skipped: 'needs runs (or sweep points) with at least two different workload SLOs' };
-  const sloKeys = (r: RunResult): string[] => Object.keys(r.params).filter((k) => /^slo/i.test(lastSegment(k)));
-  const groups = groupBy(withSlo, sloKeys);
-  const datasets: LineDataset[] = [];
-  let i = 0;
-  for (const [label, rs] of groups) {
-    const sorted = [...rs].sort((a, b) => workloadSlo(a)! - workloadSlo(b)!);
-    datasets.push(line(`${label}: SLO attainment`, sorted.map((r) => ({ x: workloadSlo(r)! / 1e6, y: 100 * (r.summary.sloAttainment ?? 0) })), i, { pointRadius: 4, yAxisID: 'y' }));
-    datasets.push(
-      line(`${label}: goodput`, sorted.map((r) => ({ x: workloadSlo(r)! / 1e6, y: r.summary.goodput ?? 0 })), i, { pointRadius: 4, pointStyle: 'rect', borderDash: [6, 4], yAxisID: 'y1' }),
-    );
-    i++;
-  }
-  return {
-    config: {
-      type: 'line',
-      data: { datasets },
-      options: baseOptions(
-        'SLO attainment and goodput against the SLO',
-        `${withSlo.length} runs; solid: attainment (left axis), dashed: goodput (right axis)`,
-        axis('SLO (ms, log scale)', { type: 'logarithmic', ticks: { callback: logTicks } }),
-        axis('SLO attainment (% of requests answered within the SLO)', { min: 0, max: 100, position: 'left' }),
-        { y1: axis('goodput (r/s)', { min: 0, position: 'right', grid: { drawOnChartArea: false } }) },
-      ),
-    },
-  };
-}
-
-function goodputVsLoadChart(runs: RunResult[]): ChartResult {
-  const ok = runs.filter((r) => typeof r.summary.offeredLoad === 'number');
-  if (ok.length < 2) return { skipped: 'needs at least two runs (or sweep points)' };
-  const loadKeys = (r: RunResult): string[] => Object.keys(r.params).filter((k) => /^(rate|ratePerModel|loadFactor|load|concurrency|scale|copies)$/i.test(lastSegment(k)));
-  const groups = groupBy(ok, loadKeys);
-  const datasets: LineDataset[] = [];
-  let i = 0;
-  let maxX = 0;
-  for (const [label, rs] of groups) {
-    const sorted = [...rs].sort((a, b) => a.summary.offeredLoad - b.summary.offeredLoad);
-    for (const r of sorted) maxX = Math.max(maxX, r.summary.offeredLoad);
-    datasets.push(line(label, sorted.map((r) => ({ x: r.summary.offeredLoad, y: r.summary.goodput ?? 0 })), i++, { pointRadius: 4 }));
-  }
-  datasets.push(line('goodput = offered load', [{ x: 0, y: 0 }, { x: maxX, y: maxX }], i, { borderColor: '#888', backgroundColor: '#888', borderDash: [3, 3], borderWidth: 1 }));
-  return {
-    config: {
-      type: 'line',
-      data: { datasets },
-      options: baseOptions('Goodput against offered load', `${ok.length} runs; one line per scheduler and parameter set`, axis('offered load (r/s)', { min: 0 }), axis('goodput (r/s)', { min: 0 })),
-    },
-  };
-}
+// ------------------------------------------------------------------ sweeps: sweep-charts.ts
 
 /** The builder of every chart in names.ts's table, by name (the compiler checks that none is missing). */
 const BUILDERS: Record<ChartName, (runs: RunResult[]) => ChartResult> = {

@@ -15,6 +15,8 @@ export interface RunResult {
   /** Sweep parameters of the point, when it came from a sweep. */
   params: Record<string, unknown>;
   resolved?: Record<string, any>;
+  /** The sweep directory it came from (as given), when it came from a sweep. */
+  sweep?: string;
 }
 
 function readJson(path: string): any {
@@ -93,7 +95,7 @@ export function loadRuns(dirs: readonly string[]): RunResult[] {
       for (const e of index) {
         if (!e || typeof e !== 'object' || typeof e.dir !== 'string') throw new UserError(`${join(d, 'index.json')}: expected a list of sweep points with "dir"`);
         const pd = join(d, e.dir);
-        if (existsSync(join(pd, 'summary.json'))) runs.push(loadRun(pd, e.params ?? {}));
+        if (existsSync(join(pd, 'summary.json'))) runs.push({ ...loadRun(pd, e.params ?? {}), sweep: d });
       }
     } else runs.push(loadRun(d, {}));
   }

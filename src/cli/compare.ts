@@ -2,6 +2,9 @@
 import { loadRuns, type RunResult } from '../charts/results.js';
 import { recordsCsv } from '../util/csv.js';
 import { fmt, pct, table } from './format.js';
+import { groupCI, groupRuns, type RunGroup } from '../charts/run-groups.js';
+import { UserError } from '../util/errors.js';
+import { differ, type MeanCI } from '../util/stats.js';
 
 interface Metric {
   name: string;
@@ -67,6 +70,117 @@ export function compareRuns(runs: RunResult[], format: CompareFormat): string {
   return table(rows, header);
 }
 
-export function compareDirs(dirs: readonly string[], format: CompareFormat): string {
-  return compareRuns(loadRuns(dirs), format);
+export interface CompareOptions {
+  /** One column per run even where runs differ only in seed. */
+  perRun?: boolean;
+  /** Say, per metric, whether each configuration differs from the baseline beyond the 95% intervals (Welch's t-test). */
+  differ?: boolean;
+  /** The configuration the others are tested against: its 1-based column (default 1). */
+  baseline?: number;
+}
+
+/**
+ * Configurations side by side: runs that differ only in seed (src/charts/run-groups.ts) make one
+ * column of "mean ± 95% CI half-width" per metric, with the number of runs; with `differ`, a
+ * column per configuration after the baseline says whether it differs from the baseline beyond
+ * the intervals (src/util/stats.ts, differ: Welch's t-test at the 5% level) with the p-value.
+ */
+export function compareGroups(groups: RunGroup[], format: CompareFormat, opts: CompareOptions = {}): string {
+  const b = (opts.baseline ?? 1) - 1;
+  if (!(b >= 0 && b < groups.length)) {
+    throw new UserError(`--baseline expects a configuration number from 1 to ${groups.length}, found ${opts.baseline}`);
+  }
+  const stats = groups.map((g) => COMPARE_METRICS.map((m) => groupCI(g, (r) => m.get(r.summary))));
+  const text = (m: Metric, g: RunGroup, ci: MeanCI): string => {
+    if (m.name === 'scheduler') return [...new Set(g.runs.map((r) => String(r.summary.scheduler)))].join('/');
+    if (ci.n === 0) return '-';
+    return ci.n < 2 ? m.show(ci.mean) : `${m.show(ci.mean)} ± ${m.show(ci.half)}`;
+  };
+  const verdict = (gi: number, mi: number): { differ: boolean; p: number } | null =>
+    COMPARE_METRICS[mi].name === 'scheduler' ? null : differ(stats[b][mi], stats[gi][mi]);
+  if (format === 'csv') {
+    return recordsCsv(
+      groups.map((g, gi) => {
+        const row: Record<string, unknown> = { configuration: g.label, n: g.runs.length, dirs: g.runs.map((r) => r.dir).join(' ') };
+        COMPARE_METRICS.forEach((m, mi) => {
+          const ci = stats[gi][mi];
+          if (m.name === 'scheduler') {
+            row[m.name] = text(m, g, ci);
+            return;
+          }
+          const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+          row[`${m.name} mean`] = num(ci.mean);
+          row[`${m.name} ci95 half`] = num(ci.half);
+          row[`${m.name} ci95 lo`] = num(ci.lo);
+          row[`${m.name} ci95 hi`] = num(ci.hi);
+          if (opts.differ) {
+            const v = gi === b ? null : verdict(gi, mi);
+            row[`${m.name} differs from baseline`] = v === null ? null : v.differ;
+            row[`${m.name} p`] = v === null ? null : v.p;
+          }
+        });
+        return row;
+      }),
+    );
+  }
+  const vsText = (gi: number, mi: number): string => {
+    const v = verdict(gi, mi);
+    if (COMPARE_METRICS[mi].name === 'scheduler') return '';
+    if (v === null) return '- (n < 2)';
+    return `${v.differ ? 'DIFFERS' : 'n.s.'} (p=${v.p === 0 ? '0' : v.p < 0.001 ? v.p.toExponential(1) : v.p.toFixed(3)})`;
+  };
+  const header = ['metric'];
+  for (const [gi, g] of groups.entries()) {
+    header.push(g.label);
+    if (opts.differ && gi !== b) header.push(`vs ${b + 1}`);
+  }
+  if (opts.differ) header[b + 1] = `${groups[b].label} (baseline ${b + 1})`;
+  const rowOf = (name: string, cell: (gi: number) => string, vs: (gi: number) => string): string[] => {
+    const r = [name];
+    groups.forEach((_, gi) => {
+      r.push(cell(gi));
+      if (opts.differ && gi !== b) r.push(vs(gi));
+    });
+    return r;
+  };
+  const rows = [
+    rowOf('runs (n)', (gi) => String(groups[gi].runs.length), () => ''),
+    ...COMPARE_METRICS.map((m, mi) => rowOf(m.name, (gi) => text(m, groups[gi], stats[gi][mi]), (gi) => vsText(gi, mi))),
+  ];
+  const note = `mean ± half-width of the 95% confidence interval (Student t) over the n runs of each configuration (runs that differ only in seed)${opts.differ ? `; "vs ${b + 1}": Welch's t-test against configuration ${b + 1} at the 5% level (DIFFERS: beyond the intervals; n.s.: not significant)` : ''}\n`;
+  return render(rows, header, format) + (format === 'markdown' ? `\n${note}` : note);
+}
+
+function render(rows: string[][], header: string[], format: CompareFormat): string {
+  if (format === 'markdown') {
+    const esc = (s: string): string => s.replace(/\|/g, '\\|');
+    const lines = [
+      `| ${header.map(esc).join(' | ')} |`,
+      `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+      ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    ];
+    return lines.join('\n') + '\n';
+  }
+  return table(rows, header);
+}
+
+/**
+ * `servesim compare DIR...`: one column per run, or, where some runs differ only in seed (a sweep
+ * with `seeds`, or run directories of one config with different --seed), one column per
+ * configuration with mean ± 95% CI and n (compareGroups); `perRun` forces the former.
+ */
+export function compareDirs(dirs: readonly string[], format: CompareFormat, opts: CompareOptions = {}): string {
+  const runs = loadRuns(dirs);
+  const groups = groupRuns(runs);
+  const grouped = !opts.perRun && groups.some((g) => g.runs.length > 1);
+  if (!grouped) {
+    if (opts.differ) {
+      throw new UserError(
+        opts.perRun ? '--differ compares configurations over their seeds; leave out --per-run' : '--differ needs configurations with at least two runs each (a sweep with "seeds", or runs of one config with different --seed)',
+      );
+    }
+    if (opts.baseline !== undefined) throw new UserError('--baseline applies with --differ to configurations with several seeds');
+    return compareRuns(runs, format);
+  }
+  return compareGroups(groups, format, opts);
 }

@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { experimentJsonSchema, loadExperiment, parseSetArg } from '../experiment/config.js';
 import { exitCleanlyOnSignals, jsonText, writeOutputFile } from '../util/output.js';
-import { keyMetrics, runToDirectory } from '../experiment/runner.js';
+import { configStats, keyMetrics, runToDirectory } from '../experiment/runner.js';
+import { configParams, hasSeedDimension } from '../util/seed-groups.js';
 import { mergeSweeps, resolveShard, runSweep } from '../experiment/sweep.js';
 import { parseTraceWindow } from '../metrics/trace-events.js';
 import { SWEEP_END_CHARTS, chartHelp } from '../charts/names.js';
@@ -46,7 +47,7 @@ export function buildProgram(): Command {
     .description('Run an experiment config (every point of its sweep) and write results')
     .argument('<config>', 'experiment config JSON file')
     .option('-o, --out <dir>', 'output directory (default: the config\'s output.dir, else results/<name>)')
-    .option('--seed <n>', 'override the config\'s seed', (v) => {
+    .option('--seed <n>', 'override the config\'s seed (with "seeds": N, the first of the N seeds)', (v) => {
       if (!/^\d+$/.test(v)) throw new UserError(`--seed expects a non-negative integer, found "${v}"`);
       return Number(v);
     })
@@ -72,7 +73,7 @@ export function buildProgram(): Command {
       const flag = o.out !== undefined ? '--out' : first.output.dir !== undefined ? `${config}: output.dir` : `${config}: name (default output results/<name>)`;
       const progress = !o.quiet;
       const traceEvents = o.traceEvents ? parseTraceWindow(o.traceEvents) : undefined;
-      const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
+      const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0 || hasSeedDimension(points);
       if (!isSweep && (o.shard || o.resume)) {
         throw new UserError(`${config}: --shard and --resume apply to sweeps; this config has no "sweep"`);
       }
@@ -102,6 +103,7 @@ export function buildProgram(): Command {
         traceEvents,
         flag,
       });
+      const seeded = hasSeedDimension(points);
       const charts = first.output.charts;
       if (charts !== false && !shard) {
         const { plotCharts } = await import('../charts/plot.js');
@@ -116,7 +118,26 @@ export function buildProgram(): Command {
             name: first.name,
             outDir,
             points: res.rows.map(({ point, summary }) => ({ point: point.id, dir: join(outDir, point.id), params: point.params, summary })),
+            // Per configuration (points differing only in seed): as in index-configs.json.
+            ...(seeded ? { configs: configStats(res.rows) } : {}),
           }),
+        );
+      } else if (!o.quiet && seeded) {
+        // One line per configuration: mean ± 95% CI half-width over its seeds.
+        const keys = Object.keys(configParams(points[0].params));
+        const ci = (m: { mean: number; half: number; n: number }, show: (v: number) => string): string =>
+          m.n === 0 ? '-' : m.n < 2 ? show(m.mean) : `${show(m.mean)} ± ${show(m.half)}`;
+        process.stdout.write(
+          table(
+            configStats(res.rows).map((c) => [
+              ...keys.map((k) => String(c.params[k])),
+              String(c.n),
+              ci(c.metrics.sloAttainment, (v) => pct(v, 3)),
+              ci(c.metrics.goodput, (v) => fmt(v, 1)),
+              ci(c.metrics.p99Ms, (v) => fmt(v, 2)),
+            ]),
+            [...keys, 'seeds', 'attainment', 'goodput r/s', 'p99 ms'],
+          ),
         );
       } else if (!o.quiet) {
         const keys = Object.keys(points[0].params);
@@ -132,7 +153,7 @@ export function buildProgram(): Command {
       }
       if (!o.quiet) {
         process.stderr.write(
-          `wrote ${res.rows.length} points (${res.ran} run, ${res.skipped} already complete) and ${outDir}/index.csv, index.json in ${res.wallSeconds.toFixed(1)} s\n`,
+          `wrote ${res.rows.length} points (${res.ran} run, ${res.skipped} already complete) and ${outDir}/index.csv, index.json${seeded ? ', index-configs.csv, index-configs.json' : ''} in ${res.wallSeconds.toFixed(1)} s\n`,
         );
       }
     });
@@ -159,11 +180,16 @@ export function buildProgram(): Command {
 
   program
     .command('compare')
-    .description('Key metrics of result directories side by side (sweep directories expand to their points)')
+    .description(
+      'Key metrics of result directories side by side (sweep directories expand to their points); runs that differ only in seed are one configuration: mean ± 95% CI and n',
+    )
     .argument('<dirs...>', 'result directories')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'csv']).default('table'))
+    .option('--per-run', 'one column per run even where runs differ only in seed (default: one column per configuration, mean ± 95% CI over its seeds)', false)
+    .option('--differ', 'per metric, whether each configuration differs from the baseline beyond the 95% intervals (Welch\'s t-test, 5% level), with p', false)
+    .option('--baseline <n>', 'with --differ: the configuration (column, from 1) the others are tested against (default 1)', (v) => positiveInt(v, '--baseline'))
     .action((dirs: string[], o) => {
-      process.stdout.write(compareDirs(dirs, o.format));
+      process.stdout.write(compareDirs(dirs, o.format, { perRun: o.perRun, differ: o.differ, baseline: o.baseline }));
     });
 
   program

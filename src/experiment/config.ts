@@ -22,6 +22,7 @@ import { segmentProblem } from '../util/paths.js';
 import { formatZodIssues, parseOrThrow } from '../util/zod-errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
+import { SEED_KEY } from '../util/seed-groups.js';
 import { CONFIG_FIELD_DOCS, SCHEDULER_OPTION_DOCS, WORKLOAD_COMMON_DOCS, WORKLOAD_OPTION_DOCS } from './option-docs.js';
 
 export const NetworkSchema = z.strictObject({
@@ -61,6 +62,8 @@ export const LIMITS = {
   sweepPoints: 100_000,
   /** Bytes of a sweep point's directory name (it gets a ".tmp-PID" suffix while written). */
   sweepPointId: 200,
+  /** Most seeds of `seeds`. */
+  seeds: 10_000,
 } as const;
 
 export const ClusterSchema = z.strictObject({
@@ -143,6 +146,12 @@ export const ExperimentSchema = z.strictObject({
     ),
   description: z.string().optional(),
   seed: z.number().int().nonnegative().default(1),
+  /**
+   * Repeat every configuration with this many seeds: seed, seed + 1, ..., seed + seeds - 1 (a
+   * `seed` dimension added to the sweep as its last, fastest key; README.md, "Seeds and confidence
+   * intervals"). 1 (the default): one run per configuration, no seed dimension.
+   */
+  seeds: z.number().int().positive().max(LIMITS.seeds).optional(),
   /** Simulated time during which workloads send requests. */
   duration: zDuration(),
   /** Requests sent before this are excluded from the results. */
@@ -287,14 +296,48 @@ function pointId(params: Record<string, unknown>): string {
 }
 
 /**
+ * A config's sweep with its seed dimension: `seeds: N` (N >= 2) adds `seed: [s, s + 1, ...,
+ * s + N - 1]`, s the config's seed, as the grid's last (fastest) key, or to every point of a list
+ * of points (each point repeated with each seed, seeds fastest). A `seed` already in the sweep
+ * together with `seeds` is an error. Without `seeds` (or with 1), the sweep as written.
+ */
+export function effectiveSweep(input: Record<string, unknown>, file = 'config'): unknown {
+  const sweep = input.sweep;
+  const n = input.seeds;
+  if (n === undefined) return sweep;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > LIMITS.seeds) {
+    throw new UserError(`${file}: seeds: expected an integer from 1 to ${LIMITS.seeds} (runs per configuration), found ${describeValue(n)}`);
+  }
+  if (n === 1) return sweep;
+  const s0 = input.seed === undefined ? 1 : input.seed;
+  if (typeof s0 !== 'number' || !Number.isInteger(s0) || s0 < 0) return sweep; // the schema reports the seed
+  const seeds = Array.from({ length: n }, (_, i) => s0 + i);
+  const clash = `: "seed" is swept and "seeds" is given; use one of them (seeds: N runs seed, seed + 1, ..., seed + N - 1)`;
+  if (sweep === undefined) return { [SEED_KEY]: seeds };
+  if (Array.isArray(sweep)) {
+    return sweep.flatMap((p, i) => {
+      if (p !== null && typeof p === 'object' && SEED_KEY in p) throw new UserError(`${file}: sweep[${i}]${clash}`);
+      return seeds.map((seed) => ({ ...(p as object), [SEED_KEY]: seed }));
+    });
+  }
+  if (sweep !== null && typeof sweep === 'object') {
+    if (SEED_KEY in sweep) throw new UserError(`${file}: sweep.seed${clash}`);
+    return { ...sweep, [SEED_KEY]: seeds };
+  }
+  return sweep; // checkSweep reports it
+}
+
+/**
  * The points of a config's sweep; one point if none. A sweep is either a grid
  * (`{ path: [values] }`: every combination, in key order, last key fastest) or a list of explicit
- * points (`[{ path: value, ... }, ...]`, for parameters that vary together).
+ * points (`[{ path: value, ... }, ...]`, for parameters that vary together). `seeds` adds a seed
+ * dimension (`effectiveSweep`); the points' configs carry neither `sweep` nor `seeds`.
  */
 export function expandSweep(input: Record<string, unknown>, file = 'config'): SweepPoint[] {
-  const sweep = input.sweep as Record<string, unknown[]> | Array<Record<string, unknown>> | undefined;
+  const sweep = effectiveSweep(input, file) as Record<string, unknown[]> | Array<Record<string, unknown>> | undefined;
   const base = { ...input };
   delete base.sweep;
+  delete base.seeds;
   const point = (params: Record<string, unknown>): SweepPoint => {
     let cfg = base;
     for (const [k, v] of Object.entries(params)) cfg = setPath(cfg, k, v, `${file}: sweep key "${k}"`);
@@ -617,7 +660,7 @@ export function loadExperiment(
     input = setPath(input, p, v, `--set ${p}`);
   }
   if (opts.seed !== undefined) input = { ...input, seed: opts.seed };
-  checkSweep(input.sweep, file);
+  checkSweep(effectiveSweep(input, file), file);
   const points = expandSweep(input, file).map((p) => {
     try {
       return { ...p, resolved: resolveExperiment(p.input, file) };

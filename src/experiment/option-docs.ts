@@ -166,6 +166,7 @@ export const CONFIG_FIELD_DOCS: Readonly<Record<string, string>> = {
   name: 'Experiment name: letters, digits, ".", "_", "-"; names the default output directory results/<name>.',
   description: 'Free text.',
   seed: 'Every random stream derives from it (default 1).',
+  seeds: 'Runs per configuration: N >= 2 adds a sweep dimension "seed" = seed, seed + 1, ..., seed + N - 1; index-configs.csv/json and compare give the mean and 95% confidence interval over them (README.md, "Seeds and confidence intervals"). Default 1.',
   duration: 'Simulated time during which workloads send requests, e.g. "60s" (at most "30d").',
   warmup: 'Requests sent before this are excluded from every metric; must be less than duration (default 0).',
   drain: 'Extra simulated time after duration for outstanding requests to finish (default "10s").',

@@ -16,6 +16,8 @@ import type { ResolvedExperiment, SweepPoint } from './config.js';
 import { recordsCsv } from '../util/csv.js';
 import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
+import { meanCI, type MeanCI } from '../util/stats.js';
+import { configId, groupConfigs, hasSeedDimension, SEED_KEY } from '../util/seed-groups.js';
 
 export interface RunOptions {
   /** Print progress lines to stderr (default: when stderr is a terminal or the run is long). */
@@ -303,12 +305,87 @@ export function keyMetrics(s: Record<string, any>): Record<string, number | stri
 }
 
 
-/** Write the sweep index (CSV and JSON) atomically. */
-export function writeIndex(dir: OutputDir, rows: Array<{ point: SweepPoint; summary: Record<string, unknown> }>): void {
-  const flat = rows.map(({ point, summary }) => ({ point: point.id, ...point.params, ...keyMetrics(summary) }));
+/** The key metrics that index-configs.* and `compare` average over seeds (every numeric one). */
+export const STAT_METRICS = Object.keys(keyMetrics({})).filter((k) => k !== 'scheduler');
+
+export interface ConfigStats {
+  /** The configuration's name (src/experiment/groups.ts, configId). */
+  config: string;
+  /** Its sweep parameters, without the seed. */
+  params: Record<string, unknown>;
+  scheduler: unknown;
+  /** Complete points (seeds) it has. */
+  n: number;
+  seeds: unknown[];
+  /** Its points' directories, in sweep order. */
+  points: string[];
+  /** Per key metric: mean and 95% confidence interval over the seeds (n counts the seeds that have the metric). */
+  metrics: Record<string, MeanCI>;
+}
+
+/** Mean and 95% confidence interval of every key metric per configuration (points differing only in seed). */
+export function configStats(rows: ReadonlyArray<{ point: SweepPoint; summary: Record<string, unknown> }>): ConfigStats[] {
+  return groupConfigs(rows, (r) => r.point.params).map((g) => {
+    const ms = g.members.map((r) => keyMetrics(r.summary));
+    const metrics: Record<string, MeanCI> = {};
+    for (const k of STAT_METRICS) metrics[k] = meanCI(ms.map((m) => (typeof m[k] === 'number' ? (m[k] as number) : NaN)));
+    return {
+      config: g.id,
+      params: g.params,
+      scheduler: ms[0].scheduler,
+      n: g.members.length,
+      seeds: g.members.map((r) => r.point.params[SEED_KEY] ?? r.summary.seed ?? null),
+      points: g.members.map((r) => r.point.id),
+      metrics,
+    };
+  });
+}
+
+/** A number for index files: NaN (an interval of one seed) as null. */
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/**
+ * Write the sweep index (CSV and JSON) atomically: index.csv / index.json, one row per complete
+ * point. A sweep with a seed dimension (`seeds`, or `seed` swept) also gets a `config` column
+ * in those and index-configs.csv / index-configs.json: one row per configuration with n, the
+ * seeds, and mean, 95% CI half-width, lo and hi of every key metric (README.md, "Seeds and
+ * confidence intervals"). `seeded` defaults to whether some row's parameters name a seed.
+ */
+export function writeIndex(dir: OutputDir, rows: Array<{ point: SweepPoint; summary: Record<string, unknown> }>, seeded = hasSeedDimension(rows.map((r) => r.point))): void {
+  const cfg = (point: SweepPoint): Record<string, string> => (seeded ? { config: configId(point.params) } : {});
+  const flat = rows.map(({ point, summary }) => ({ point: point.id, ...cfg(point), ...point.params, ...keyMetrics(summary) }));
   dir.write('index.csv', recordsCsv(flat));
   dir.write(
     'index.json',
-    jsonText(rows.map(({ point, summary }) => ({ point: point.id, dir: point.id, params: point.params, metrics: keyMetrics(summary) }))),
+    jsonText(rows.map(({ point, summary }) => ({ point: point.id, dir: point.id, ...cfg(point), params: point.params, metrics: keyMetrics(summary) }))),
+  );
+  if (!seeded) return;
+  const stats = configStats(rows);
+  dir.write(
+    'index-configs.csv',
+    recordsCsv(
+      stats.map((c) => {
+        const row: Record<string, unknown> = { config: c.config, ...c.params, scheduler: c.scheduler, n: c.n, seeds: c.seeds.join(' ') };
+        for (const k of STAT_METRICS) {
+          const m = c.metrics[k];
+          row[`${k}_mean`] = num(m.mean);
+          row[`${k}_half`] = num(m.half);
+          row[`${k}_lo`] = num(m.lo);
+          row[`${k}_hi`] = num(m.hi);
+        }
+        return row;
+      }),
+    ),
+  );
+  dir.write(
+    'index-configs.json',
+    jsonText(
+      stats.map((c) => ({
+        ...c,
+        metrics: Object.fromEntries(
+          Object.entries(c.metrics).map(([k, m]) => [k, { n: m.n, mean: num(m.mean), sd: num(m.sd), half: num(m.half), lo: num(m.lo), hi: num(m.hi) }]),
+        ),
+      })),
+    ),
   );
 }

@@ -24,6 +24,7 @@ import { beginDir, inspectTarget, jsonText, MAX_NAME_BYTES, notOwnedReason, Outp
 import { sha256 } from '../util/hash.js';
 import { readInputText } from '../util/io.js';
 import { runToDirectory, writeIndex } from './runner.js';
+import { hasSeedDimension } from '../util/seed-groups.js';
 
 export interface Shard {
   /** 1-based: the i-th of `count` shards. */
@@ -241,7 +242,7 @@ function reindex(out: OutputDir, points: readonly SweepPoint[], known: Map<strin
     if (!s && existsSync(join(out.dir, p.id, 'manifest.json')) && outputKind(join(out.dir, p.id)) === 'run') s = readSummary(join(out.dir, p.id));
     if (s) rows.push({ point: p, summary: s });
   }
-  writeIndex(out, rows);
+  writeIndex(out, rows, hasSeedDimension(points));
 }
 
 /** Run a sweep (or its shard) into `outDir`. */
