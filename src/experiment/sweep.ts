@@ -19,6 +19,7 @@ import { fork } from 'node:child_process';
 import { UserError } from '../util/errors.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 import { resolveExperiment, type SweepPoint } from './config.js';
+import { loadPlugins } from './plugins.js';
 import { assertSafeSegment } from '../util/paths.js';
 import { beginDir, inspectTarget, jsonText, MAX_NAME_BYTES, notOwnedReason, OutputDir, outputKind } from '../util/output.js';
 import { sha256 } from '../util/hash.js';
@@ -184,6 +185,8 @@ type TaskReply = { ok: true; summary: Record<string, unknown> } | { ok: false; m
 /** Run one point (on whichever thread this is). */
 export async function runPointTask(t: Task): Promise<TaskReply> {
   try {
+    // A child process of a parallel sweep starts with no plugin loaded (a no-op when already loaded).
+    await loadPlugins([t.input], t.file);
     const resolved = resolveExperiment(t.input, t.file);
     const out = await runToDirectory(resolved, t.dir, t.force, { progress: t.progress, label: t.label, traceEvents: t.traceEvents, forceHint: t.forceHint });
     return { ok: true, summary: out.summary };
