@@ -20,7 +20,9 @@ const options = z.strictObject({
   period: zDuration().default(60 * SEC),
 });
 
-/** @implements {import('servesim').ArrivalSource} */
+/** @typedef {import('servesim').ArrivalSource} ArrivalSource */
+
+/** @implements {ArrivalSource} */
 class SineArrivals {
   time = 0;
   model = 0;

@@ -26,9 +26,10 @@ const options = z.strictObject({
 });
 
 /** @typedef {import('servesim').Request} Request */
+/** @typedef {import('servesim').Scheduler} Scheduler */
 /** @typedef {{ id: number, queue: EdfQueue, inflight: number, busyUntil: number, queuedWork: number, mem: import('servesim').GpuMemoryView }} Gpu */
 
-/** @implements {import('servesim').Scheduler} */
+/** @implements {Scheduler} */
 class EdfScheduler {
   name = 'edf';
   /** @param {z.output<typeof options>} o */
