@@ -9,6 +9,7 @@
  * it, with the file's sha256, under (kind, absolute path). `resolveExperiment` then finds it with
  * `findPlugin`. Every failure is a UserError naming the config file, the field and the module.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -149,6 +150,12 @@ async function loadOne(use: PluginUse, path: string, configFile: string): Promis
         `${where}: node cannot import TypeScript by itself: compile it with tsc and name the .js file, or run servesim through a loader (node --import tsx bin/servesim.js ..., or NODE_OPTIONS="--import tsx" servesim ...)`,
       );
     }
+    if (e instanceof SyntaxError && JS_EXTENSIONS.includes(ext)) {
+      // Node does not say where an ES module's syntax error is; `node --check` does.
+      const check = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
+      const line = /^(.+:\d+)$/m.exec(check.stderr ?? '')?.[1];
+      if (line) throw new UserError(`${where}: importing ${path} failed: SyntaxError: ${e.message} (at ${line})`);
+    }
     const hint = err.code === 'ERR_MODULE_NOT_FOUND' && /'servesim'/.test(err.message ?? '') ? ' (install servesim in the project that holds the plugin: npm install servesim)' : '';
     throw new UserError(`${where}: importing ${path} failed: ${firstLines(e)}${hint}`);
   }
@@ -165,11 +172,19 @@ async function loadOne(use: PluginUse, path: string, configFile: string): Promis
   return p;
 }
 
-/** The message of an error thrown by a user's module, with the first line of its stack that names a place. */
+/**
+ * The message of an error thrown by a user's module, with where it happened: the first place in a
+ * file its stack names (a syntax error's stack starts with "file:///...:LINE"), else its first frame.
+ */
 function firstLines(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  const at = (e.stack ?? '').split('\n').find((l) => /^\s+at /.test(l));
-  return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}${at ? ` (${at.trim()})` : ''}`;
+  const lines = (e.stack ?? '').split('\n');
+  const places = lines.map((l) => /(file:\/\/[^\s()]+:\d+(?::\d+)?)/.exec(l)?.[1]).filter((x) => x !== undefined);
+  // A place in the user's files rather than in an installed package (a test runner's, a loader's).
+  const inFile = places.find((x) => !x.includes('/node_modules/')) ?? places[0];
+  const frame = lines.find((l) => /^\s+at /.test(l))?.trim();
+  const at = inFile ? `at ${inFile}` : frame;
+  return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}${at ? ` (${at})` : ''}`;
 }
 
 /** A plugin's options schema as JSON Schema (input side), or null when it cannot be written as one. */
