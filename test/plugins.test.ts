@@ -128,6 +128,29 @@ describe('the EDF example (examples/edf-scheduler)', () => {
   }, 60_000);
 });
 
+describe('sweeps with plugins', () => {
+  it('--resume skips points made with the same plugin file, and refuses points made with another version of it', () => {
+    const d = join(dir, 'resume');
+    mkdirSync(d);
+    tinySetup(d);
+    const reject = "export default { create: () => { let ctx; return { name: 'r', start(c) { ctx = c; }, onRequest(r) { ctx.respond(r, 'rejected'); }, onResult() {} }; } };\n";
+    writeFileSync(join(d, 'reject.mjs'), reject);
+    writeFileSync(join(d, 'exp.json'), JSON.stringify(tinyConfig({ type: './reject.mjs' }, { type: 'poisson', rate: 10 }, { sweep: { 'workload.rate': [10, 20] } })));
+    const run = (...extra: string[]) => cli(['run', join(d, 'exp.json'), '-o', join(d, 'out'), '-j', '1', ...extra]);
+    expect(run('-q').status).toBe(0);
+    const again = run('--resume');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/2 already complete, running 0/);
+    writeFileSync(join(d, 'reject.mjs'), reject + '// changed\n');
+    const changed = run('--resume', '-q');
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toMatch(/workload\.rate=10: exists but was not produced by this config's point \(manifest configHash differs, or a plugin file changed since\); use --force to rerun it/);
+    const forced = run('--resume', '--force', '-q');
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(json(join(d, 'out', 'workload.rate=10', 'manifest.json')).plugins[0].sha256).toBe(sha(join(d, 'reject.mjs')));
+  }, 120_000);
+});
+
 describe('plugins named by --set', () => {
   it('--set scheduler=... may name a plugin, relative to the config file', () => {
     const r = cli(['validate', 'diurnal.json', '--set', 'scheduler={"type":"../edf-scheduler/edf.js","inflight":1}'], join(ROOT, 'examples', 'custom-workload'));

@@ -108,6 +108,24 @@ export function pluginUses(input: Record<string, unknown>): PluginUse[] {
 }
 
 /**
+ * sha256 of each plugin a point runs (its scheduler.type and workload types, not per-type blocks),
+ * as its manifest lists them; a plugin not loaded counts as null. For `--resume`: a point made
+ * with another version of a plugin file is not complete.
+ */
+export function usedPluginHashes(input: Record<string, unknown>, configFile: string): Array<string | null> {
+  const seen = new Set<string>();
+  const out: Array<string | null> = [];
+  for (const u of pluginUses(input)) {
+    if (!u.field.endsWith('.type')) continue;
+    const path = pluginPath(u.ref, configFile);
+    if (seen.has(key(u.kind, path))) continue;
+    seen.add(key(u.kind, path));
+    out.push(loaded.get(key(u.kind, path))?.sha256 ?? null);
+  }
+  return out;
+}
+
+/**
  * Import every plugin the given configs (sweep points, overrides applied) name, once per process.
  * `configFile` is the file they came from: paths resolve against its directory, and messages name it.
  */
