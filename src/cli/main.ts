@@ -1,7 +1,7 @@
 /** The `servesim` command line. */
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { experimentJsonSchema, loadExperiment, parseSetArg } from '../experiment/config.js';
+import { experimentJsonSchema, loadExperimentWithPlugins, parseSetArg } from '../experiment/config.js';
 import { exitCleanlyOnSignals, jsonText, writeOutputFile } from '../util/output.js';
 import { configStats, keyMetrics, runToDirectory } from '../experiment/runner.js';
 import { configParams, hasSeedDimension } from '../util/seed-groups.js';
@@ -66,7 +66,7 @@ export function buildProgram(): Command {
     )
     .action(async (config: string, o) => {
       const sets = (o.set as string[]).map(parseSetArg);
-      const { input, points } = loadExperiment(config, { sets, seed: o.seed });
+      const { input, points } = await loadExperimentWithPlugins(config, { sets, seed: o.seed });
       const first = points[0].resolved.config;
       const outDir: string = o.out ?? first.output.dir ?? join('results', first.name);
       // Where the output place came from, for messages about it.
@@ -210,8 +210,8 @@ export function buildProgram(): Command {
     .description('Check an experiment config (every sweep point) without running it')
     .argument('<config>', 'experiment config JSON file')
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
-    .action((config: string, o) => {
-      const { points } = loadExperiment(config, { sets: (o.set as string[]).map(parseSetArg) });
+    .action(async (config: string, o) => {
+      const { points } = await loadExperimentWithPlugins(config, { sets: (o.set as string[]).map(parseSetArg) });
       for (const p of points) {
         const r = p.resolved;
         const c = r.config;
@@ -219,7 +219,8 @@ export function buildProgram(): Command {
           `${config}${p.id ? ` [${p.id}]` : ''}: ok: ${c.name}, ${r.scheduler.type.name} on ${c.cluster.workers * c.cluster.gpusPerWorker} x ${r.profile.device.name} ` +
             `(${r.pagesPerGpu} pages of ${r.pageSize} B), ${r.models.length} model instances, ` +
             `${r.workloads.map((w) => `${w.type.name} (slo ${formatDuration(w.slo)}${w.sloFactor ? `, factor ${w.sloFactor}` : ''})`).join(' + ')}, ` +
-            `duration ${formatDuration(c.duration)}, warmup ${formatDuration(c.warmup)}, seed ${c.seed}\n`,
+            `duration ${formatDuration(c.duration)}, warmup ${formatDuration(c.warmup)}, seed ${c.seed}` +
+            `${r.plugins.map((x) => `; ${x.kind} plugin ${x.name} from ${x.path} (sha256 ${x.sha256.slice(0, 12)})`).join('')}\n`,
         );
       }
     });

@@ -24,6 +24,7 @@ import { PACKAGE_ROOT } from '../version.js';
 import { MAX_COUNT, MAX_FACTOR, zBandwidth, zDuration, zSize } from '../util/units-zod.js';
 import { SEED_KEY } from '../util/seed-groups.js';
 import { CONFIG_FIELD_DOCS, SCHEDULER_OPTION_DOCS, WORKLOAD_COMMON_DOCS, WORKLOAD_OPTION_DOCS } from './option-docs.js';
+import { findPlugin, isPluginRef, loadPlugins, optionsJsonSchema, PLUGIN_REF_PATTERN, type PluginKind, type PluginRecord } from './plugins.js';
 
 export const NetworkSchema = z.strictObject({
   /** One-way client <-> controller latency. */
@@ -194,6 +195,8 @@ export interface ResolvedExperiment {
   models: ModelInstance[];
   scheduler: { type: SchedulerType; options: Record<string, unknown> };
   workloads: ResolvedWorkload[];
+  /** Plugins (user modules) the scheduler and workloads come from; empty with built-in types only. */
+  plugins: PluginRecord[];
 }
 
 // ------------------------------------------------------------------ reading and overriding
@@ -479,16 +482,28 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
     }
   });
 
+  // Plugins (docs/writing-a-scheduler.md): loaded by loadPlugins before this synchronous step.
+  const plugins: PluginRecord[] = [];
+  /** The plugin a `type` (or per-type block key) names; `used`: it runs, so the outputs record it. */
+  const plugin = (kind: PluginKind, ref: string, field: string, used: boolean): SchedulerType & WorkloadType => {
+    const p = findPlugin(kind, ref, file);
+    if (!p) throw new UserError(`${file}: ${field}: ${kind} plugin "${ref}" was not loaded (loadPlugins() must run before resolveExperiment())`);
+    if (used && !plugins.some((x) => x.kind === kind && x.path === p.path)) plugins.push({ kind, type: ref, name: p.entry.name, path: p.path, sha256: p.sha256, optionsSchema: optionsJsonSchema(p.entry.options) });
+    return p.entry;
+  };
+  const schedulerOf = (name: string, field: string, used: boolean): SchedulerType | undefined =>
+    isPluginRef(name) ? plugin('scheduler', name, field, used) : getScheduler(name);
+
   // Scheduler
   const sIn = config.scheduler as Record<string, unknown>;
-  const stype = getScheduler(String(sIn.type));
+  const stype = schedulerOf(String(sIn.type), 'scheduler.type', true);
   if (!stype) {
     throw new UserError(`${file}: scheduler.type: expected one of ${schedulerNames().join(', ')}, found ${describeValue(sIn.type)}`);
   }
   const flat: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(sIn)) {
     if (k === 'type') continue;
-    const other = getScheduler(k);
+    const other = schedulerOf(k, `scheduler["${k}"]`, false);
     if (other && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       // Per-type option blocks: validated for their own type, used when that type is selected.
       parseSection(other.options, v, file, ['scheduler', k]);
@@ -496,7 +511,7 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
     }
     flat[k] = v;
   }
-  const perType = sIn[stype.name];
+  const perType = sIn[isPluginRef(sIn.type) ? sIn.type : stype.name];
   const merged = { ...(perType && typeof perType === 'object' ? (perType as object) : {}), ...flat };
   const schedulerOptions = parseSection(stype.options, merged, file, ['scheduler']);
 
@@ -504,7 +519,7 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
   const wIn = Array.isArray(config.workload) ? config.workload : [config.workload];
   const wPath = (i: number): Array<string | number> => (Array.isArray(config.workload) ? ['workload', i] : ['workload']);
   const workloads: ResolvedWorkload[] = wIn.map((w, i) => {
-    const wtype = getWorkload(String(w.type));
+    const wtype = isPluginRef(w.type) ? plugin('workload', w.type, `${pathStr(wPath(i))}.type`, true) : getWorkload(String(w.type));
     if (!wtype) {
       throw new UserError(`${file}: ${pathStr(wPath(i))}.type: expected one of ${workloadNames().join(', ')}, found ${describeValue(w.type)}`);
     }
@@ -548,6 +563,7 @@ export function resolveExperiment(input: Record<string, unknown>, file: string):
     models,
     scheduler: { type: stype, options: schedulerOptions },
     workloads,
+    plugins,
   };
 }
 
@@ -649,11 +665,8 @@ function checkSweep(sweep: unknown, file: string): void {
   }
 }
 
-/** Load, override and expand a config file; validates every sweep point. */
-export function loadExperiment(
-  file: string,
-  opts: { sets?: Array<[string, unknown]>; seed?: number } = {},
-): { input: Record<string, unknown>; points: Array<SweepPoint & { resolved: ResolvedExperiment }> } {
+/** Read a config file and apply --set overrides and --seed; checks the sweep's shape. */
+function readExperimentInput(file: string, opts: { sets?: Array<[string, unknown]>; seed?: number }): Record<string, unknown> {
   let input = readConfigFile(file);
   for (const [p, v] of opts.sets ?? []) {
     checkJsonValue(v, `--set ${p}`);
@@ -661,6 +674,30 @@ export function loadExperiment(
   }
   if (opts.seed !== undefined) input = { ...input, seed: opts.seed };
   checkSweep(effectiveSweep(input, file), file);
+  return input;
+}
+
+export interface LoadedExperiment {
+  input: Record<string, unknown>;
+  points: Array<SweepPoint & { resolved: ResolvedExperiment }>;
+}
+
+/**
+ * Load, override and expand a config file; validates every sweep point. Configs that name plugins
+ * (module paths as types) need `loadExperimentWithPlugins`.
+ */
+export function loadExperiment(file: string, opts: { sets?: Array<[string, unknown]>; seed?: number } = {}): LoadedExperiment {
+  return resolvePoints(readExperimentInput(file, opts), file);
+}
+
+/** `loadExperiment` after importing the plugins any sweep point names (src/experiment/plugins.ts). */
+export async function loadExperimentWithPlugins(file: string, opts: { sets?: Array<[string, unknown]>; seed?: number } = {}): Promise<LoadedExperiment> {
+  const input = readExperimentInput(file, opts);
+  await loadPlugins(expandSweep(input, file).map((p) => p.input), file);
+  return resolvePoints(input, file);
+}
+
+function resolvePoints(input: Record<string, unknown>, file: string): LoadedExperiment {
   const points = expandSweep(input, file).map((p) => {
     try {
       return { ...p, resolved: resolveExperiment(p.input, file) };
@@ -695,7 +732,13 @@ function describeProperties(schema: Record<string, any>, docs: Readonly<Record<s
  * object of the kind may carry whatever its type (`type`, per-type blocks, a workload's common
  * fields). The types' own `required` lists are left out: a sweep may supply those fields.
  */
-function discriminated(names: readonly string[], defs: string, options: Record<string, Record<string, any>>, fixed: readonly string[]): unknown[] {
+function discriminated(
+  names: readonly string[],
+  defs: string,
+  options: Record<string, Record<string, any>>,
+  fixed: readonly string[],
+  patternProperties?: Record<string, unknown>,
+): unknown[] {
   return names.map((n) => ({
     if: { properties: { type: { const: n } }, required: ['type'] },
     then: {
@@ -703,9 +746,22 @@ function discriminated(names: readonly string[], defs: string, options: Record<s
         ...Object.fromEntries(fixed.map((k) => [k, true])),
         ...Object.fromEntries(Object.keys(options[n].properties ?? {}).map((k) => [k, { $ref: `#/$defs/${defs}/${n}/properties/${k}` }])),
       },
+      ...(patternProperties ? { patternProperties } : {}),
       additionalProperties: false,
     },
   }));
+}
+
+/** A `type`: a registered name, or the path of a plugin module (docs/writing-a-scheduler.md). */
+function typeSchema(kind: string, names: readonly string[], description: string): Record<string, unknown> {
+  return {
+    type: 'string',
+    description,
+    anyOf: [
+      { enum: [...names], description: `A built-in ${kind}.` },
+      { pattern: PLUGIN_REF_PATTERN, description: `A plugin: the path of a module whose default export is the ${kind} (relative to the config file's directory).` },
+    ],
+  };
 }
 
 /**
@@ -729,13 +785,15 @@ export function experimentJsonSchema(): unknown {
       'The scheduling policy: { "type": NAME, ...its options }. Options may also sit in per-type blocks ({ "type": "fifo", "clockwork": { "maxBatch": 8 } }), ' +
       'so a sweep over scheduler.type can carry each type\'s options; flat options apply to the selected type.',
     properties: {
-      type: { type: 'string', enum: [...sNames], description: `Scheduler: ${sNames.join(', ')} (servesim list --what schedulers).` },
+      type: typeSchema('scheduler', sNames, `Scheduler: ${sNames.join(', ')} (servesim list --what schedulers), or a plugin module path such as "./edf.js".`),
       ...Object.fromEntries(
         sNames.map((n) => [n, { $ref: `#/$defs/schedulerOptions/${n}`, description: `Options of the ${n} scheduler, used when scheduler.type is "${n}" (e.g. in a sweep over scheduler.type).` }]),
       ),
     },
     required: ['type'],
-    allOf: discriminated(sNames, 'schedulerOptions', schedulers, ['type', ...sNames]),
+    // Per-type blocks of plugins (keyed by their path) may sit beside any type's options.
+    patternProperties: { [PLUGIN_REF_PATTERN]: { type: 'object', description: 'Options of a plugin scheduler, used when scheduler.type is this path.' } },
+    allOf: discriminated(sNames, 'schedulerOptions', schedulers, ['type', ...sNames], { [PLUGIN_REF_PATTERN]: true }),
   };
   const common = describeProperties(toJson(WorkloadCommonSchema), WORKLOAD_COMMON_DOCS);
   const workload = {
@@ -743,7 +801,7 @@ export function experimentJsonSchema(): unknown {
     description: 'A workload: { "type": NAME, ...common fields, ...its options } (README.md, "workload"; docs/traces.md).',
     properties: {
       ...common.properties, // type first (its own entry replaces the common field's plain string)
-      type: { type: 'string', enum: [...wNames], description: `${WORKLOAD_COMMON_DOCS.type} One of ${wNames.join(', ')}.` },
+      type: typeSchema('workload', wNames, `${WORKLOAD_COMMON_DOCS.type} One of ${wNames.join(', ')}, or a plugin module path such as "./diurnal.js".`),
     },
     required: ['type'],
     allOf: discriminated(wNames, 'workloadOptions', workloads, COMMON_WORKLOAD_KEYS),

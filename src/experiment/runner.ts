@@ -13,6 +13,7 @@ import { SEC, formatDuration } from '../sim/time.js';
 import type { Scheduler } from '../sim/types.js';
 import { VERSION } from '../version.js';
 import type { ResolvedExperiment, SweepPoint } from './config.js';
+import { blamePlugin } from './plugins.js';
 import { recordsCsv } from '../util/csv.js';
 import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
@@ -131,6 +132,15 @@ const RSS_SAMPLE_MS = 50;
 
 /** Run one resolved experiment in memory. */
 export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}): Promise<RunOutcome> {
+  try {
+    return await runResolved(r, opts);
+  } catch (e) {
+    // An exception from a plugin's code is the plugin author's to fix: a UserError naming the module.
+    throw blamePlugin(e, r.plugins);
+  }
+}
+
+async function runResolved(r: ResolvedExperiment, opts: RunOptions): Promise<RunOutcome> {
   const sim = await buildSimulation(r, opts.progress ? (line) => process.stderr.write(line) : undefined);
   const c = r.config;
   const traceEndedAt = traceEndedEarly(sim, r, opts.label ?? c.name, opts.warn ?? ((line) => process.stderr.write(line)));
@@ -214,6 +224,12 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
         options: w.options,
         resolved: described[i],
       })),
+      // Only with plugins, so built-in runs keep their bytes: each module, its hash and its options' JSON Schema.
+      ...(r.plugins.length > 0
+        ? {
+            plugins: r.plugins,
+          }
+        : {}),
     },
   };
   const manifest = {
@@ -223,6 +239,7 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
     configHash: sha256(inputText),
     profile: r.profileRef,
     profileHash: r.profile.hash,
+    ...(r.plugins.length > 0 ? { plugins: r.plugins.map((p) => ({ kind: p.kind, type: p.type, path: p.path, sha256: p.sha256 })) } : {}),
   };
   const simulatedRequests = sim.metrics.overall.counts.total;
   const run = {

@@ -19,6 +19,7 @@ import { fork } from 'node:child_process';
 import { UserError } from '../util/errors.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 import { resolveExperiment, type SweepPoint } from './config.js';
+import { loadPlugins, usedPluginHashes } from './plugins.js';
 import { assertSafeSegment } from '../util/paths.js';
 import { beginDir, inspectTarget, jsonText, MAX_NAME_BYTES, notOwnedReason, OutputDir, outputKind } from '../util/output.js';
 import { sha256 } from '../util/hash.js';
@@ -185,6 +186,8 @@ type TaskReply = { ok: true; summary: Record<string, unknown> } | { ok: false; m
 /** Run one point (on whichever thread this is). */
 export async function runPointTask(t: Task): Promise<TaskReply> {
   try {
+    // A child process of a parallel sweep starts with no plugin loaded (a no-op when already loaded).
+    await loadPlugins([t.input], t.file);
     const resolved = resolveExperiment(t.input, t.file);
     const out = await runToDirectory(resolved, t.dir, t.force, { progress: t.progress, label: t.label, traceEvents: t.traceEvents, forceHint: t.forceHint });
     return { ok: true, summary: out.summary };
@@ -212,13 +215,18 @@ function readSummary(dir: string): Record<string, unknown> {
   }
 }
 
-/** Is the point's directory complete (renamed into place), and made from this config? */
-function completeState(dir: string, input: Record<string, unknown>): 'complete' | 'absent' | 'different' {
+/**
+ * Is the point's directory complete (renamed into place), and made from this config and, when it
+ * runs plugins, from the same plugin files (their sha256 in the manifest)?
+ */
+function completeState(dir: string, input: Record<string, unknown>, file: string): 'complete' | 'absent' | 'different' {
   const m = join(dir, 'manifest.json');
   if (!existsSync(m)) return existsSync(dir) ? 'different' : 'absent';
   try {
     const manifest = JSON.parse(readFileSync(m, 'utf8'));
-    return manifest.configHash === pointHash(input) && existsSync(join(dir, 'summary.json')) ? 'complete' : 'different';
+    const before = JSON.stringify(((manifest.plugins ?? []) as Array<{ sha256?: unknown }>).map((x) => x.sha256));
+    const samePlugins = before === JSON.stringify(usedPluginHashes(input, file));
+    return manifest.configHash === pointHash(input) && samePlugins && existsSync(join(dir, 'summary.json')) ? 'complete' : 'different';
   } catch {
     return 'different';
   }
@@ -296,10 +304,10 @@ async function runSweepIn(out: OutputDir, o: SweepOptions, mine: SweepPoint[], l
       throw new UserError(`${outDir}: holds a sweep of a different config (sweep.json configHash differs); use another --out, or --force to replace its points`);
     }
     for (const p of mine) {
-      const st = completeState(join(outDir, p.id), p.input);
+      const st = completeState(join(outDir, p.id), p.input, o.file);
       if (st === 'complete') summaries.set(p.id, readSummary(join(outDir, p.id)));
       else if (st === 'different' && !o.force) {
-        throw new UserError(`${join(outDir, p.id)}: exists but was not produced by this config's point (manifest configHash differs); use --force to rerun it`);
+        throw new UserError(`${join(outDir, p.id)}: exists but was not produced by this config's point (manifest configHash differs, or a plugin file changed since); use --force to rerun it`);
       } else todo.push(p);
     }
   } else {

@@ -9,11 +9,15 @@ export class UserError extends Error {
   }
 }
 
-/** Format a field path like `cluster.network.latency` or `models[2].profile`. */
+/**
+ * Format a field path like `cluster.network.latency` or `models[2].profile`; a key that is a path
+ * itself (a plugin's per-type block, `scheduler["./edf.js"].inflight`) is quoted.
+ */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
+    else if (typeof p === 'string' && out !== '' && /^\.|\//.test(p)) out += `[${JSON.stringify(p)}]`;
     else out += out === '' ? String(p) : `.${String(p)}`;
   }
   return out === '' ? '(top level)' : out;
