@@ -114,8 +114,13 @@ export interface ChartResult {
 
 // ------------------------------------------------------------------ series styles and labels
 
-/** One style per run: its scheduler's (style.ts); further runs of the same scheduler get other markers and dashes. */
+/**
+ * One style per run: its scheduler's (style.ts); further runs of the same scheduler get other markers
+ * and dashes. When every run is the same scheduler (a sweep of one scheduler's parameters), the
+ * colours tell the runs apart instead (indexStyle).
+ */
 export function runStyles(runs: readonly RunResult[]): SeriesStyle[] {
+  if (runs.length > 1 && new Set(runs.map((r) => String(r.summary.scheduler))).size === 1) return runs.map((_, i) => indexStyle(i));
   const seen = new Map<string, number>();
   return runs.map((r) => {
     const s = String(r.summary.scheduler);
@@ -377,11 +382,11 @@ function latencyCdfChart(runs: RunResult[], o: ChartOptions = {}): ChartResult {
 
 const TAIL_FLOOR = -1;
 
-/** The smallest of 1, 2, 2.5, 5 x 10^k at least v (a round axis end). */
+/** The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at least v (a round axis end). */
 export function niceCeil(v: number): number {
   if (!(v > 0)) return 1;
   const e = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * e >= v * (1 - 1e-12)) return Number((m * e).toPrecision(6));
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * e >= v * (1 - 1e-12)) return Number((m * e).toPrecision(6));
   return 10 * e;
 }
 
