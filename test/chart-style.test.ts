@@ -43,20 +43,20 @@ async function draw(dirs: string[], names: string[], opts: Record<string, unknow
  * A run directory written by hand: 10 measured requests, 7 ok and 1 late answered in 1..8 ms, 2 timed
  * out; a 5 ms SLO.
  */
-function handRun(): string {
+function handRun(o: { name?: string; answered?: boolean } = {}): string {
   const dir = join(tmp('servesim-hand-'), 'run');
   mkdirSync(dir, { recursive: true });
   const summary = {
-    name: 'hand',
+    name: o.name ?? 'hand',
     scheduler: 'clockwork',
     gpus: 1,
     models: 1,
     warmupSeconds: 0,
     durationSeconds: 1,
-    requests: { total: 10, ok: 7, late: 1, timeout: 2, rejected: 0, failed: 0, unfinished: 0 },
+    requests: o.answered === false ? { total: 10, ok: 0, late: 0, timeout: 10, rejected: 0, failed: 0, unfinished: 0 } : { total: 10, ok: 7, late: 1, timeout: 2, rejected: 0, failed: 0, unfinished: 0 },
   };
   const h = new Histogram();
-  for (let ms = 1; ms <= 8; ms++) h.record(ms * 1e6);
+  if (o.answered !== false) for (let ms = 1; ms <= 8; ms++) h.record(ms * 1e6);
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
   writeFileSync(join(dir, 'latency-histogram.json'), JSON.stringify({ overall: h.toJSON(), groups: { all: { sloNs: 5e6 } } }));
   return dir;
@@ -92,6 +92,14 @@ describe('latency charts count unanswered requests at +infinity', () => {
     // Nothing slower than the maximum: the last step drops to the bottom of the log axis.
     expect(tx[tx.length - 1]).toEqual({ x: 8, y: tailX.options.scales.y.min });
     expect(tx[tx.length - 2].y).toBeCloseTo(0.125, 9);
+  });
+
+  it('a run that answered nothing is drawn (CDF at 0, tail at 1), not left out', async () => {
+    const [cdf, tail] = await draw([handRun(), handRun({ name: 'none', answered: false })], ['latency-cdf', 'latency-tail']);
+    expect(data(cdf, 'none (clockwork) (no request answered)').map((p) => p.y)).toEqual([0, 0]);
+    const t = data(tail, 'none (clockwork) (no request answered)');
+    expect(t.map((p) => p.y)).toEqual([1, 1]);
+    expect(t[1].x).toBe(tail.options.scales.x.max);
   });
 
   it('axis scales by option: log or linear x on both, linear y on the tail', async () => {

@@ -335,6 +335,13 @@ function missedNote(dists: LatencyDist[], excludeMissed: boolean): string {
   return any ? 'timed-out, rejected, failed, unfinished requests: latency +∞ (missed), so lines end short of all' : 'timed-out, rejected, failed, unfinished requests would count as latency +∞; there were none';
 }
 
+function xSpan(datasets: LineDataset[]): { lo: number; hi: number } {
+  let lo = Infinity;
+  let hi = 0;
+  for (const d of datasets) for (const p of d.data as Pt[]) if (p.x > 0) (lo = Math.min(lo, p.x)), (hi = Math.max(hi, p.x));
+  return { lo, hi };
+}
+
 function latencyXAxis(datasets: LineDataset[], choice: ChartOptions['xScale'], titleBase = 'latency (ms'): Record<string, unknown> {
   let lo = Infinity;
   let hi = 0;
@@ -349,12 +356,16 @@ function latencyCdfChart(runs: RunResult[], o: ChartOptions = {}): ChartResult {
   const datasets: LineDataset[] = [];
   const slos = new Set<number>();
   const dists: LatencyDist[] = [];
+  const unanswered: number[] = [];
   const logY = o.yScale === 'log';
   runs.forEach((r, i) => {
     const d = latencyDist(r, !!o.excludeMissed);
     dists.push(d);
     d.slos.forEach((x) => slos.add(x));
-    if (!d.h) return;
+    if (!d.h) {
+      if (d.missed > 0 && !o.excludeMissed) unanswered.push(i);
+      return;
+    }
     const h = d.h;
     // Percent of all measured requests (or of the answered ones) with latency <= x; missed requests are at +infinity.
     const pts: Pt[] = logY ? [] : [{ x: Math.max(h.min, 1) / 1e6, y: 0 }];
@@ -362,7 +373,11 @@ function latencyCdfChart(runs: RunResult[], o: ChartOptions = {}): ChartResult {
     datasets.push(styledLine(r.label, pts, styles[i], { stepped: 'after' }));
   });
   if (datasets.length === 0) return { skipped: 'no completed requests (latency-histogram.json empty or missing)' };
-  const yMin = logY ? Math.max(1e-4, 10 ** Math.floor(Math.log10(Math.min(...datasets.map((d) => (d.data[0] as Pt).y))))) : 0;
+  // A run that answered nothing is a line at 0% across the chart (on a log axis: at its bottom), not left out.
+  const span = xSpan(datasets);
+  for (const i of unanswered) datasets.push(styledLine(`${runs[i].label} (no request answered)`, [{ x: span.lo, y: 0 }, { x: span.hi, y: 0 }], styles[i]));
+  const yMin = logY ? Math.max(1e-4, 10 ** Math.floor(Math.log10(Math.min(...datasets.map((d) => (d.data[0] as Pt).y).filter((y) => y > 0))))) : 0;
+  if (logY) for (const d of datasets) for (const p of d.data as Pt[]) if (p.y <= 0) p.y = yMin;
   for (const s of [...slos].sort((a, b) => a - b)) datasets.push(sloLine(s / 1e6, yMin, 100));
   return {
     config: {
@@ -395,13 +410,17 @@ function latencyTailChart(runs: RunResult[], o: ChartOptions = {}): ChartResult 
   const datasets: LineDataset[] = [];
   const slos = new Set<number>();
   const dists: LatencyDist[] = [];
+  const unanswered: number[] = [];
   let maxCount = 0;
   let xMax = 0;
   runs.forEach((r, i) => {
     const d = latencyDist(r, !!o.excludeMissed);
     dists.push(d);
     d.slos.forEach((x) => slos.add(x));
-    if (!d.h) return;
+    if (!d.h) {
+      if (d.missed > 0 && !o.excludeMissed) unanswered.push(i);
+      return;
+    }
     const h = d.h;
     maxCount = Math.max(maxCount, h.count + d.missed);
     xMax = Math.max(xMax, h.max / 1e6);
@@ -423,6 +442,8 @@ function latencyTailChart(runs: RunResult[], o: ChartOptions = {}): ChartResult 
     datasets.push(styledLine(r.label, pts, styles[i], { stepped: 'after' }));
   });
   if (datasets.length === 0) return { skipped: 'no completed requests (latency-histogram.json empty or missing)' };
+  // A run that answered nothing: every request slower than any x, a line at 1 across the chart.
+  for (const i of unanswered) datasets.push(styledLine(`${runs[i].label} (no request answered)`, [{ x: xSpan(datasets).lo, y: 1 }], styles[i]));
   for (const s of slos) xMax = Math.max(xMax, s / 1e6);
   // Missed requests never arrive: the tail stays at their share to the right edge of the chart.
   const right = niceCeil(xMax * 1.02);

@@ -143,7 +143,7 @@ export function buildProgram(): Command {
     .argument('<dirs...>', 'result directories (a run, or a sweep with index.json)')
     .option('-c, --chart <name>', 'chart to draw (repeatable; default: all that apply; see Charts below)', collect, [])
     .option('-o, --out <dir>', 'where to write the charts (default: <dir>/charts for one directory, else ./charts)')
-    .option('--format <formats>', 'image formats: png, svg, pdf (repeatable or comma-separated; default png)', collect, [])
+    .addOption(new Option('--format <formats>', 'image formats: png, svg, pdf (repeatable or comma-separated)').argParser(collect).default([], 'png'))
     .option('--width <px>', 'image width, 200 to 8000 (default 1000)', (v: string) => positiveInt(v, '--width'))
     .option('--height <px>', 'image height, 150 to 8000 (default 600)', (v: string) => positiveInt(v, '--height'))
     .option('--font-size <px>', 'base font size, 6 to 72: ticks, legend, subtitle; titles scale with it (default 12)', (v: string) => positiveInt(v, '--font-size'))
