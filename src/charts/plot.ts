@@ -187,10 +187,12 @@ function goodputChart(runs: RunResult[]): ChartResult {
   const offered = runs.map((r) => series(timeseries(r), 'offered_rps'));
   runs.forEach((r, i) => datasets.push(styledLine(r.label, series(timeseries(r), 'goodput_rps'), styles[i])));
   // The same workload (a sweep over schedulers) offers the same load to every run: one grey line.
-  if (offered.every((o) => samePoints(o, offered[0]))) {
+  const merged = offered.every((o) => samePoints(o, offered[0]));
+  if (merged) {
     datasets.push(styledLine(runs.length === 1 ? 'offered load' : 'offered load (the same for every run)', offered[0], { color: '#777', pointStyle: 'line', borderDash: [6, 4], slot: 0 }, { borderWidth: 1.5, pointRadius: 0 }));
   } else {
-    runs.forEach((r, i) => datasets.push(styledLine(`${r.label}: offered load`, offered[i], { ...styles[i], pointStyle: 'line', borderDash: [6, 4] }, { borderWidth: 1.2, pointRadius: 0 })));
+    // One legend entry per run (its goodput); the subtitle says the thin dashed lines are the offered loads.
+    runs.forEach((r, i) => datasets.push(styledLine(`${r.label}: offered load`, offered[i], { ...styles[i], pointStyle: 'line', borderDash: [6, 4] }, { borderWidth: 1.2, pointRadius: 0, inLegend: false } as Partial<LineDataset>)));
   }
   return {
     config: {
@@ -198,7 +200,7 @@ function goodputChart(runs: RunResult[]): ChartResult {
       data: { datasets },
       options: markerOptions(
         'Goodput and offered load over time',
-        [measuredWindowNote(runs), 'goodput: responses within the SLO per second; offered load: requests sent per second (dashed)'],
+        [measuredWindowNote(runs), `goodput: responses within the SLO per second; offered load: requests sent per second (${merged ? 'dashed' : 'thin, dashed, in the colour of its run'})`],
         axis('simulated time (s)'),
         axis('requests per second (r/s)', { min: 0 }),
       ),

@@ -240,6 +240,9 @@ export function chartFiles(name: string, o: ChartStyleOptions = {}): string[] {
 export async function writeChart(out: OutputDir, name: string, config: ChartConfiguration, o: ChartStyleOptions = {}): Promise<{ images: string[]; csv: string }> {
   const s = checkStyle(o);
   applyFonts(config, s.fontSize);
+  // However many series: the legend takes at most a quarter of the image.
+  const legend = (config.options as any)?.plugins?.legend;
+  if (legend) legend.maxHeight ??= Math.round(s.height / 4);
   const images: string[] = [];
   for (const f of s.formats) images.push(out.write(`${name}.${f}`, await renderChart(config, f, s.width, s.height)));
   return { images, csv: out.write(`${name}.csv`, chartCsv(config)) };
