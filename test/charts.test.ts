@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHART_HEIGHT, CHART_WIDTH, plotCharts } from '../src/charts/plot.js';
@@ -22,12 +22,39 @@ describe('charts', () => {
       const png = readFileSync(join(out, 'charts', `${name}.png`));
       expect(pngSize(png), name).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });
       expect(png.length, name).toBeGreaterThan(10_000); // not blank: axes, text and lines
+      // The plotted data beside each chart.
+      expect(readFileSync(join(out, 'charts', `${name}.csv`), 'utf8').split('\n')[0], name).toBe('series,x_axis,x,y_axis,y');
     }
     // Sweep charts need several runs: skipped with a reason for one.
     const rep = await plotCharts([out], join(dir, 'again'), ['slo-attainment', 'latency-tail']);
     expect(rep.written.map((w) => w.chart)).toEqual(['latency-tail']);
     expect(rep.skipped[0]).toMatchObject({ chart: 'slo-attainment' });
     await expect(plotCharts([out], join(dir, 'x'), ['nope'])).rejects.toThrow(/unknown chart "nope"/);
+  }, 30_000);
+
+  it('writes PNG, SVG and PDF at the size asked, each with its CSV; rejects bad formats and sizes', async () => {
+    const dir = tmp();
+    const out = join(dir, 'run');
+    await runToDirectory(loadExperiment(writeConfig(dir, tinyConfig({ duration: '1s' }))).points[0].resolved, out, false, {});
+    const charts = join(dir, 'charts');
+    const rep = await plotCharts([out], charts, ['latency-cdf', 'gpu-utilization'], { formats: ['png', 'svg', 'pdf'], width: 640, height: 400, fontSize: 16 });
+    expect(rep.written.map((w) => w.file.slice(charts.length + 1))).toEqual([
+      'latency-cdf.png',
+      'latency-cdf.svg',
+      'latency-cdf.pdf',
+      'gpu-utilization.png',
+      'gpu-utilization.svg',
+      'gpu-utilization.pdf',
+    ]);
+    expect(pngSize(readFileSync(join(charts, 'latency-cdf.png')))).toEqual({ width: 640, height: 400 });
+    const svg = readFileSync(join(charts, 'latency-cdf.svg'), 'utf8');
+    expect(svg.startsWith('<?xml')).toBe(true);
+    expect(svg).toMatch(/<svg [^>]*width="640(pt)?" height="400(pt)?"/);
+    expect(readFileSync(join(charts, 'gpu-utilization.pdf')).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(readFileSync(join(charts, 'gpu-utilization.pdf')).length).toBeGreaterThan(5_000);
+    expect(existsSync(join(charts, 'latency-cdf.csv'))).toBe(true);
+    await expect(plotCharts([out], join(dir, 'bad'), ['latency-cdf'], { formats: ['jpeg' as never] })).rejects.toThrow(/unknown chart format "jpeg"/);
+    await expect(plotCharts([out], join(dir, 'bad'), ['latency-cdf'], { width: 10 })).rejects.toThrow(/chart width must be an integer from 200/);
   }, 30_000);
 
   it('draws sweep charts from a sweep directory, and compare lists its points', async () => {

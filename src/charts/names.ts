@@ -15,15 +15,18 @@ interface ChartInfo {
 
 const CHARTS = {
   goodput: { kind: 'run', afterSweep: true, description: 'goodput and offered load over time (runs overlaid)' },
-  'latency-cdf': { kind: 'run', description: 'latency CDF of the measured window' },
-  'latency-tail': { kind: 'run', afterSweep: true, description: 'latency tail: 1 - CDF on a log scale down to 1e-6' },
-  'gpu-utilization': { kind: 'run', description: 'GPU (exec) and PCIe utilization over time' },
+  'latency-cdf': { kind: 'run', description: 'latency CDF of the measured window (unanswered requests at +infinity unless --exclude-missed)' },
+  'latency-tail': { kind: 'run', afterSweep: true, description: 'latency tail: 1 - CDF on a log scale down to 1e-6 (unanswered requests at +infinity unless --exclude-missed)' },
+  'gpu-utilization': { kind: 'run', description: 'GPU (CPU) exec-lane utilization over time per device (a line each up to 8 devices, else the least-to-most busy band) and PCIe' },
   'prediction-error': { kind: 'run', description: 'CDF of completion-time prediction errors (INFER, LOAD), where the scheduler recorded predictions' },
   'slo-attainment': { kind: 'sweep', description: 'SLO attainment and goodput against the SLO, across a sweep' },
   'goodput-vs-load': { kind: 'sweep', description: 'goodput against offered load, across a sweep or several runs' },
 } as const satisfies Record<string, ChartInfo>;
 
 export type ChartName = keyof typeof CHARTS;
+
+/** Image formats a chart can be written in (a CSV of its plotted data is written beside each). */
+export const CHART_FORMATS = ['png', 'svg', 'pdf'] as const;
 const entries = Object.entries(CHARTS) as Array<[ChartName, ChartInfo]>;
 
 /** Every chart, in table order. */

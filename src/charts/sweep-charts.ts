@@ -7,7 +7,8 @@
  */
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import { configParams } from '../util/seed-groups.js';
-import { axis, baseOptions, line, logTicks, type LineDataset, type Pt } from './plot.js';
+import { axis, baseOptions, line, logTicks, runStyles, type LineDataset, type Pt } from './plot.js';
+import { styledLine } from './style.js';
 import { paramsLabel, type RunResult } from './results.js';
 import { groupCI, groupRuns, type RunGroup } from './run-groups.js';
 
@@ -103,6 +104,11 @@ function seriesOf(groups: RunGroup[], exclude: (k: string) => boolean): Map<stri
   return out;
 }
 
+/** The style of each series: its scheduler's (runStyles on the series' first runs). */
+function seriesStyles(series: Map<string, RunGroup[]>): ReturnType<typeof runStyles> {
+  return runStyles([...series.values()].map((gs) => gs[0].runs[0]));
+}
+
 /** "mean over 5 seeds, bars: 95% CI" or "one run per point". */
 function seedsNote(groups: RunGroup[]): string {
   const ns = [...new Set(groups.map((g) => g.runs.length))].sort((a, b) => a - b);
@@ -125,13 +131,16 @@ export function sloAttainmentChart(runs: RunResult[]): ChartResult {
   const sloMs = [...slos].map((x) => x! / 1e6);
   const series = seriesOf(groups, (k) => /^slo/i.test(lastSegment(k)));
   const datasets: LineDataset[] = [];
+  // Each series in its scheduler's colour and marker (the same in every chart: src/charts/style.ts).
+  const styles = seriesStyles(series);
   let i = 0;
   for (const [label, gs] of series) {
     const sorted = [...gs].sort((a, b) => workloadSlo(a.runs[0])! - workloadSlo(b.runs[0])!);
     const x = (g: RunGroup): number => workloadSlo(g.runs[0])! / 1e6;
-    datasets.push(line(`${label}: SLO attainment`, sorted.map((g) => meanPoint(g, x(g), (r) => r.summary.sloAttainment ?? 0, 100)), i, { pointRadius: 4, yAxisID: 'y' }));
+    const st = styles[i];
+    datasets.push(styledLine(`${label}: SLO attainment`, sorted.map((g) => meanPoint(g, x(g), (r) => r.summary.sloAttainment ?? 0, 100)), st, { pointRadius: 4, borderDash: [], yAxisID: 'y' }));
     datasets.push(
-      line(`${label}: goodput`, sorted.map((g) => meanPoint(g, x(g), (r) => r.summary.goodput ?? 0)), i, { pointRadius: 4, pointStyle: 'rect', borderDash: [6, 4], yAxisID: 'y1' }),
+      styledLine(`${label}: goodput`, sorted.map((g) => meanPoint(g, x(g), (r) => r.summary.goodput ?? 0)), st, { pointRadius: 4, borderDash: [6, 4], yAxisID: 'y1' }),
     );
     i++;
   }
@@ -193,9 +202,11 @@ export function goodputVsLoadChart(runs: RunResult[]): ChartResult {
   if (key !== undefined) {
     // x: the swept load parameter; one line per other configuration (e.g. per scheduler).
     const x = (g: RunGroup): number => paramNumber(g.runs[0], key)!;
-    for (const [label, gs] of seriesOf(groups, (k) => k === key)) {
+    const series = seriesOf(groups, (k) => k === key);
+    const styles = seriesStyles(series);
+    for (const [label, gs] of series) {
       const sorted = [...gs].sort((a, b) => x(a) - x(b));
-      datasets.push(line(label, sorted.map((g) => meanPoint(g, x(g), (r) => r.summary.goodput ?? 0)), i++, { pointRadius: 4 }));
+      datasets.push(styledLine(label, sorted.map((g) => meanPoint(g, x(g), (r) => r.summary.goodput ?? 0)), styles[i++], { pointRadius: 4 }));
     }
     return {
       config: {
@@ -215,10 +226,12 @@ export function goodputVsLoadChart(runs: RunResult[]): ChartResult {
   const loadLike = (k: string): boolean => lastSegment(k) in LOAD_UNITS || /^copies$/i.test(lastSegment(k));
   let maxX = 0;
   const xOf = (g: RunGroup): number => groupCI(g, (r) => r.summary.offeredLoad).mean;
-  for (const [label, gs] of seriesOf(groups, loadLike)) {
+  const series = seriesOf(groups, loadLike);
+  const styles = seriesStyles(series);
+  for (const [label, gs] of series) {
     const sorted = [...gs].sort((a, b) => xOf(a) - xOf(b));
     for (const g of sorted) maxX = Math.max(maxX, xOf(g));
-    datasets.push(line(label, sorted.map((g) => meanPoint(g, xOf(g), (r) => r.summary.goodput ?? 0)), i++, { pointRadius: 4 }));
+    datasets.push(styledLine(label, sorted.map((g) => meanPoint(g, xOf(g), (r) => r.summary.goodput ?? 0)), styles[i++], { pointRadius: 4 }));
   }
   datasets.push(line('goodput = offered load', [{ x: 0, y: 0 }, { x: maxX, y: maxX }], i, { borderColor: '#888', backgroundColor: '#888', borderDash: [3, 3], borderWidth: 1 }));
   return {

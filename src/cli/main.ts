@@ -108,7 +108,7 @@ export function buildProgram(): Command {
       if (charts !== false && !shard) {
         const { plotCharts } = await import('../charts/plot.js');
         const names = charts === true ? SWEEP_END_CHARTS : charts.filter((n) => SWEEP_END_CHARTS.includes(n));
-        const rep = await plotCharts([outDir], join(outDir, 'charts'), names);
+        const rep = await plotCharts([outDir], join(outDir, 'charts'), names, first.output.chartOptions ?? {});
         if (!o.quiet) for (const w of rep.written) process.stderr.write(`chart ${w.chart}: ${w.file}\n`);
       }
       if (o.json) {
@@ -160,17 +160,36 @@ export function buildProgram(): Command {
 
   program
     .command('plot')
-    .description('Draw charts (PNG) of result directories: runs are overlaid, sweep directories expand to their points')
+    .description('Draw charts (PNG, SVG or PDF, each with a CSV of its plotted data) of result directories: runs are overlaid, sweep directories expand to their points')
     .argument('<dirs...>', 'result directories (a run, or a sweep with index.json)')
     .option('-c, --chart <name>', 'chart to draw (repeatable; default: all that apply; see Charts below)', collect, [])
-    .option('-o, --out <dir>', 'where to write the PNGs (default: <dir>/charts for one directory, else ./charts)')
+    .option('-o, --out <dir>', 'where to write the charts (default: <dir>/charts for one directory, else ./charts)')
+    .addOption(new Option('--format <formats>', 'image formats: png, svg, pdf (repeatable or comma-separated)').argParser(collect).default([], 'png'))
+    .option('--width <px>', 'image width, 200 to 8000 (default 1000)', (v: string) => positiveInt(v, '--width'))
+    .option('--height <px>', 'image height, 150 to 8000 (default 600)', (v: string) => positiveInt(v, '--height'))
+    .option('--font-size <px>', 'base font size, 6 to 72: ticks, legend, subtitle; titles scale with it (default 12)', (v: string) => positiveInt(v, '--font-size'))
+    .addOption(new Option('--x-scale <scale>', 'latency charts: x axis (auto: log when latencies span over 20x; the tail chart linear)').choices(['auto', 'log', 'linear']).default('auto'))
+    .addOption(new Option('--y-scale <scale>', 'latency charts: y axis (auto: CDF linear, tail log)').choices(['auto', 'log', 'linear']).default('auto'))
+    .option('--exclude-missed', 'latency charts: leave out timed-out, rejected, failed and unfinished requests (default: they count as missed, at latency +infinity)', false)
     .option('-q, --quiet', 'print nothing', false)
-    .addHelpText('after', `\nCharts:\n${chartHelp()}`)
+    .addHelpText(
+      'after',
+      `\nCharts:\n${chartHelp()}\n\nEach chart is written as NAME.png (and/or .svg, .pdf) with NAME.csv beside it: one row per point drawn\n(series, x axis, x, y axis, y). A scheduler has the same colour, marker and dash pattern in every chart.`,
+    )
     .action(async (dirs: string[], o) => {
       const { plotCharts } = await import('../charts/plot.js');
       const out: string = o.out ?? (dirs.length === 1 ? join(dirs[0], 'charts') : 'charts');
       const names = (o.chart as string[]).length ? (o.chart as string[]) : undefined;
-      const rep = await plotCharts(dirs, out, names);
+      const formats = (o.format as string[]).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean) as Array<'png' | 'svg' | 'pdf'>;
+      const rep = await plotCharts(dirs, out, names, {
+        formats,
+        width: o.width,
+        height: o.height,
+        fontSize: o.fontSize,
+        xScale: o.xScale,
+        yScale: o.yScale,
+        excludeMissed: o.excludeMissed,
+      });
       if (!o.quiet) {
         for (const w of rep.written) process.stdout.write(`${w.chart}: ${w.file}\n`);
         for (const s of rep.skipped) process.stderr.write(`${s.chart}: skipped: ${s.reason}\n`);

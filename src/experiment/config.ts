@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { CHART_NAMES } from '../charts/names.js';
+import { CHART_FORMATS, CHART_NAMES } from '../charts/names.js';
 import { loadProfile, withInterference, zExtraCv, zSpeedup, type HardwareProfile } from '../models/profile.js';
 import { getScheduler, schedulerNames } from '../schedulers/index.js';
 import type { SchedulerType } from '../schedulers/registry.js';
@@ -124,6 +124,18 @@ export const OutputSchema = z.strictObject({
   requests: z.boolean().default(false),
   /** Charts (PNG, in <dir>/charts) to draw at the end of the run: true for all that apply, or names. */
   charts: z.union([z.boolean(), z.array(z.enum(CHART_NAMES)).min(1)]).default(false),
+  /** How those charts are drawn (the `servesim plot` options of the same names); absent: the defaults. */
+  chartOptions: z
+    .strictObject({
+      formats: z.array(z.enum(CHART_FORMATS)).min(1).optional(),
+      width: z.number().int().min(200).max(8000).optional(),
+      height: z.number().int().min(150).max(8000).optional(),
+      fontSize: z.number().int().min(6).max(72).optional(),
+      xScale: z.enum(['auto', 'log', 'linear']).optional(),
+      yScale: z.enum(['auto', 'log', 'linear']).optional(),
+      excludeMissed: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export const MetricsSchema = z.strictObject({

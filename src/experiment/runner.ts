@@ -288,7 +288,7 @@ export async function runToDirectory(
       // Loaded only when asked for: the renderer pulls in canvas.
       const { plotRunCharts } = await import('../charts/plot.js');
       const names = c.output.charts === true ? RUN_CHARTS : c.output.charts.filter((n) => RUN_CHARTS.includes(n));
-      if (names.length > 0) await plotRunCharts([tmp], join(tmp, 'charts'), names, { labels: [opts.label ?? c.name] });
+      if (names.length > 0) await plotRunCharts([tmp], join(tmp, 'charts'), names, { labels: [opts.label ?? c.name], ...(c.output.chartOptions ?? {}) });
     }
     pending.commit();
     return out;

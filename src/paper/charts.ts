@@ -6,9 +6,10 @@
  */
 import { join } from 'node:path';
 import type { ChartConfiguration } from 'chart.js';
-import { axis, baseOptions, line, logTicks, plotCharts, renderPng, type LineDataset, type Pt } from '../charts/plot.js';
+import { axis, logTicks, markerOptions, plotCharts, type LineDataset, type Pt } from '../charts/plot.js';
 import { loadRuns, type RunResult } from '../charts/results.js';
-import { writeIntoDir } from '../util/output.js';
+import { indexStyle, schedulerStyle, styledLine, writeChart, type SeriesStyle } from '../charts/style.js';
+import { OutputDir } from '../util/output.js';
 import { parseDuration } from '../util/units.js';
 import {
   activeMajors,
@@ -21,19 +22,37 @@ import {
   type RampOptions,
 } from './verdicts.js';
 
-const lineChart = (title: string, subtitle: string, datasets: LineDataset[], x: Record<string, unknown>, y: Record<string, unknown>, more: Record<string, unknown> = {}): ChartConfiguration => ({
+const lineChart = (title: string, subtitle: string | string[], datasets: LineDataset[], x: Record<string, unknown>, y: Record<string, unknown>, more: Record<string, unknown> = {}): ChartConfiguration => ({
   type: 'line',
-  data: { datasets },
-  options: baseOptions(title, subtitle, x, y, more),
+  // Lines along an axis's end (100% attainment, 100% utilization) are drawn whole, not cut in half.
+  data: { datasets: datasets.map((d) => ({ clip: 6, ...d }) as LineDataset) },
+  options: markerOptions(title, subtitle, x, y, more),
 });
 
+/** NAME.png and NAME.csv (the plotted data) into the charts directory; returns the image's path. */
 async function write(outDir: string, name: string, config: ChartConfiguration): Promise<string> {
-  return writeIntoDir(outDir, 'charts', `${name}.png`, await renderPng(config));
+  const out = new OutputDir(outDir, 'charts');
+  try {
+    return (await writeChart(out, name, config)).images[0];
+  } finally {
+    out.close();
+  }
 }
 
-const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot', 'star'];
-const dashed = { borderDash: [6, 4], borderWidth: 1.2 };
-const grey = { borderColor: '#666', backgroundColor: '#666', borderDash: [3, 3], borderWidth: 1.2 };
+const plain = (i: number): SeriesStyle => ({ ...indexStyle(i), borderDash: [] });
+const greyStyle: SeriesStyle = { color: '#666', pointStyle: 'line', borderDash: [3, 3], slot: 0 };
+
+/** One style per run: its scheduler's colour; further runs of the same scheduler other markers and dashes. */
+function styles(rs: RunResult[], key: (r: RunResult) => string = schedulerOf): SeriesStyle[] {
+  // Every series the same scheduler (fig7, fig8: all Clockwork): colours tell the parameter sets apart.
+  if (new Set(rs.map(schedulerOf)).size === 1 && rs.length > 1) return rs.map((_, i) => indexStyle(i));
+  const seen = new Map<string, number>();
+  return rs.map((r) => {
+    const k = seen.get(key(r)) ?? 0;
+    seen.set(key(r), k + 1);
+    return schedulerStyle(schedulerOf(r), k);
+  });
+}
 const schedulerOf = (r: RunResult): string => String(r.params['scheduler.type'] ?? r.summary.scheduler);
 const sloMs = (r: RunResult): number => parseDuration(String(r.params['workload.slo'])) / 1e6;
 const label = (r: RunResult): string =>
@@ -49,22 +68,27 @@ export async function fig5Charts(dir: string, outDir: string, capacity: number):
   for (const r of runs) by.set(series(r), [...(by.get(series(r)) ?? []), r]);
   const good: LineDataset[] = [];
   const late: LineDataset[] = [];
-  let i = 0;
   const slos = [...new Set(runs.map(sloMs))].sort((a, b) => a - b);
+  const seen = new Map<string, number>();
+  let i = 0;
   for (const [s, rs] of by) {
     const sorted = [...rs].sort((a, b) => sloMs(a) - sloMs(b));
-    // Baselines often coincide: distinct point shapes and sizes keep each visible.
-    const pt = { pointRadius: 3 + i, pointStyle: POINT_STYLES[i % POINT_STYLES.length], ...(interferenceLabel(rs[0]) ? dashed : {}) } as Partial<LineDataset>;
-    good.push(line(s, sorted.map((r) => ({ x: sloMs(r), y: r.summary.goodput })), i, pt));
+    // The scheduler's colour; its interference variant another marker and dash. Baselines often
+    // coincide: hollow markers of growing size nest, so each stays visible.
+    const k = seen.get(schedulerOf(rs[0])) ?? 0;
+    seen.set(schedulerOf(rs[0]), k + 1);
+    const st = schedulerStyle(schedulerOf(rs[0]), k);
+    const pt = { pointRadius: 3 + 1.5 * i, pointBackgroundColor: 'rgba(255,255,255,0)', pointBorderWidth: 1.6, borderWidth: interferenceLabel(rs[0]) ? 1.4 : 2 } as Partial<LineDataset>;
+    good.push(styledLine(s, sorted.map((r) => ({ x: sloMs(r), y: r.summary.goodput })), st, pt));
     late.push(
-      line(s, sorted.map((r) => {
+      styledLine(s, sorted.map((r) => {
         const q = r.summary.requests;
         return { x: sloMs(r), y: q.total > 0 ? (100 * (q.late + q.timeout + q.rejected + q.failed + q.unfinished)) / q.total : 0 };
-      }), i, pt),
+      }), st, pt),
     );
     i++;
   }
-  good.push(line(`batched capacity ${Math.round(capacity)} r/s`, [{ x: slos[0], y: capacity }, { x: slos[slos.length - 1], y: capacity }], i, grey));
+  good.push(styledLine(`batched capacity ${Math.round(capacity)} r/s`, [{ x: slos[0], y: capacity }, { x: slos[slos.length - 1], y: capacity }], greyStyle, { pointRadius: 0, borderWidth: 1.2 }));
   const x = axis('SLO (ms, log scale)', { type: 'logarithmic', ticks: { callback: logTicks } });
   const sub = `1 GPU, 15 ResNet50 copies, 16 closed-loop clients each; ${runs[0]?.summary.durationSeconds} s per point, first ${runs[0]?.summary.warmupSeconds} s excluded`;
   const files = [
@@ -84,17 +108,18 @@ export async function fig6Charts(dir: string, outDir: string, o: Fig6Options): P
   const fitAt = o.leadIn + o.fit * o.interval;
   const top = Math.max(...ws.map((w) => w.row['offered_rps:major'] ?? 0), 1);
   const g = [
-    line('major: goodput', pts((row) => row['goodput_rps:major']), 0),
-    line('major: offered load', pts((row) => row['offered_rps:major']), 0, dashed),
-    line('minor: goodput', pts((row) => row['goodput_rps:minor']), 1),
-    line('minor: offered load', pts((row) => row['offered_rps:minor']), 1, dashed),
-    line(`more than ${o.fit} majors active`, [{ x: fitAt, y: 0 }, { x: fitAt, y: top }], 2, grey),
+    styledLine('major: goodput', pts((row) => row['goodput_rps:major']), plain(0)),
+    styledLine('major: offered load', pts((row) => row['offered_rps:major']), { ...plain(0), pointStyle: 'line', borderDash: [6, 4] }, { pointRadius: 0, borderWidth: 1.2 }),
+    styledLine('minor: goodput', pts((row) => row['goodput_rps:minor']), plain(1)),
+    styledLine('minor: offered load', pts((row) => row['offered_rps:minor']), { ...plain(1), pointStyle: 'line', borderDash: [6, 4] }, { pointRadius: 0, borderWidth: 1.2 }),
+    styledLine(`more than ${o.fit} majors active`, [{ x: fitAt, y: 0 }, { x: fitAt, y: top }], greyStyle, { pointRadius: 0, borderWidth: 1.5 }),
   ];
+  // Percentages on the left axis, the count of active majors on the right.
   const a = [
-    line('minor: SLO attainment (%)', pts((row) => 100 * windowAttainment(row, 'minor')), 1, { yAxisID: 'y' }),
-    line('major: SLO attainment (%)', pts((row) => 100 * windowAttainment(row, 'major')), 0, { yAxisID: 'y' }),
-    line('PCIe weights lane utilization (%)', pts((row) => 100 * row.pcie_util), 3, { ...dashed, yAxisID: 'y' }),
-    line('active major models', ws.map((w) => ({ x: mid(w), y: Math.min(activeMajors(o, mid(w)), Number(r.summary.models) - 1) })), 4, { yAxisID: 'y1', borderDash: [2, 2] }),
+    styledLine('minor: SLO attainment', pts((row) => 100 * windowAttainment(row, 'minor')), plain(1), { yAxisID: 'y' }),
+    styledLine('major: SLO attainment', pts((row) => 100 * windowAttainment(row, 'major')), plain(0), { yAxisID: 'y' }),
+    styledLine('PCIe weights lane utilization', pts((row) => 100 * row.pcie_util), { ...indexStyle(3), borderDash: [6, 4] }, { yAxisID: 'y', borderWidth: 1.4 }),
+    styledLine('active major models (right axis)', ws.map((w) => ({ x: mid(w), y: Math.min(activeMajors(o, mid(w)), Number(r.summary.models) - 1) })), { ...indexStyle(4), borderDash: [2, 2], pointStyle: 'line' }, { yAxisID: 'y1', pointRadius: 0 }),
   ];
   const x = axis('simulated time (s)');
   return [
@@ -102,7 +127,7 @@ export async function fig6Charts(dir: string, outDir: string, o: Fig6Options): P
     await write(
       outDir,
       'fig6-attainment',
-      lineChart('fig6: SLO attainment per window, PCIe utilization', sub, a, x, axis('%', { min: 0, max: 100 }), {
+      lineChart('fig6: SLO attainment per window, PCIe utilization', sub, a, x, axis('SLO attainment, PCIe utilization (%)', { min: 0, max: 100 }), {
         y1: axis('active major models', { min: 0, position: 'right', grid: { drawOnChartArea: false } }),
       }),
     ),
@@ -121,10 +146,15 @@ export async function fig7Charts(dir: string, outDir: string, o: RampOptions): P
   const x = axis('SLO of the ramp step (ms, log scale)', { type: 'logarithmic', ticks: { callback: logTicks } });
   const sub = `6 GPUs; SLO = factor x ${o.b1Ms} ms (b1), x${o.factor} every ${o.every} s; one point per ramp step`;
   const answered = (row: Record<string, number>): number => row.ok + row.late + row.timeout + row.rejected + row.failed;
-  const g = runs.map((r, i) => line(label(r), rampPoints(r, o, (row) => (row.offered_rps > 0 ? (100 * row.goodput_rps) / row.offered_rps : NaN)), i, { pointRadius: 3 }));
+  const st = styles(runs);
+  const g = runs.map((r, i) => styledLine(label(r), rampPoints(r, o, (row) => (row.offered_rps > 0 ? (100 * row.goodput_rps) / row.offered_rps : NaN)), st[i]));
   const l = runs.flatMap((r, i) => [
-    line(`${label(r)}: late`, rampPoints(r, o, (row) => (answered(row) > 0 ? (100 * row.late) / answered(row) : NaN)), i, { pointRadius: 3 }),
-    line(`${label(r)}: timeout`, rampPoints(r, o, (row) => (answered(row) > 0 ? (100 * (row.timeout + row.rejected)) / answered(row) : NaN)), i, { pointRadius: 3, ...dashed }),
+    styledLine(`${label(r)}: late`, rampPoints(r, o, (row) => (answered(row) > 0 ? (100 * row.late) / answered(row) : NaN)), { ...st[i], borderDash: [] }),
+    // In the legend once per run (the title says solid: late, dashed: timed out).
+    styledLine(`${label(r)}: timeout`, rampPoints(r, o, (row) => (answered(row) > 0 ? (100 * (row.timeout + row.rejected)) / answered(row) : NaN)), { ...st[i], borderDash: [6, 4] }, {
+      pointBackgroundColor: 'rgba(255,255,255,0)',
+      inLegend: false,
+    } as Partial<LineDataset>),
   ]);
   return [
     await write(outDir, 'fig7-goodput', lineChart('fig7: goodput as a share of the offered load, per SLO step', sub, g, x, axis('goodput / offered load (%)', { min: 0, max: 105 }))),
@@ -136,14 +166,29 @@ export async function fig8Charts(dir: string, outDir: string, o: RampOptions): P
   const runs = loadRuns([dir]);
   const x = axis('SLO of the foreground ramp step (ms, log scale)', { type: 'logarithmic', ticks: { callback: logTicks } });
   const sub = `6 GPUs; foreground 6 models at 200 r/s, SLO = factor x ${o.b1Ms} ms; background closed loop with a 1-day SLO`;
-  const a = runs.map((r, i) => line(label(r), rampPoints(r, o, (row) => 100 * windowAttainment(row, 'foreground')), i, { pointRadius: 3 }));
+  // fig8's runs are all Clockwork: told apart by marker and dash, in the scheduler's colour.
+  const st = styles(runs);
+  const a = runs.map((r, i) => styledLine(label(r), rampPoints(r, o, (row) => 100 * windowAttainment(row, 'foreground')), st[i]));
+  // Goodput (r/s, left axis) and utilization (%, right axis): two quantities, two axes; the runs by colour.
   const b = runs.flatMap((r, i) => [
-    line(`${label(r)}: background goodput`, rampPoints(r, o, (row) => row['goodput_rps:background']), i, { pointRadius: 3 }),
-    line(`${label(r)}: GPU utilization (%) x 10`, rampPoints(r, o, (row) => 1000 * row.gpu_util), i, { pointRadius: 0, ...dashed }),
+    styledLine(`${label(r)}: background goodput`, rampPoints(r, o, (row) => row['goodput_rps:background']), { ...indexStyle(i), borderDash: [] }, { yAxisID: 'y' }),
+    // Utilizations often coincide at 100%: hollow markers, offset per run, and no clipping at the top edge keep each visible.
+    styledLine(`${label(r)}: GPU utilization`, rampPoints(r, o, (row) => 100 * row.gpu_util), { ...indexStyle(i), borderDash: [3, 3] }, {
+      yAxisID: 'y1',
+      borderWidth: 1.4,
+      pointBackgroundColor: 'rgba(255,255,255,0)',
+      clip: 8,
+    } as Partial<LineDataset>),
   ]);
   return [
     await write(outDir, 'fig8-foreground', lineChart('fig8: foreground SLO attainment per ramp step', sub, a, x, axis('foreground SLO attainment (%)', { min: 0, max: 100 }))),
-    await write(outDir, 'fig8-background', lineChart('fig8: background goodput and GPU utilization', sub, b, x, axis('r/s (utilization: % x 10)', { min: 0 }))),
+    await write(
+      outDir,
+      'fig8-background',
+      lineChart('fig8: background goodput and GPU utilization', [sub, 'solid: background goodput (left axis); dashed: mean GPU utilization (right axis)'], b, x, axis('background goodput (r/s)', { min: 0, position: 'left' }), {
+        y1: axis('mean GPU utilization (%)', { min: 0, max: 100, position: 'right', grid: { drawOnChartArea: false } }),
+      }),
+    ),
   ];
 }
 
@@ -154,16 +199,26 @@ export async function fig9Charts(dir: string, outDir: string): Promise<string[]>
 
 export async function fig11Charts(dir: string, outDir: string, paper: Array<{ gpus: number; goodput: number }>): Promise<string[]> {
   const s = fig11Series(dir);
+  const cw = schedulerStyle('clockwork');
   const data = [
-    line('simulated: median peak goodput', s.map((p) => ({ x: p.gpus, y: p.goodput })), 0, { pointRadius: 4 }),
-    ...(paper.length ? [line('paper (artifact data file)', paper.map((p) => ({ x: p.gpus, y: p.goodput })), 1, { pointRadius: 4, ...dashed })] : []),
-    line('simulated: controller busy over the run (%) x 100', s.map((p) => ({ x: p.gpus, y: 100 * 100 * p.controllerBusy })), 2, { pointRadius: 2, borderDash: [2, 2] }),
+    styledLine('simulated: median peak goodput', s.map((p) => ({ x: p.gpus, y: p.goodput })), cw, { yAxisID: 'y' }),
+    ...(paper.length ? [styledLine('paper (artifact data file)', paper.map((p) => ({ x: p.gpus, y: p.goodput })), { ...cw, color: '#333', borderDash: [6, 4], pointStyle: 'rect', slot: 1 }, { yAxisID: 'y' })] : []),
+    // A share of time, not a rate: on its own axis (right).
+    styledLine('simulated: controller busy over the run (right axis)', s.map((p) => ({ x: p.gpus, y: 100 * p.controllerBusy })), indexStyle(2), { yAxisID: 'y1', borderDash: [2, 2], borderWidth: 1.4 }),
   ];
+  const busyMax = Math.max(...s.map((p) => 100 * p.controllerBusy), 0);
   return [
     await write(
       outDir,
       'fig11-goodput-vs-gpus',
-      lineChart('fig11: peak goodput against the number of GPUs', `median over seeds of the best window's goodput; emulated workers`, data, axis('GPUs', { min: 0 }), axis('goodput (r/s)', { min: 0 })),
+      lineChart(
+        'fig11: peak goodput against the number of GPUs',
+        `median over seeds of the best window's goodput (left axis); the controller's busy time (right axis); emulated workers`,
+        data,
+        axis('GPUs', { min: 0 }),
+        axis('goodput (r/s)', { min: 0, position: 'left' }),
+        { y1: axis('controller busy (% of the run)', { min: 0, suggestedMax: Math.min(100, Math.max(1, busyMax * 1.2)), position: 'right', grid: { drawOnChartArea: false } }) },
+      ),
     ),
   ];
 }
