@@ -71,8 +71,9 @@ function loadRun(dir: string, params: Record<string, unknown>): RunResult {
     throw new UserError(`${join(dir, 'summary.json')}: not a servesim summary (expected a JSON object, found ${Array.isArray(summary) ? 'a list' : String(summary === null ? 'null' : typeof summary)})`);
   }
   const resolved = tryReadJson(join(dir, 'config.resolved.json'));
-  // The scheduler leads the label: a `scheduler.type` parameter would only repeat it.
-  const p = Object.keys(params).length ? paramsLabel(params, params['scheduler.type'] === summary.scheduler ? ['scheduler.type'] : []) : '';
+  // The scheduler leads the label: a `scheduler.type` parameter would only repeat it (a plugin's
+  // module path names the scheduler the module calls itself, e.g. ./edf.js -> edf).
+  const p = Object.keys(params).length ? paramsLabel(params, ['scheduler.type']) : '';
   const label = p ? `${summary.scheduler}: ${p}` : Object.keys(params).length ? `${summary.scheduler}` : `${summary.name} (${summary.scheduler})`;
   return { dir, label, summary, params, resolved };
 }
