@@ -29,6 +29,11 @@ describe('bad experiment configs: one clear message each', () => {
   const cases: Array<[string, (c: Cfg) => void, string]> = [
     ['unknown top-level field', (c) => (c.colour = 'red'), 'FILE: unknown field "colour"'],
     ['unknown nested field', (c) => (c.cluster.gpus = 3), 'FILE: cluster: unknown field "gpus"'],
+    [
+      'scheduler options wrapped in an "options" object',
+      (c) => (c.scheduler = { type: 'fifo', options: { inflight: 2 } }),
+      'FILE: scheduler: unknown field "options" (options go next to "type", e.g. {"type": "fifo", "inflight": 2}, not in an "options" object)',
+    ],
     ['wrong type', (c) => (c.cluster.workers = 'two'), 'FILE: cluster.workers: expected a number, found "two"'],
     ['negative duration', (c) => (c.duration = '-5s'), `FILE: duration: ${DURATION}, found "-5s"`],
     ['zero duration', (c) => (c.duration = 0), 'FILE: duration: expected a positive duration, found 0'],

@@ -61,7 +61,12 @@ export function formatZodIssue(file: string, root: unknown, issue: z.core.$ZodIs
       const where = formatPath(path);
       const shown = keys.slice(0, 10).map((k) => JSON.stringify(k.length > 60 ? `${k.slice(0, 57)}...` : k));
       if (keys.length > 10) shown.push(`and ${keys.length - 10} more`);
-      return `${file}: ${where === '(top level)' ? '' : where + ': '}unknown field${keys.length > 1 ? 's' : ''} ${shown.join(', ')}`;
+      // `"scheduler": {"type": ..., "options": {...}}` is a common guess: options sit next to `type`.
+      const hint =
+        keys.includes('options') && (path[0] === 'scheduler' || path[0] === 'workload') && path.length <= 2
+          ? ` (options go next to "type", e.g. {"type": "fifo", "inflight": 2}, not in an "options" object)`
+          : '';
+      return `${file}: ${where === '(top level)' ? '' : where + ': '}unknown field${keys.length > 1 ? 's' : ''} ${shown.join(', ')}${hint}`;
     }
     case 'invalid_type':
       what = issue.message.startsWith('expected ') && !issue.message.startsWith('expected ' + (issue as { expected: string }).expected)
