@@ -16,6 +16,7 @@ import { getWorkload, workloadNames } from '../traces/index.js';
 import { UserError } from '../util/errors.js';
 import { ioErrorMessage, isIoError } from '../util/io.js';
 import { VERSION } from '../version.js';
+import { openProgress, PROGRESS_HELP, progressMode } from '../util/progress.js';
 import { fmt, pct, summaryTable, table } from './format.js';
 import { listProfiles } from './list.js';
 import { registerTraceCommands } from './trace.js';
@@ -53,7 +54,7 @@ export function buildProgram(): Command {
     })
     .option('--set <path=value>', 'override a config field, e.g. --set workload.slo=25ms (repeatable)', collect, [])
     .option('-f, --force', 'replace an existing non-empty output directory (sweeps: rerun complete points)', false)
-    .option('-q, --quiet', 'no progress lines and no summary table (--json output is still printed)', false)
+    .option('-q, --quiet', 'no progress display and no summary table (--json output is still printed)', false)
     .option('--json', 'print the summary as JSON instead of a table (a sweep: one object with every point)', false)
     .option('--trace-events <from:to>', 'write trace-events.json (Chrome/Perfetto timeline) of this window of simulated time, e.g. 10s:12s')
     .option('-j, --jobs <n>', 'sweeps: points run in parallel (default: one per core)', (v) => positiveInt(v, '--jobs'))
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
         '"auto": i and n of this task of a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _MAX, _COUNT) or a Kubernetes Indexed Job ' +
         '(JOB_COMPLETION_INDEX, with SERVESIM_SHARD_COUNT = the Job\'s completions); see README.md, "Sweeps on a cluster"',
     )
+    .addHelpText('after', `\n${PROGRESS_HELP}`)
     .action(async (config: string, o) => {
       const sets = (o.set as string[]).map(parseSetArg);
       const { input, points } = await loadExperimentWithPlugins(config, { sets, seed: o.seed });
@@ -71,14 +73,23 @@ export function buildProgram(): Command {
       const outDir: string = o.out ?? first.output.dir ?? join('results', first.name);
       // Where the output place came from, for messages about it.
       const flag = o.out !== undefined ? '--out' : first.output.dir !== undefined ? `${config}: output.dir` : `${config}: name (default output results/<name>)`;
-      const progress = !o.quiet;
+      const mode = progressMode({ quiet: o.quiet });
+      const progress = mode !== 'none';
       const traceEvents = o.traceEvents ? parseTraceWindow(o.traceEvents) : undefined;
       const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0 || hasSeedDimension(points);
       if (!isSweep && (o.shard || o.resume)) {
         throw new UserError(`${config}: --shard and --resume apply to sweeps; this config has no "sweep"`);
       }
       if (!isSweep) {
-        const out = await runToDirectory(points[0].resolved, outDir, o.force, { progress, traceEvents, flag });
+        const display = openProgress({ mode });
+        const job = display.job(first.name);
+        let out;
+        try {
+          out = await runToDirectory(points[0].resolved, outDir, o.force, { progress: job, traceEvents, flag });
+        } finally {
+          job.end();
+          display.close();
+        }
         if (o.json) process.stdout.write(jsonText(out.summary));
         if (!o.quiet) {
           if (!o.json) process.stdout.write(summaryTable(out.summary));
@@ -89,20 +100,26 @@ export function buildProgram(): Command {
         return;
       }
       const shard = o.shard ? resolveShard(o.shard) : undefined;
-      if (shard?.from && progress) process.stderr.write(`--shard auto: ${shard.from}: shard ${shard.index}/${shard.count}\n`);
-      const res = await runSweep({
-        file: config,
-        input,
-        points,
-        outDir,
-        jobs: o.jobs,
-        resume: o.resume,
-        force: o.force,
-        shard,
-        progress,
-        traceEvents,
-        flag,
-      });
+      if (shard?.from && !o.quiet) process.stderr.write(`--shard auto: ${shard.from}: shard ${shard.index}/${shard.count}\n`);
+      const display = openProgress({ mode });
+      let res;
+      try {
+        res = await runSweep({
+          file: config,
+          input,
+          points,
+          outDir,
+          jobs: o.jobs,
+          resume: o.resume,
+          force: o.force,
+          shard,
+          progress: display,
+          traceEvents,
+          flag,
+        });
+      } finally {
+        display.close();
+      }
       const seeded = hasSeedDimension(points);
       const charts = first.output.charts;
       if (charts !== false && !shard) {

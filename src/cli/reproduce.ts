@@ -1,6 +1,7 @@
 /** `servesim reproduce`: the Clockwork paper's experiments, their charts and a report. */
 import type { Command } from 'commander';
 import { UserError } from '../util/errors.js';
+import { PROGRESS_HELP } from '../util/progress.js';
 import { FIGURES, parseOnly } from '../paper/experiments.js';
 
 export function registerReproduceCommand(program: Command): void {
@@ -23,6 +24,7 @@ export function registerReproduceCommand(program: Command): void {
     .option('-f, --force', 'rerun experiments whose results are already in the output directory (replaces only what servesim wrote)', false)
     .addHelpText(
       'after',
+      `\n${PROGRESS_HELP}\n` +
       '\nExamples:\n  servesim reproduce                       # the fast set into results/paper-fast (a few minutes)\n' +
         '  servesim reproduce --only fig5,fig7\n  servesim reproduce --full --azure-dir ~/azurefunctions-dataset2019 --jobs 32\n',
     )

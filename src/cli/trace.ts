@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SYNTH_HELP, SYNTH_LIMITS, synthAzure } from '../traces/synth-azure.js';
 import { formatStats, traceStats } from '../traces/stats.js';
 import { UserError } from '../util/errors.js';
+import { progressMode } from '../util/progress.js';
 
 /** A decimal integer option from min to max (both in the message), checked before any work. */
 function intArg(name: string, min: number, max: number) {
@@ -38,7 +39,8 @@ export function registerTraceCommands(program: Command): void {
         '  servesim trace stats traces/synth/invocations_per_function_md.anon.d01.csv\n',
     )
     .action(async (o: { out: string; functions: number; days: number; seed: number; quiet: boolean }) => {
-      const progress = o.quiet ? undefined : (line: string) => process.stderr.write(`synth-azure: ${line}\n`);
+      // Plain lines now and then (SERVESIM_PROGRESS=none, like --quiet, shows none).
+      const progress = progressMode({ quiet: o.quiet }) === 'none' ? undefined : (line: string) => process.stderr.write(`synth-azure: ${line}\n`);
       const s = await synthAzure({ functions: o.functions, days: o.days, seed: o.seed, out: o.out, progress });
       process.stdout.write(
         `wrote ${s.files.length} files to ${o.out}: ${s.functions} functions in ${s.apps} apps of ${s.owners} owners, ` +

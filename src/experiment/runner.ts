@@ -18,11 +18,16 @@ import { recordsCsv } from '../util/csv.js';
 import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 import { meanCI, type MeanCI } from '../util/stats.js';
+import { openProgress, type ProgressDisplay, type ProgressJob } from '../util/progress.js';
 import { configId, groupConfigs, hasSeedDimension, SEED_KEY } from '../util/seed-groups.js';
 
 export interface RunOptions {
-  /** Print progress lines to stderr (default: when stderr is a terminal or the run is long). */
-  progress?: boolean;
+  /**
+   * Progress on stderr: true opens a display for this run (src/util/progress.ts: bars on a
+   * terminal, plain lines otherwise, per SERVESIM_PROGRESS); a job of the caller's display reports
+   * there; false or absent: none (warnings are still printed).
+   */
+  progress?: boolean | ProgressJob;
   /** Label for progress lines. */
   label?: string;
   /** Write requests.csv to this path while running (default: none). */
@@ -140,8 +145,28 @@ export async function runExperiment(r: ResolvedExperiment, opts: RunOptions = {}
   }
 }
 
+/** Wall-clock milliseconds between two progress samples sent to a display (it draws less often). */
+const PROGRESS_SAMPLE_MS = 100;
+
 async function runResolved(r: ResolvedExperiment, opts: RunOptions): Promise<RunOutcome> {
-  const sim = await buildSimulation(r, opts.progress ? (line) => process.stderr.write(line) : undefined);
+  let own: ProgressDisplay | undefined;
+  let job: ProgressJob | undefined;
+  if (opts.progress === true) {
+    own = openProgress();
+    job = own.job(opts.label ?? r.config.name);
+  } else if (opts.progress) job = opts.progress;
+  try {
+    return await runWith(r, opts, job);
+  } finally {
+    if (own) {
+      job!.end();
+      own.close();
+    }
+  }
+}
+
+async function runWith(r: ResolvedExperiment, opts: RunOptions, job: ProgressJob | undefined): Promise<RunOutcome> {
+  const sim = await buildSimulation(r, job ? (line) => job.log(line) : undefined);
   const c = r.config;
   const traceEndedAt = traceEndedEarly(sim, r, opts.label ?? c.name, opts.warn ?? ((line) => process.stderr.write(line)));
   const modelNames = r.models.map((m) => m.name);
@@ -151,13 +176,15 @@ async function runResolved(r: ResolvedExperiment, opts: RunOptions): Promise<Run
   const trace = opts.traceEvents ? new TraceEventRecorder(opts.traceEvents.from, opts.traceEvents.to, sim.gpus, modelNames, groupNames) : undefined;
   if (trace) sim.addObserver(trace);
   const wallStart = process.hrtime.bigint();
-  let lastPrint = Date.now();
+  let lastSample = Date.now();
   // Peak RSS (run.json peakRssMB): sampled at the start, at the end, and between run steps at most
   // every RSS_SAMPLE_MS of wall time. Reading it costs tens of microseconds, too much for every
   // step of a long run; a peak that lasts less than that between two samples may be missed.
   let peakRss = process.memoryUsage.rss();
-  let lastRssSample = lastPrint;
+  let lastRssSample = lastSample;
   const total = c.duration + c.drain;
+  const sample = (t: number): void => job?.update({ t, total: c.duration, requests: sim.metrics.overall.counts.total, events: sim.loop.eventsProcessed });
+  sample(0);
   const progress = (t: number): void => {
     const nowWall = Date.now();
     if (nowWall - lastRssSample >= RSS_SAMPLE_MS) {
@@ -165,20 +192,16 @@ async function runResolved(r: ResolvedExperiment, opts: RunOptions): Promise<Run
       const rss = process.memoryUsage.rss();
       if (rss > peakRss) peakRss = rss;
     }
-    if (!opts.progress) return;
-    if (nowWall - lastPrint < 2000) return;
-    lastPrint = nowWall;
-    const wall = Number(process.hrtime.bigint() - wallStart) / 1e9;
-    process.stderr.write(
-      `${opts.label ?? c.name}: simulated ${formatDuration(t)} of ${formatDuration(c.duration)} (${Math.min(100, (100 * t) / c.duration).toFixed(0)}%), ` +
-        `${sim.metrics.overall.counts.total.toLocaleString('en-US')} requests measured, ${(sim.loop.eventsProcessed / wall / 1e6).toFixed(2)}M events/s, ${(t / SEC / wall).toFixed(1)}x real time\n`,
-    );
+    if (!job || nowWall - lastSample < PROGRESS_SAMPLE_MS) return;
+    lastSample = nowWall;
+    sample(t);
   };
   try {
     sim.run(progress, Math.min(SEC, Math.max(total / 1000, 1e6)));
   } finally {
     requestLog?.close();
   }
+  sample(sim.loop.now());
   const wallS = Number(process.hrtime.bigint() - wallStart) / 1e9;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 

@@ -26,6 +26,7 @@ import { sha256 } from '../util/hash.js';
 import { readInputText } from '../util/io.js';
 import { runToDirectory, writeIndex } from './runner.js';
 import { hasSeedDimension } from '../util/seed-groups.js';
+import { formatEta, openProgress, type ProgressDisplay, type ProgressJob, type ProgressSample } from '../util/progress.js';
 
 export interface Shard {
   /** 1-based: the i-th of `count` shards. */
@@ -153,8 +154,11 @@ export interface SweepOptions {
   resume?: boolean;
   force?: boolean;
   shard?: Shard;
-  /** Progress lines on stderr. */
-  progress?: boolean;
+  /**
+   * Progress on stderr: true opens a display (src/util/progress.ts: bars on a terminal, plain
+   * lines otherwise, per SERVESIM_PROGRESS), or the caller's display; false or absent: none.
+   */
+  progress?: boolean | ProgressDisplay;
   traceEvents?: { from: number; to: number };
   /** Where outDir came from, for messages ("--out", "FILE: output.dir"). */
   flag?: string;
@@ -183,13 +187,30 @@ interface Task {
 
 type TaskReply = { ok: true; summary: Record<string, unknown> } | { ok: false; message: string; user: boolean };
 
-/** Run one point (on whichever thread this is). */
-export async function runPointTask(t: Task): Promise<TaskReply> {
+/**
+ * What a sweep's child process sends its parent: that it is ready, the progress of its point and
+ * message lines while it runs (forwarded to the parent's display), and the point's reply last.
+ */
+export type WorkerMessage = { ready: true } | { progress: ProgressSample } | { log: string } | TaskReply;
+
+/** Which kind of message a child sent (anything else, e.g. from a plugin calling process.send, is ignored). */
+export function messageKind(m: unknown): 'ready' | 'progress' | 'log' | 'reply' | undefined {
+  if (!m || typeof m !== 'object') return undefined;
+  const o = m as Record<string, unknown>;
+  if (o.ready === true) return 'ready';
+  if (o.progress && typeof o.progress === 'object') return 'progress';
+  if (typeof o.log === 'string') return 'log';
+  if (typeof o.ok === 'boolean') return 'reply';
+  return undefined;
+}
+
+/** Run one point (in this process; `job`: where its progress goes). */
+export async function runPointTask(t: Task, job?: ProgressJob): Promise<TaskReply> {
   try {
     // A child process of a parallel sweep starts with no plugin loaded (a no-op when already loaded).
     await loadPlugins([t.input], t.file);
     const resolved = resolveExperiment(t.input, t.file);
-    const out = await runToDirectory(resolved, t.dir, t.force, { progress: t.progress, label: t.label, traceEvents: t.traceEvents, forceHint: t.forceHint });
+    const out = await runToDirectory(resolved, t.dir, t.force, { progress: job ?? false, label: t.label, traceEvents: t.traceEvents, forceHint: t.forceHint });
     return { ok: true, summary: out.summary };
   } catch (e) {
     return { ok: false, message: e instanceof Error ? (e instanceof UserError ? e.message : (e.stack ?? e.message)) : String(e), user: e instanceof UserError };
@@ -258,18 +279,19 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const wall0 = process.hrtime.bigint();
   const mine = shardPoints(o.points, o.shard);
   const outDir = o.outDir;
-  const progress = o.progress ?? false;
-  const log = (s: string): void => {
-    if (progress) process.stderr.write(s + '\n');
-  };
+  const display = o.progress === true ? openProgress() : o.progress || openProgress({ mode: 'none' });
 
   // The sweep directory: created if missing, else it must be one servesim wrote (src/util/output.ts);
   // held locked until the sweep ends, so a second writer fails at once.
-  const out = new OutputDir(outDir, 'sweep', { flag: o.flag });
   try {
-    return await runSweepIn(out, o, mine, log, wall0);
+    const out = new OutputDir(outDir, 'sweep', { flag: o.flag });
+    try {
+      return await runSweepIn(out, o, mine, display, wall0);
+    } finally {
+      out.close();
+    }
   } finally {
-    out.close();
+    if (display !== o.progress) display.close();
   }
 }
 
@@ -290,9 +312,10 @@ function readSweepFile(dir: string): SweepFile {
   }
 }
 
-async function runSweepIn(out: OutputDir, o: SweepOptions, mine: SweepPoint[], log: (s: string) => void, wall0: bigint): Promise<SweepResult> {
+async function runSweepIn(out: OutputDir, o: SweepOptions, mine: SweepPoint[], display: ProgressDisplay, wall0: bigint): Promise<SweepResult> {
   const outDir = out.dir;
-  const progress = o.progress ?? false;
+  const progress = display.mode !== 'none';
+  const log = (s: string): void => display.log(s);
   // Which points are already complete?
   const summaries = new Map<string, Record<string, unknown>>();
   const todo: SweepPoint[] = [];
@@ -328,13 +351,19 @@ async function runSweepIn(out: OutputDir, o: SweepOptions, mine: SweepPoint[], l
 
   let done = 0;
   const failures: string[] = [];
+  const header = (): void => display.sweep({ name: sf.name, points: mine.length, done: done + skipped, failed: failures.length, jobs });
+  header();
+  const etaNote = (): string => {
+    const eta = done + skipped < mine.length ? display.sweepEta() : undefined;
+    return eta === undefined ? '' : `, sweep ETA ${formatEta(eta)}`;
+  };
   const startPoint = (p: SweepPoint): Task => ({
     file: o.file,
     input: p.input,
     dir: join(outDir, p.id),
     force: true, // checked above: absent, or servesim's own and --force/--resume given
     label: p.id,
-    progress: progress && jobs === 1,
+    progress,
     traceEvents: o.traceEvents,
   });
   const finished = (p: SweepPoint, r: TaskReply, t0: bigint): void => {
@@ -343,49 +372,104 @@ async function runSweepIn(out: OutputDir, o: SweepOptions, mine: SweepPoint[], l
     if (r.ok) {
       summaries.set(p.id, r.summary);
       reindex(out, o.points, summaries);
-      log(`[${done + skipped}/${mine.length}] ${p.id}: done in ${secs} s`);
+      header();
+      log(`[${done + skipped}/${mine.length}] ${p.id}: done in ${secs} s${etaNote()}`);
     } else {
       failures.push(`${p.id}: ${r.message}`);
+      header();
       log(`[${done + skipped}/${mine.length}] ${p.id}: FAILED: ${r.message.split('\n')[0]}`);
     }
+  };
+  // A point's "running" line (plain only: on a terminal its bar says so).
+  const running = (p: SweepPoint, k: number): void => {
+    if (display.mode === 'plain') log(`[${k}/${mine.length}] ${p.id}: running`);
   };
 
   if (jobs === 1 || todo.length <= 1) {
     for (const p of todo) {
       if (failures.length) break;
-      log(`[${done + skipped + 1}/${mine.length}] ${p.id}: running`);
+      running(p, done + skipped + 1);
       const t0 = process.hrtime.bigint();
-      finished(p, await runPointTask(startPoint(p)), t0);
+      const job = display.job(p.id);
+      let reply: TaskReply;
+      try {
+        reply = await runPointTask(startPoint(p), job);
+      } finally {
+        job.end();
+      }
+      finished(p, reply, t0);
     }
   } else {
     // One child process per job (this process would block on its own point and hold back the
     // children's messages). Child processes rather than worker threads: node-canvas (charts) is not
     // safe in worker threads.
+    // The children's stderr comes through this process, line by line, so that it goes above the
+    // progress bars on a terminal; their progress and message lines come as messages.
     const script = workerScript();
     let next = 0;
     const runChild = async (): Promise<void> => {
-      const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+      const child = fork(script, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+      let partial = '';
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop()!;
+        for (const l of lines) process.stderr.write(l + '\n'); // above the bars (the display's hook), or as is
+      });
+      const stderrDone = new Promise<void>((res) => child.stderr!.once('close', () => res()));
       const exited = new Promise<string>((res) => child.once('exit', (code, sig) => res(`worker process exited (${sig ?? `code ${code}`})`)));
+      let onReady: (() => void) | undefined;
+      let onReply: ((r: TaskReply) => void) | undefined;
+      let job: ProgressJob | undefined;
+      child.on('message', (m: WorkerMessage) => {
+        switch (messageKind(m)) {
+          case 'ready':
+            onReady?.();
+            break;
+          case 'progress':
+            job?.update((m as { progress: ProgressSample }).progress);
+            break;
+          case 'log':
+            display.log((m as { log: string }).log);
+            break;
+          case 'reply': {
+            const r = onReply;
+            onReply = undefined;
+            r?.(m as TaskReply);
+            break;
+          }
+        }
+      });
       try {
         // Take points only once the child has started.
-        const ready = await Promise.race([new Promise<boolean>((res) => child.once('message', () => res(true))), exited.then(() => false)]);
+        const ready = await Promise.race([new Promise<boolean>((res) => (onReady = () => res(true))), exited.then(() => false)]);
         if (!ready) throw new Error('sweep worker process failed to start');
         while (next < todo.length && failures.length === 0) {
           const p = todo[next++];
+          running(p, next + skipped);
           const t0 = process.hrtime.bigint();
-          const reply = await Promise.race([
-            new Promise<TaskReply>((res) => {
-              child.once('message', (m) => res(m as TaskReply));
-              child.send(startPoint(p));
-            }),
-            exited.then((why): TaskReply => ({ ok: false, message: why, user: false })),
-          ]);
+          job = display.job(p.id);
+          let reply: TaskReply;
+          try {
+            reply = await Promise.race([
+              new Promise<TaskReply>((res) => {
+                onReply = res;
+                child.send(startPoint(p));
+              }),
+              exited.then((why): TaskReply => ({ ok: false, message: why, user: false })),
+            ]);
+          } finally {
+            job.end();
+            job = undefined;
+          }
           finished(p, reply, t0);
         }
       } finally {
         if (child.connected) child.disconnect();
         if (child.exitCode === null && child.signalCode === null) child.kill();
         await exited;
+        await stderrDone;
+        if (partial) process.stderr.write(partial + '\n');
       }
     };
     await Promise.all(Array.from({ length: jobs }, runChild));
