@@ -157,10 +157,10 @@ describe('statistics over seeds', () => {
         close(m.hi, h.mean + h.half);
         // The CSV row carries the same figures.
         const row = csv[i + 1];
-        close(Number(row[head.indexOf(`${metric}_mean`)]), h.mean);
-        close(Number(row[head.indexOf(`${metric}_half`)]), h.half);
-        close(Number(row[head.indexOf(`${metric}_lo`)]), h.mean - h.half);
-        close(Number(row[head.indexOf(`${metric}_hi`)]), h.mean + h.half);
+        close(Number(row[head.indexOf(`${metric}Mean`)]), h.mean);
+        close(Number(row[head.indexOf(`${metric}Half`)]), h.half);
+        close(Number(row[head.indexOf(`${metric}Lo`)]), h.mean - h.half);
+        close(Number(row[head.indexOf(`${metric}Hi`)]), h.mean + h.half);
       }
       expect(csv[i + 1][head.indexOf('n')]).toBe('3');
       expect(csv[i + 1][head.indexOf('seeds')]).toBe('1 2 3');

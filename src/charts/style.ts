@@ -172,7 +172,7 @@ const axisTitle = (config: ChartConfiguration, id: string): string => (config.op
  * title and x, the series' y axis's title and y), the exact numbers handed to Chart.js.
  */
 export function chartCsv(config: ChartConfiguration): string {
-  const rows: unknown[][] = [['series', 'x_axis', 'x', 'y_axis', 'y']];
+  const rows: unknown[][] = [['series', 'xAxis', 'x', 'yAxis', 'y']];
   const xt = axisTitle(config, 'x');
   for (const d of config.data.datasets as Array<ChartDataset<'line', Pt[]>>) {
     const yt = axisTitle(config, (d as any).yAxisID ?? 'y');

@@ -385,10 +385,10 @@ export function writeIndex(dir: OutputDir, rows: Array<{ point: SweepPoint; summ
         const row: Record<string, unknown> = { config: c.config, ...c.params, scheduler: c.scheduler, n: c.n, seeds: c.seeds.join(' ') };
         for (const k of STAT_METRICS) {
           const m = c.metrics[k];
-          row[`${k}_mean`] = num(m.mean);
-          row[`${k}_half`] = num(m.half);
-          row[`${k}_lo`] = num(m.lo);
-          row[`${k}_hi`] = num(m.hi);
+          row[`${k}Mean`] = num(m.mean);
+          row[`${k}Half`] = num(m.half);
+          row[`${k}Lo`] = num(m.lo);
+          row[`${k}Hi`] = num(m.hi);
         }
         return row;
       }),

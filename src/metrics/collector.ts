@@ -244,7 +244,7 @@ export class MetricsCollector implements SimObserver {
     const windowS = (this.duration - this.warmup) / SEC;
     const r = (x: number, d = 6): string => (Number.isFinite(x) ? String(Number(x.toFixed(d))) : '');
     const lines: unknown[][] = [
-      'model,requests,ok,late,timeout,rejected,failed,unfinished,goodput_rps,throughput_rps,slo_attainment,p50_ms,p99_ms,p999_ms,max_ms,mean_ms,loads,evictions,cold_starts'.split(','),
+      'model,requests,ok,late,timeout,rejected,failed,unfinished,goodput,throughput,sloAttainment,p50Ms,p99Ms,p999Ms,maxMs,meanMs,loads,evictions,coldStarts'.split(','),
     ];
     for (let m = 0; m < this.modelNames.length; m++) {
       const c = this.modelCounts.subarray(m * PER_MODEL, (m + 1) * PER_MODEL);
