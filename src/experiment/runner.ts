@@ -18,6 +18,7 @@ import { recordsCsv } from '../util/csv.js';
 import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 import { meanCI, type MeanCI } from '../util/stats.js';
+import { roundMetric } from '../util/round.js';
 import { configId, groupConfigs, hasSeedDimension, SEED_KEY } from '../util/seed-groups.js';
 
 export interface RunOptions {
@@ -340,12 +341,18 @@ export interface ConfigStats {
   metrics: Record<string, MeanCI>;
 }
 
+/** A metric's mean and interval rounded as its values are written (src/util/round.ts): no float noise in index-configs.* or --json. */
+export function roundCI(metric: string, m: MeanCI): MeanCI {
+  const r = (x: number): number => roundMetric(metric, x);
+  return { n: m.n, mean: r(m.mean), sd: r(m.sd), half: r(m.half), lo: r(m.lo), hi: r(m.hi) };
+}
+
 /** Mean and 95% confidence interval of every key metric per configuration (points differing only in seed). */
 export function configStats(rows: ReadonlyArray<{ point: SweepPoint; summary: Record<string, unknown> }>): ConfigStats[] {
   return groupConfigs(rows, (r) => r.point.params).map((g) => {
     const ms = g.members.map((r) => keyMetrics(r.summary));
     const metrics: Record<string, MeanCI> = {};
-    for (const k of STAT_METRICS) metrics[k] = meanCI(ms.map((m) => (typeof m[k] === 'number' ? (m[k] as number) : NaN)));
+    for (const k of STAT_METRICS) metrics[k] = roundCI(k, meanCI(ms.map((m) => (typeof m[k] === 'number' ? (m[k] as number) : NaN))));
     return {
       config: g.id,
       params: g.params,

@@ -14,6 +14,7 @@
  * a result waiting for the controller's CPU is stamped with its earlier receipt). Memory: a few dozen doubles per window
  * (28,800 windows for 8 h at 1 s: a few MiB) plus the histograms of the open windows.
  */
+import { roundTo } from '../util/round.js';
 import type { Nanos } from '../sim/time.js';
 import { UTILIZATION, busyIndex, type BusyKind } from '../sim/lanes.js';
 import { MS, SEC } from '../sim/time.js';
@@ -191,7 +192,7 @@ export class TimeSeries {
 
   /** The series as CSV text (deterministic: fixed decimals). */
   toCsv(): string {
-    const r = (x: number, d: number): string => (Number.isFinite(x) ? String(Number(x.toFixed(d))) : '');
+    const r = (x: number, d: number): string => (Number.isFinite(x) ? String(roundTo(x, d)) : '');
     const head = [
       'timeS',
       'windowS',
