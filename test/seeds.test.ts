@@ -201,13 +201,13 @@ describe('statistics over seeds', () => {
     expect(csv.slice(1).map((r) => r[col('n')])).toEqual(['3', '3', '3', '3']);
     for (const [i, c] of configs.entries()) {
       const h = byHand(seedDirs(c).map(summaryOf).map((s) => s.goodput));
-      close(Number(csv[i + 1][col('goodput (r/s) mean')]), h.mean);
-      close(Number(csv[i + 1][col('goodput (r/s) ci95 half')]), h.half);
+      close(Number(csv[i + 1][col('goodputMean')]), h.mean, rounding('goodput'));
+      close(Number(csv[i + 1][col('goodputHalf')]), h.half, rounding('goodput'));
     }
     // Baseline: fifo at 100 r/s. Clockwork at 400 r/s has 4x the offered load: it differs.
-    expect(csv[4][col('offered load (r/s) differs from baseline')]).toBe('true');
-    expect(Number(csv[4][col('offered load (r/s) p')])).toBeLessThan(0.01);
-    expect(csv[1][col('offered load (r/s) differs from baseline')]).toBe('');
+    expect(csv[4][col('offeredLoadDiffers')]).toBe('true');
+    expect(Number(csv[4][col('offeredLoadP')])).toBeLessThan(0.01);
+    expect(csv[1][col('offeredLoadDiffers')]).toBe('');
     // The plain mode stays: one column per run.
     const perRun = parseCsv(compareDirs([out], 'csv', { perRun: true }));
     expect(perRun).toHaveLength(13);
@@ -245,13 +245,13 @@ describe('statistics over seeds', () => {
     const csv = parseCsv(compareGroups([a, same, far], 'csv', { differ: true }));
     const head = csv[0];
     const get = (row: number, name: string): string => csv[row][head.indexOf(name)];
-    expect(get(2, 'goodput (r/s) differs from baseline')).toBe('false');
-    expect(get(3, 'goodput (r/s) differs from baseline')).toBe('true');
+    expect(get(2, 'goodputDiffers')).toBe('false');
+    expect(get(3, 'goodputDiffers')).toBe('true');
     // Welch's statistic for a vs far by hand: means 100 and 150, both variances 2.5 over 5 runs, t = 50 / 1.
-    close(Number(get(1, 'goodput (r/s) mean')), 100);
-    close(Number(get(1, 'goodput (r/s) ci95 half')), (2.7764451051977987 * Math.sqrt(2.5)) / Math.sqrt(5));
-    expect(Number(get(3, 'goodput (r/s) p'))).toBeLessThan(1e-6);
-    expect(Number(get(2, 'goodput (r/s) p'))).toBeGreaterThan(0.5);
+    close(Number(get(1, 'goodputMean')), 100, rounding('goodput'));
+    close(Number(get(1, 'goodputHalf')), (2.7764451051977987 * Math.sqrt(2.5)) / Math.sqrt(5), rounding('goodput'));
+    expect(Number(get(3, 'goodputP'))).toBeLessThan(1e-6);
+    expect(Number(get(2, 'goodputP'))).toBeGreaterThan(0.5);
   });
 
   it('goodput-vs-load: x = the swept rate, one line per scheduler, y = the mean goodput over seeds, error bars at the 95% CI', async () => {
