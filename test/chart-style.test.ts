@@ -203,7 +203,9 @@ describe('the CSV beside each chart', () => {
     for (const [i, name] of ['latency-cdf', 'latency-tail'].entries()) {
       const rows = parseCsv(readFileSync(join(out, `${name}.csv`), 'utf8'));
       expect(rows[0]).toEqual(['series', 'xAxis', 'x', 'yAxis', 'y']);
-      const plotted = rendered[i].data.datasets.flatMap((d: any) => d.data.map((p: any) => [d.label, p.x, p.y]));
+      // The numbers plotted, to 9 significant digits (README.md, "Numbers in output files").
+      const sig9 = (v: number): number => Number(v.toPrecision(9));
+      const plotted = rendered[i].data.datasets.flatMap((d: any) => d.data.map((p: any) => [d.label, sig9(p.x), sig9(p.y)]));
       expect(rows.slice(1).map((r) => [r[0], Number(r[2]), Number(r[4])])).toEqual(plotted);
       expect(rows[1][1]).toBe(rendered[i].options.scales.x.title.text);
       expect(readFileSync(join(out, `${name}.csv`), 'utf8')).toBe(chartCsv(rendered[i]));

@@ -7,7 +7,8 @@
  * Precision per quantity (README.md, "Numbers in output files"):
  * - fractions (SLO attainment, late/early fraction, utilization): 8 decimals;
  * - latencies in ms: 6 decimals (1 ns); rates in requests/s: 6 decimals; seconds: 9 decimals (1 ns);
- * - p-values: 6 significant digits (they may be tiny).
+ * - p-values: 6 significant digits (they may be tiny);
+ * - the plotted data beside charts (NAME.csv): 9 significant digits.
  */
 
 /** Decimals per kind of quantity. */
