@@ -116,7 +116,7 @@ export function compareGroups(groups: RunGroup[], format: CompareFormat, opts: C
   };
   const verdict = (gi: number, mi: number): { differ: boolean; p: number } | null =>
     COMPARE_METRICS[mi].key === 'scheduler' ? null : differ(stats[b][mi], stats[gi][mi]);
-  // Figures as written: rounded per metric (the tests above use the unrounded ones).
+  // Figures as written: rounded per metric (src/util/round.ts); the t-tests (verdict) use the unrounded statistics.
   const num = (m: Metric, x: number): number | null => (Number.isFinite(x) ? roundMetric(m.key, x) : null);
   const pOut = (v: { differ: boolean; p: number } | null): { differs: boolean; p: number } | null => (v === null ? null : { differs: v.differ, p: roundSignificant(v.p, 6) });
   if (format === 'csv') {
