@@ -5,7 +5,8 @@
  * bytes.
  *
  * Precision per quantity (README.md, "Numbers in output files"):
- * - fractions (SLO attainment, late/early fraction, utilization): 8 decimals;
+ * - fractions: SLO attainment, late/early fraction 8 decimals; utilization 6 in summary.json and
+ *   timeseries.csv, 8 for its means (compare, index-configs.*);
  * - latencies in ms: 6 decimals (1 ns); rates in requests/s: 6 decimals; seconds: 9 decimals (1 ns);
  * - p-values: 6 significant digits (they may be tiny);
  * - the plotted data beside charts (NAME.csv): 9 significant digits.
@@ -27,7 +28,7 @@ export function roundSignificant(x: number, digits = 6): number {
   return Number(x.toPrecision(digits));
 }
 
-/** Decimals for a key metric by its name (src/experiment/runner.ts keyMetrics): fractions 8, else 6. */
+/** Decimals for a key metric or its mean by its name (keyMetrics, compare): fractions 8, else 6. */
 export function metricDecimals(name: string): number {
   return /attainment|fraction|utilization/i.test(name) ? DECIMALS.fraction : DECIMALS.default;
 }
