@@ -122,7 +122,7 @@ P.start = function (ctx) {
 
 function peakGoodput(csv) {
   const [head, ...rows] = csv.trim().split('\n').map((l) => l.split(','));
-  const i = head.indexOf('goodput_rps');
+  const i = head.indexOf('goodput');
   return Math.round(Math.max(...rows.map((row) => Number(row[i]))));
 }
 

@@ -159,7 +159,7 @@ describe('utilization per device', () => {
     expect(labels).toContain('mean over 4 GPUs');
     // Each GPU's line is its timeseries.csv column, in percent.
     const ts = parseCsv(readFileSync(join(four, 'timeseries.csv'), 'utf8'));
-    const col = ts[0].indexOf('gpu2_util');
+    const col = ts[0].indexOf('gpu2Utilization');
     expect(data(u4, 'GPU 2').map((p) => p.y)).toEqual(ts.slice(1).map((r) => 100 * Number(r[col])));
 
     const ten = await runTo(tinyConfig({ duration: '2s', cluster: { profile: join(ROOT, 'hw-profiles/v100-clockwork.json'), gpusPerWorker: 10 }, workload: { type: 'poisson', rate: 800, slo: '25ms' } }));
@@ -167,7 +167,7 @@ describe('utilization per device', () => {
     const lo = data(u10, 'least busy GPU');
     const hi = data(u10, 'most busy GPU');
     const ts10 = parseCsv(readFileSync(join(ten, 'timeseries.csv'), 'utf8'));
-    const cols = Array.from({ length: 10 }, (_, g) => ts10[0].indexOf(`gpu${g}_util`));
+    const cols = Array.from({ length: 10 }, (_, g) => ts10[0].indexOf(`gpu${g}Utilization`));
     ts10.slice(1).forEach((r, k) => {
       expect(lo[k].y).toBeCloseTo(100 * Math.min(...cols.map((c) => Number(r[c]))), 9);
       expect(hi[k].y).toBeCloseTo(100 * Math.max(...cols.map((c) => Number(r[c]))), 9);
@@ -202,8 +202,10 @@ describe('the CSV beside each chart', () => {
     ]);
     for (const [i, name] of ['latency-cdf', 'latency-tail'].entries()) {
       const rows = parseCsv(readFileSync(join(out, `${name}.csv`), 'utf8'));
-      expect(rows[0]).toEqual(['series', 'x_axis', 'x', 'y_axis', 'y']);
-      const plotted = rendered[i].data.datasets.flatMap((d: any) => d.data.map((p: any) => [d.label, p.x, p.y]));
+      expect(rows[0]).toEqual(['series', 'xAxis', 'x', 'yAxis', 'y']);
+      // The numbers plotted, to 9 significant digits (README.md, "Numbers in output files").
+      const sig9 = (v: number): number => Number(v.toPrecision(9));
+      const plotted = rendered[i].data.datasets.flatMap((d: any) => d.data.map((p: any) => [d.label, sig9(p.x), sig9(p.y)]));
       expect(rows.slice(1).map((r) => [r[0], Number(r[2]), Number(r[4])])).toEqual(plotted);
       expect(rows[1][1]).toBe(rendered[i].options.scales.x.title.text);
       expect(readFileSync(join(out, `${name}.csv`), 'utf8')).toBe(chartCsv(rendered[i]));

@@ -23,7 +23,7 @@ describe('charts', () => {
       expect(pngSize(png), name).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });
       expect(png.length, name).toBeGreaterThan(10_000); // not blank: axes, text and lines
       // The plotted data beside each chart.
-      expect(readFileSync(join(out, 'charts', `${name}.csv`), 'utf8').split('\n')[0], name).toBe('series,x_axis,x,y_axis,y');
+      expect(readFileSync(join(out, 'charts', `${name}.csv`), 'utf8').split('\n')[0], name).toBe('series,xAxis,x,yAxis,y');
     }
     // Sweep charts need several runs: skipped with a reason for one.
     const rep = await plotCharts([out], join(dir, 'again'), ['slo-attainment', 'latency-tail']);

@@ -61,10 +61,10 @@ describe('controller busy periods and onAdvance', () => {
     const rows = fine.timeseries.toCsv().trim().split('\n');
     const head = rows[0].split(',');
     const row = rows[7].split(',');
-    expect(row[head.indexOf('t_s')]).toBe('0.006');
+    expect(row[head.indexOf('timeS')]).toBe('0.006');
     expect(row[head.indexOf('ok')]).toBe('1');
     // Coarse histogram (1.6%): 5.364 ms within a bucket.
-    expect(Number(row[head.indexOf('p50_ms')])).toBeCloseTo(5.364, 1);
+    expect(Number(row[head.indexOf('p50Ms')])).toBeCloseTo(5.364, 1);
   });
 });
 

@@ -106,11 +106,11 @@ describe('collector on hand-fed events (window [100, 1100) ns, 2 GPUs, 2 groups,
 describe('time series edges', () => {
   it('per-GPU columns up to 16 GPUs and per-group columns up to 8 groups, none beyond', () => {
     const head = (t: TimeSeries) => t.toCsv().split('\n')[0];
-    expect(head(new TimeSeries(1e9, 16))).toContain('gpu15_util');
-    expect(head(new TimeSeries(1e9, 17))).not.toContain('gpu0_util');
-    expect(head(new TimeSeries(1e9, 1))).not.toContain('gpu0_util');
+    expect(head(new TimeSeries(1e9, 16))).toContain('gpu15Utilization');
+    expect(head(new TimeSeries(1e9, 17))).not.toContain('gpu0Utilization');
+    expect(head(new TimeSeries(1e9, 1))).not.toContain('gpu0Utilization');
     const names = (n: number) => Array.from({ length: n }, (_, i) => `g${i}`);
-    expect(head(new TimeSeries(1e9, 1, names(8)))).toContain('attainment:g7');
+    expect(head(new TimeSeries(1e9, 1, names(8)))).toContain('sloAttainment:g7');
     expect(head(new TimeSeries(1e9, 1, names(9)))).not.toContain(':g0');
     expect(() => new TimeSeries(0, 1)).toThrow(/positive/);
   });

@@ -64,7 +64,7 @@ async function runWithOracle(cfg: Record<string, unknown>): Promise<RunResult & 
   const timeseries = tsLines.map((l) => Object.fromEntries(csvFields(l).map((v, i) => [tsCols[i], v])));
   // The run's end (where the last window stops) depends on how the driver stepped the clock: taken from the file.
   const lastRow = timeseries[timeseries.length - 1];
-  const end = Math.round((Number(lastRow.t_s) + Number(lastRow.window_s)) * 1e9);
+  const end = Math.round((Number(lastRow.timeS) + Number(lastRow.windowS)) * 1e9);
   const facts = { measureAt, warmup: r.config.warmup, duration: r.config.duration, gpus: sim.gpus.length, modelNames, groupNames };
   const expectedTimeseries = oracleTimeseries(rows, laneLog, { ...facts, window: r.config.metrics.window, end });
   const histograms = sim.metrics.histogramsJson(groupNames, r.workloads.map((w) => w.slo));
@@ -169,15 +169,15 @@ function compare(run: RunResult): void {
     const a = run.perModel[i];
     const num = (k: string): number | null => (a[k] === '' ? null : Number(a[k]));
     const where = `per-model ${e.model}`;
-    for (const k of ['requests', 'ok', 'late', 'timeout', 'rejected', 'failed', 'unfinished', 'loads', 'evictions', 'cold_starts'] as const) {
+    for (const k of ['requests', 'ok', 'late', 'timeout', 'rejected', 'failed', 'unfinished', 'loads', 'evictions', 'coldStarts'] as const) {
       expect(num(k), `${where} ${k}`).toBe(e[k]);
     }
-    close(num('goodput_rps'), e.goodput_rps, `${where} goodput`);
-    close(num('throughput_rps'), e.throughput_rps, `${where} throughput`);
-    close(num('slo_attainment'), e.slo_attainment, `${where} attainment`);
-    for (const k of ['p50_ms', 'p99_ms', 'p999_ms'] as const) withinBucket(num(k), e[k], 1 / 64, `${where} ${k}`);
-    close(num('max_ms'), e.max_ms, `${where} max`);
-    close(num('mean_ms'), e.mean_ms, `${where} mean`);
+    close(num('goodput'), e.goodput, `${where} goodput`);
+    close(num('throughput'), e.throughput, `${where} throughput`);
+    close(num('sloAttainment'), e.sloAttainment, `${where} attainment`);
+    for (const k of ['p50Ms', 'p99Ms', 'p999Ms'] as const) withinBucket(num(k), e[k], 1 / 64, `${where} ${k}`);
+    close(num('maxMs'), e.maxMs, `${where} max`);
+    close(num('meanMs'), e.meanMs, `${where} mean`);
   });
 }
 
@@ -189,21 +189,21 @@ function compareTimeseries(run: RunResult): void {
     const a = run.timeseries[k];
     const num = (c: string): number | null => (a[c] === '' ? null : Number(a[c]));
     const where = `window ${k}`;
-    close(num('t_s'), w.t_s, `${where} t_s`);
-    close(num('window_s'), w.window_s, `${where} window_s`);
-    for (const c of ['ok', 'late', 'timeout', 'rejected', 'failed', 'loads', 'evictions', 'cold_starts'] as const) expect(num(c), `${where} ${c}`).toBe(w[c]);
-    for (const c of ['offered_rps', 'goodput_rps', 'throughput_rps', 'gpu_util', 'pcie_util'] as const) close(num(c), w[c], `${where} ${c}`);
-    withinBucket(num('p50_ms'), w.p50_ms, 1 / 64, `${where} p50`);
-    withinBucket(num('p99_ms'), w.p99_ms, 1 / 64, `${where} p99`);
-    close(num('max_ms'), w.max_ms, `${where} max`);
-    if (w.gpuN_util.length > 1) w.gpuN_util.forEach((u, g) => close(num(`gpu${g}_util`), u, `${where} gpu${g}_util`));
-    else expect(a).not.toHaveProperty('gpu0_util');
+    close(num('timeS'), w.timeS, `${where} timeS`);
+    close(num('windowS'), w.windowS, `${where} windowS`);
+    for (const c of ['ok', 'late', 'timeout', 'rejected', 'failed', 'loads', 'evictions', 'coldStarts'] as const) expect(num(c), `${where} ${c}`).toBe(w[c]);
+    for (const c of ['offeredLoad', 'goodput', 'throughput', 'gpuUtilization', 'pcieUtilization'] as const) close(num(c), w[c], `${where} ${c}`);
+    withinBucket(num('p50Ms'), w.p50Ms, 1 / 64, `${where} p50`);
+    withinBucket(num('p99Ms'), w.p99Ms, 1 / 64, `${where} p99`);
+    close(num('maxMs'), w.maxMs, `${where} max`);
+    if (w.gpuNUtilization.length > 1) w.gpuNUtilization.forEach((u, g) => close(num(`gpu${g}Utilization`), u, `${where} gpu${g}Utilization`));
+    else expect(a).not.toHaveProperty('gpu0Utilization');
     if (groups.length > 1) {
       for (const g of groups) {
-        close(num(`offered_rps:${g}`), w.groups[g].offered_rps, `${where} offered ${g}`);
-        close(num(`goodput_rps:${g}`), w.groups[g].goodput_rps, `${where} goodput ${g}`);
+        close(num(`offeredLoad:${g}`), w.groups[g].offeredLoad, `${where} offered ${g}`);
+        close(num(`goodput:${g}`), w.groups[g].goodput, `${where} goodput ${g}`);
         expect(num(`answered:${g}`), `${where} answered ${g}`).toBe(w.groups[g].answered);
-        close(num(`attainment:${g}`), w.groups[g].attainment, `${where} attainment ${g}`);
+        close(num(`sloAttainment:${g}`), w.groups[g].attainment, `${where} attainment ${g}`);
       }
     } else expect(Object.keys(a).some((c) => c.includes(':'))).toBe(false);
   });

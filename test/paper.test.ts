@@ -31,7 +31,7 @@ function writeSweep(dir: string, points: Array<{ params: Record<string, unknown>
   writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
 }
 
-const TS_HEAD = 't_s,window_s,offered_rps,goodput_rps,throughput_rps,ok,late,timeout,rejected,failed,pcie_util';
+const TS_HEAD = 'timeS,windowS,offeredLoad,goodput,throughput,ok,late,timeout,rejected,failed,pcieUtilization';
 
 describe('per-group time series', () => {
   it('counts answered requests and attainment per group and window', () => {
@@ -46,11 +46,11 @@ describe('per-group time series', () => {
     const [head, w0, w1] = ts.toCsv().trim().split('\n').map((l) => l.split(','));
     const col = (row: string[], name: string): string => row[head.indexOf(name)];
     expect(col(w0, 'answered:fg')).toBe('4');
-    expect(col(w0, 'attainment:fg')).toBe('0.5');
+    expect(col(w0, 'sloAttainment:fg')).toBe('0.5');
     expect(col(w0, 'answered:bg')).toBe('0');
-    expect(col(w0, 'attainment:bg')).toBe('');
-    expect(col(w1, 'attainment:bg')).toBe('1');
-    expect(col(w1, 'goodput_rps:bg')).toBe('1');
+    expect(col(w0, 'sloAttainment:bg')).toBe('');
+    expect(col(w1, 'sloAttainment:bg')).toBe('1');
+    expect(col(w1, 'goodput:bg')).toBe('1');
   });
 });
 
@@ -109,7 +109,7 @@ describe('paper verdicts', () => {
 
   it('fig6: minor attainment per window and the major fall after the cache fills', () => {
     const dir = tmp();
-    const head = `${TS_HEAD},goodput_rps:major,goodput_rps:minor,answered:minor,attainment:minor`;
+    const head = `${TS_HEAD},goodput:major,goodput:minor,answered:minor,sloAttainment:minor`;
     // leadIn 10 s, interval 1 s, 20 fit: more than fit from 30 s on.
     const rows = [
       '0,10,200,200,200,2000,0,0,0,0,0,0,200,2000,1',

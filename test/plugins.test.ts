@@ -78,7 +78,7 @@ describe('the EDF example (examples/edf-scheduler)', () => {
     expect(s.requests).toMatchObject({ total: 7, ok: 4, late: 0, timeout: 0, rejected: 3, failed: 0 });
     expect(s.schedulerStats).toEqual({ admitted: 4, rejected: 3, dropped: 0 });
     const rows = readFileSync(join(d, 'out', 'requests.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-    // id,model,group,sent_ns,arrival_ns,deadline_ns,response_ns,latency_ns,outcome,measured
+    // id,model,group,sentNs,arrivalNs,deadlineNs,responseNs,latencyNs,outcome,measured
     const burst = rows.filter((x) => Number(x[3]) === 100e6).sort((x, y) => Number(x[0]) - Number(y[0]));
     expect(burst.map((x) => x[8])).toEqual(['ok', 'ok', 'ok', 'rejected', 'rejected', 'rejected']);
     expect(burst.slice(0, 3).map((x) => Number(x[7]))).toEqual([10e6, 20e6, 30e6]);

@@ -34,9 +34,9 @@ describe('result files', () => {
     const s = out.summary as any;
     // Time series: 250 ms windows over the whole run; sent counts include warm-up.
     const ts = readCsvColumns(join(a, 'timeseries.csv'));
-    expect(ts.window_s[0]).toBe(0.25);
-    expect(ts.t_s.slice(0, 4)).toEqual([0, 0.25, 0.5, 0.75]);
-    const sent = sum(ts.offered_rps.map((r, i) => r * ts.window_s[i]));
+    expect(ts.windowS[0]).toBe(0.25);
+    expect(ts.timeS.slice(0, 4)).toEqual([0, 0.25, 0.5, 0.75]);
+    const sent = sum(ts.offeredLoad.map((r, i) => r * ts.windowS[i]));
     const reqLines = readFileSync(join(a, 'requests.csv'), 'utf8').trim().split('\n').slice(1);
     expect(Math.round(sent)).toBe(reqLines.length);
     const measured = reqLines.filter((l) => l.endsWith(',1'));
@@ -44,13 +44,13 @@ describe('result files', () => {
     expect(measured.filter((l) => l.includes(',ok,')).length).toBe(s.requests.ok);
     expect(sum(ts.ok) + sum(ts.late) + sum(ts.timeout) + sum(ts.rejected) + sum(ts.failed)).toBe(reqLines.filter((l) => !l.includes('unfinished')).length);
     // Every window with completed requests has p50 <= p99 <= max.
-    for (let i = 0; i < ts.t_s.length; i++) {
+    for (let i = 0; i < ts.timeS.length; i++) {
       if (ts.ok[i] + ts.late[i] > 0) {
-        expect(ts.p50_ms[i]).toBeLessThanOrEqual(ts.p99_ms[i]);
-        expect(ts.p99_ms[i]).toBeLessThanOrEqual(ts.max_ms[i]);
-      } else expect(ts.p50_ms[i]).toBeNaN();
-      expect(ts.gpu_util[i]).toBeGreaterThanOrEqual(0);
-      expect(ts.gpu_util[i]).toBeLessThanOrEqual(1);
+        expect(ts.p50Ms[i]).toBeLessThanOrEqual(ts.p99Ms[i]);
+        expect(ts.p99Ms[i]).toBeLessThanOrEqual(ts.maxMs[i]);
+      } else expect(ts.p50Ms[i]).toBeNaN();
+      expect(ts.gpuUtilization[i]).toBeGreaterThanOrEqual(0);
+      expect(ts.gpuUtilization[i]).toBeLessThanOrEqual(1);
     }
     // Per model: counts add up to the summary's.
     const pm = readCsvColumns(join(a, 'per-model.csv'));

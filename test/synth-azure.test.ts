@@ -93,6 +93,14 @@ describe('servesim trace (CLI)', () => {
     expect(text).toMatch(/apps with a single function\s+[0-9.]+\s+\(published: 0.54\)/);
     const json = JSON.parse(await cli(['trace', 'stats', '--json', join(d, 'app_memory_percentiles.anon.d01.csv')]));
     expect(json.kind).toBe('azure2019-memory');
+    // Keyed fields, equal to the library's figures (the text's labels are not keys).
+    const lib = await traceStats(join(d, 'app_memory_percentiles.anon.d01.csv'));
+    const line = (prefix: string) => lib.lines.find((l) => l.name.startsWith(prefix))!;
+    expect(json.stats.rows).toBe(line('rows').value);
+    expect(json.stats.appsAtMost400Mb).toBe(line('apps averaging at most 400 MB').value);
+    expect(json.published.appsAtMost400Mb).toBe('~0.9');
+    expect(Object.values(json.stats.averageAllocatedMb).join(' / ')).toBe(line('AverageAllocatedMb (MB)').value);
+    expect(Object.keys(json.stats.averageAllocatedMb)).toEqual(['p25', 'p50', 'p75', 'p90', 'p99']);
   });
   it('bad arguments are errors for people', async () => {
     await expect(cli(['trace', 'synth-azure', '--functions', 'many', '--out', tempDir()])).rejects.toThrow('--functions expects an integer from 1 to 1000000, found "many"');

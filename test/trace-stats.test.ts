@@ -80,9 +80,20 @@ describe('trace stats on degenerate files', () => {
     expect(value(s, 'requests')).toBe(n);
     expect(value(s, 'peak rate in one second')).toBe(1);
   }, 20_000);
-  it('through the CLI: --json holds "n/a", no null', async () => {
+  it('through the CLI: --json has keyed fields, null for what the file cannot give (the text says n/a), no NaN', async () => {
     const text = await traceCli(['trace', 'stats', '--json', write('t\n5\n5\n5\n')]);
-    expect(text).not.toMatch(/null|NaN|undefined|Infinity/);
-    expect(JSON.parse(text).lines).toContainEqual({ name: 'inter-arrival CV (1 = Poisson)', value: 'n/a' });
+    expect(text).not.toMatch(/NaN|undefined|Infinity|n\/a/);
+    const j = JSON.parse(text);
+    expect(j.kind).toBe('timestamps');
+    // Three requests at the same instant: span 0, no rate, CV of two zero gaps undefined; peak 3 in one second.
+    expect(j.stats).toEqual({
+      timestampColumn: { name: 't', format: expect.any(String) },
+      requests: 3,
+      spanSeconds: 0,
+      meanRate: null,
+      peakRatePerSecond: 3,
+      interArrivalCv: null,
+    });
+    expect(j.published).toEqual({});
   });
 });

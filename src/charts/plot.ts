@@ -166,8 +166,8 @@ function timeseries(r: RunResult): Record<string, number[]> {
 }
 
 function series(ts: Record<string, number[]>, col: string, scale = 1): Pt[] {
-  const t = ts.t_s;
-  const w = ts.window_s;
+  const t = ts.timeS;
+  const w = ts.windowS;
   const v = ts[col];
   const out: Pt[] = [];
   if (!v) return out;
@@ -185,8 +185,8 @@ const samePoints = (a: Pt[], b: Pt[]): boolean => {
 function goodputChart(runs: RunResult[]): ChartResult {
   const styles = runStyles(runs);
   const datasets: LineDataset[] = [];
-  const offered = runs.map((r) => series(timeseries(r), 'offered_rps'));
-  runs.forEach((r, i) => datasets.push(styledLine(r.label, series(timeseries(r), 'goodput_rps'), styles[i])));
+  const offered = runs.map((r) => series(timeseries(r), 'offeredLoad'));
+  runs.forEach((r, i) => datasets.push(styledLine(r.label, series(timeseries(r), 'goodput'), styles[i])));
   // The same workload (a sweep over schedulers) offers the same load to every run: one grey line.
   const merged = offered.every((o) => samePoints(o, offered[0]));
   if (merged) {
@@ -233,7 +233,7 @@ function utilizationChart(runs: RunResult[]): ChartResult {
     const ts = timeseries(r);
     const gpus = Number(r.summary.gpus);
     const who = runs.length === 1 ? '' : `${r.label}: `;
-    const mid = (k: number): number => ts.t_s[k] + ts.window_s[k] / 2;
+    const mid = (k: number): number => ts.timeS[k] + ts.windowS[k] / 2;
     const per = gpus > 1 ? perGpuColumns(ts, gpus, exec.perGpuColumn!) : undefined;
     const measured = (r.summary[exec.summaryKey] as number[] | undefined) ?? [];
     if (per && runs.length === 1 && gpus <= PER_GPU_LINES_MAX) {
@@ -248,7 +248,7 @@ function utilizationChart(runs: RunResult[]): ChartResult {
       // Many devices or several runs: the band from the least to the most busy device per window, and the mean.
       const lo: Pt[] = [];
       const hi: Pt[] = [];
-      for (let k = 0; k < ts.t_s.length; k++) {
+      for (let k = 0; k < ts.timeS.length; k++) {
         const vs = per.map((c) => c[k]).filter(Number.isFinite);
         if (vs.length === 0) continue;
         lo.push({ x: mid(k), y: 100 * Math.min(...vs) });

@@ -32,7 +32,52 @@ export function tryReadJson(path: string): any {
   return existsSync(path) ? readJson(path) : undefined;
 }
 
-/** Read a CSV file into columns of numbers (NaN for empty cells). */
+/**
+ * Column names of files written before servesim's CSV headers became camelCase (README.md, "CSV
+ * columns"), and their names now: results directories written by an older servesim still read.
+ */
+const LEGACY_COLUMNS: Record<string, string> = {
+  t_s: 'timeS',
+  window_s: 'windowS',
+  offered_rps: 'offeredLoad',
+  goodput_rps: 'goodput',
+  throughput_rps: 'throughput',
+  slo_attainment: 'sloAttainment',
+  attainment: 'sloAttainment',
+  p50_ms: 'p50Ms',
+  p99_ms: 'p99Ms',
+  p999_ms: 'p999Ms',
+  max_ms: 'maxMs',
+  mean_ms: 'meanMs',
+  gpu_util: 'gpuUtilization',
+  pcie_util: 'pcieUtilization',
+  cold_starts: 'coldStarts',
+  sent_ns: 'sentNs',
+  arrival_ns: 'arrivalNs',
+  deadline_ns: 'deadlineNs',
+  response_ns: 'responseNs',
+  latency_ns: 'latencyNs',
+  x_axis: 'xAxis',
+  y_axis: 'yAxis',
+};
+
+/** The current name of a CSV column (an old snake_case name, or "old:group", mapped; others as they are). */
+export function currentColumnName(h: string): string {
+  const colon = h.indexOf(':');
+  const base = colon < 0 ? h : h.slice(0, colon);
+  const rest = colon < 0 ? '' : h.slice(colon);
+  const gpu = /^gpu(\d+)_util$/.exec(base);
+  if (gpu) return `gpu${gpu[1]}Utilization${rest}`;
+  // "attainment" alone is no old name; only as "attainment:<group>".
+  if (base === 'attainment' && colon < 0) return h;
+  const now = Object.prototype.hasOwnProperty.call(LEGACY_COLUMNS, base) ? LEGACY_COLUMNS[base] : undefined;
+  return now === undefined ? h : now + rest;
+}
+
+/**
+ * Read a CSV file into columns of numbers (NaN for empty cells), keyed by the columns' current
+ * names: a file an older servesim wrote (snake_case headers such as `p99_ms`) reads the same.
+ */
 export function readCsvColumns(path: string): Record<string, number[]> {
   if (!existsSync(path)) throw new UserError(`${path}: no such file (was the result written by an older servesim?)`);
   let records: string[][];
@@ -41,7 +86,7 @@ export function readCsvColumns(path: string): Record<string, number[]> {
   } catch (e) {
     throw new UserError(`${path}: not a CSV file servesim wrote (${(e as Error).message})`);
   }
-  const head = records[0] ?? [];
+  const head = (records[0] ?? []).map(currentColumnName);
   const cols: Record<string, number[]> = Object.fromEntries(head.map((h) => [h, []]));
   for (let i = 1; i < records.length; i++) {
     const cells = records[i];

@@ -8,6 +8,7 @@
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { csvText } from '../util/csv.js';
+import { roundSignificant } from '../util/round.js';
 import { UserError } from '../util/errors.js';
 import type { OutputDir } from '../util/output.js';
 import { CHART_FORMATS } from './names.js';
@@ -169,14 +170,16 @@ const axisTitle = (config: ChartConfiguration, id: string): string => (config.op
 
 /**
  * The plotted data of a line chart as CSV: one row per point drawn (series label, the x axis's
- * title and x, the series' y axis's title and y), the exact numbers handed to Chart.js.
+ * title and x, the series' y axis's title and y), the numbers handed to Chart.js to 9 significant digits.
  */
 export function chartCsv(config: ChartConfiguration): string {
-  const rows: unknown[][] = [['series', 'x_axis', 'x', 'y_axis', 'y']];
+  // 9 significant digits (src/util/round.ts): no float noise such as 160.66666666666666.
+  const num = (v: unknown): unknown => (typeof v === 'number' ? roundSignificant(v, 9) : v);
+  const rows: unknown[][] = [['series', 'xAxis', 'x', 'yAxis', 'y']];
   const xt = axisTitle(config, 'x');
   for (const d of config.data.datasets as Array<ChartDataset<'line', Pt[]>>) {
     const yt = axisTitle(config, (d as any).yAxisID ?? 'y');
-    for (const p of d.data) rows.push([d.label ?? '', xt, p.x, yt, p.y]);
+    for (const p of d.data) rows.push([d.label ?? '', xt, num(p.x), yt, num(p.y)]);
   }
   return csvText(rows);
 }

@@ -5,8 +5,13 @@ import { fmt, pct, table } from './format.js';
 import { groupCI, groupRuns, type RunGroup } from '../charts/run-groups.js';
 import { UserError } from '../util/errors.js';
 import { differ, type MeanCI } from '../util/stats.js';
+import { jsonText } from '../util/output.js';
+import { roundMetric, roundSignificant } from '../util/round.js';
 
 interface Metric {
+  /** Key in CSV headers and JSON (as in index.json's metrics where it has the metric). */
+  key: string;
+  /** Label in tables and markdown. */
   name: string;
   get(s: Record<string, any>): number | string | null | undefined;
   show(v: any): string;
@@ -15,32 +20,39 @@ interface Metric {
 const mean = (xs: unknown): number | null => (Array.isArray(xs) && xs.length ? xs.reduce((a: number, b: number) => a + b, 0) / xs.length : null);
 
 export const COMPARE_METRICS: Metric[] = [
-  { name: 'scheduler', get: (s) => s.scheduler, show: String },
-  { name: 'requests', get: (s) => s.requests?.total, show: (v) => fmt(v) },
-  { name: 'ok', get: (s) => s.requests?.ok, show: (v) => fmt(v) },
-  { name: 'late', get: (s) => s.requests?.late, show: (v) => fmt(v) },
-  { name: 'timeout', get: (s) => s.requests?.timeout, show: (v) => fmt(v) },
-  { name: 'rejected', get: (s) => s.requests?.rejected, show: (v) => fmt(v) },
-  { name: 'failed', get: (s) => s.requests?.failed, show: (v) => fmt(v) },
-  { name: 'SLO attainment', get: (s) => s.sloAttainment, show: (v) => pct(v, 4) },
-  { name: 'goodput (r/s)', get: (s) => s.goodput, show: (v) => fmt(v, 1) },
-  { name: 'throughput (r/s)', get: (s) => s.throughput, show: (v) => fmt(v, 1) },
-  { name: 'offered load (r/s)', get: (s) => s.offeredLoad, show: (v) => fmt(v, 1) },
-  { name: 'p50 (ms)', get: (s) => s.latencyMs?.p50, show: (v) => fmt(v, 3) },
-  { name: 'p99 (ms)', get: (s) => s.latencyMs?.p99, show: (v) => fmt(v, 3) },
-  { name: 'p99.9 (ms)', get: (s) => s.latencyMs?.p999, show: (v) => fmt(v, 3) },
-  { name: 'p99.99 (ms)', get: (s) => s.latencyMs?.p9999, show: (v) => fmt(v, 3) },
-  { name: 'p99.9999 (ms)', get: (s) => s.latencyMs?.p999999, show: (v) => fmt(v, 3) },
-  { name: 'max (ms)', get: (s) => s.latencyMs?.max, show: (v) => fmt(v, 3) },
-  { name: 'GPU utilization', get: (s) => mean(s.gpuUtilization), show: (v) => pct(v, 1) },
-  { name: 'PCIe utilization', get: (s) => mean(s.pcieUtilization), show: (v) => pct(v, 1) },
-  { name: 'loads', get: (s) => s.loads, show: (v) => fmt(v) },
-  { name: 'evictions', get: (s) => s.evictions, show: (v) => fmt(v) },
-  { name: 'cold starts', get: (s) => s.coldStarts, show: (v) => fmt(v) },
-  { name: 'mean batch', get: (s) => s.batches?.meanSize, show: (v) => fmt(v, 2) },
+  { key: 'scheduler', name: 'scheduler', get: (s) => s.scheduler, show: String },
+  { key: 'requests', name: 'requests', get: (s) => s.requests?.total, show: (v) => fmt(v) },
+  { key: 'ok', name: 'ok', get: (s) => s.requests?.ok, show: (v) => fmt(v) },
+  { key: 'late', name: 'late', get: (s) => s.requests?.late, show: (v) => fmt(v) },
+  { key: 'timeout', name: 'timeout', get: (s) => s.requests?.timeout, show: (v) => fmt(v) },
+  { key: 'rejected', name: 'rejected', get: (s) => s.requests?.rejected, show: (v) => fmt(v) },
+  { key: 'failed', name: 'failed', get: (s) => s.requests?.failed, show: (v) => fmt(v) },
+  { key: 'sloAttainment', name: 'SLO attainment', get: (s) => s.sloAttainment, show: (v) => pct(v, 4) },
+  { key: 'goodput', name: 'goodput (r/s)', get: (s) => s.goodput, show: (v) => fmt(v, 1) },
+  { key: 'throughput', name: 'throughput (r/s)', get: (s) => s.throughput, show: (v) => fmt(v, 1) },
+  { key: 'offeredLoad', name: 'offered load (r/s)', get: (s) => s.offeredLoad, show: (v) => fmt(v, 1) },
+  { key: 'p50Ms', name: 'p50 (ms)', get: (s) => s.latencyMs?.p50, show: (v) => fmt(v, 3) },
+  { key: 'p99Ms', name: 'p99 (ms)', get: (s) => s.latencyMs?.p99, show: (v) => fmt(v, 3) },
+  { key: 'p999Ms', name: 'p99.9 (ms)', get: (s) => s.latencyMs?.p999, show: (v) => fmt(v, 3) },
+  { key: 'p9999Ms', name: 'p99.99 (ms)', get: (s) => s.latencyMs?.p9999, show: (v) => fmt(v, 3) },
+  { key: 'p999999Ms', name: 'p99.9999 (ms)', get: (s) => s.latencyMs?.p999999, show: (v) => fmt(v, 3) },
+  { key: 'maxMs', name: 'max (ms)', get: (s) => s.latencyMs?.max, show: (v) => fmt(v, 3) },
+  // Mean over the GPUs (summary.json has one value per GPU).
+  { key: 'gpuUtilization', name: 'GPU utilization', get: (s) => mean(s.gpuUtilization), show: (v) => pct(v, 1) },
+  { key: 'pcieUtilization', name: 'PCIe utilization', get: (s) => mean(s.pcieUtilization), show: (v) => pct(v, 1) },
+  { key: 'loads', name: 'loads', get: (s) => s.loads, show: (v) => fmt(v) },
+  { key: 'evictions', name: 'evictions', get: (s) => s.evictions, show: (v) => fmt(v) },
+  { key: 'coldStarts', name: 'cold starts', get: (s) => s.coldStarts, show: (v) => fmt(v) },
+  { key: 'meanBatch', name: 'mean batch', get: (s) => s.batches?.meanSize, show: (v) => fmt(v, 2) },
 ];
 
-export type CompareFormat = 'table' | 'markdown' | 'csv';
+/** A metric's value for CSV and JSON: numbers rounded (src/util/round.ts), absent as null. */
+function outValue(m: Metric, v: unknown): number | string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'number' ? roundMetric(m.key, v) : String(v);
+}
+
+export type CompareFormat = 'table' | 'markdown' | 'csv' | 'json';
 
 /** Render runs side by side: one column per run (table, markdown) or one row per run (csv). */
 export function compareRuns(runs: RunResult[], format: CompareFormat): string {
@@ -48,10 +60,16 @@ export function compareRuns(runs: RunResult[], format: CompareFormat): string {
     return recordsCsv(
       runs.map((r) => {
         const row: Record<string, unknown> = { run: r.label, dir: r.dir };
-        for (const m of COMPARE_METRICS) row[m.name] = m.get(r.summary) ?? null;
+        for (const m of COMPARE_METRICS) row[m.key] = outValue(m, m.get(r.summary));
         return row;
       }),
     );
+  }
+  if (format === 'json') {
+    return jsonText({
+      mode: 'runs',
+      runs: runs.map((r) => ({ run: r.label, dir: r.dir, metrics: Object.fromEntries(COMPARE_METRICS.map((m) => [m.key, outValue(m, m.get(r.summary))])) })),
+    });
   }
   const header = ['metric', ...runs.map((r) => r.label)];
   const rows = COMPARE_METRICS.map((m) => [m.name, ...runs.map((r) => {
@@ -92,40 +110,67 @@ export function compareGroups(groups: RunGroup[], format: CompareFormat, opts: C
   }
   const stats = groups.map((g) => COMPARE_METRICS.map((m) => groupCI(g, (r) => m.get(r.summary))));
   const text = (m: Metric, g: RunGroup, ci: MeanCI): string => {
-    if (m.name === 'scheduler') return [...new Set(g.runs.map((r) => String(r.summary.scheduler)))].join('/');
+    if (m.key === 'scheduler') return [...new Set(g.runs.map((r) => String(r.summary.scheduler)))].join('/');
     if (ci.n === 0) return '-';
     return ci.n < 2 ? m.show(ci.mean) : `${m.show(ci.mean)} ± ${m.show(ci.half)}`;
   };
   const verdict = (gi: number, mi: number): { differ: boolean; p: number } | null =>
-    COMPARE_METRICS[mi].name === 'scheduler' ? null : differ(stats[b][mi], stats[gi][mi]);
+    COMPARE_METRICS[mi].key === 'scheduler' ? null : differ(stats[b][mi], stats[gi][mi]);
+  // Figures as written: rounded per metric (src/util/round.ts); the t-tests (verdict) use the unrounded statistics.
+  const num = (m: Metric, x: number): number | null => (Number.isFinite(x) ? roundMetric(m.key, x) : null);
+  const pOut = (v: { differ: boolean; p: number } | null): { differs: boolean; p: number } | null => (v === null ? null : { differs: v.differ, p: roundSignificant(v.p, 6) });
   if (format === 'csv') {
     return recordsCsv(
       groups.map((g, gi) => {
         const row: Record<string, unknown> = { configuration: g.label, n: g.runs.length, dirs: g.runs.map((r) => r.dir).join(' ') };
         COMPARE_METRICS.forEach((m, mi) => {
           const ci = stats[gi][mi];
-          if (m.name === 'scheduler') {
-            row[m.name] = text(m, g, ci);
+          if (m.key === 'scheduler') {
+            row[m.key] = text(m, g, ci);
             return;
           }
-          const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
-          row[`${m.name} mean`] = num(ci.mean);
-          row[`${m.name} ci95 half`] = num(ci.half);
-          row[`${m.name} ci95 lo`] = num(ci.lo);
-          row[`${m.name} ci95 hi`] = num(ci.hi);
+          row[`${m.key}Mean`] = num(m, ci.mean);
+          row[`${m.key}Half`] = num(m, ci.half);
+          row[`${m.key}Lo`] = num(m, ci.lo);
+          row[`${m.key}Hi`] = num(m, ci.hi);
           if (opts.differ) {
-            const v = gi === b ? null : verdict(gi, mi);
-            row[`${m.name} differs from baseline`] = v === null ? null : v.differ;
-            row[`${m.name} p`] = v === null ? null : v.p;
+            const v = gi === b ? null : pOut(verdict(gi, mi));
+            row[`${m.key}Differs`] = v === null ? null : v.differs;
+            row[`${m.key}P`] = v === null ? null : v.p;
           }
         });
         return row;
       }),
     );
   }
+  if (format === 'json') {
+    return jsonText({
+      mode: 'configurations',
+      ...(opts.differ ? { baseline: b + 1 } : {}),
+      configurations: groups.map((g, gi) => {
+        const metrics: Record<string, unknown> = {};
+        const differs: Record<string, unknown> = {};
+        COMPARE_METRICS.forEach((m, mi) => {
+          const ci = stats[gi][mi];
+          if (m.key === 'scheduler') return;
+          metrics[m.key] = { n: ci.n, mean: num(m, ci.mean), half: num(m, ci.half), lo: num(m, ci.lo), hi: num(m, ci.hi) };
+          if (opts.differ && gi !== b) differs[m.key] = pOut(verdict(gi, mi));
+        });
+        return {
+          configuration: g.label,
+          scheduler: text(COMPARE_METRICS[0], g, stats[gi][0]),
+          n: g.runs.length,
+          dirs: g.runs.map((r) => r.dir),
+          metrics,
+          // vs the baseline: Welch's t-test at the 5% level per metric (null: fewer than 2 runs with it).
+          ...(opts.differ && gi !== b ? { vsBaseline: differs } : {}),
+        };
+      }),
+    });
+  }
   const vsText = (gi: number, mi: number): string => {
     const v = verdict(gi, mi);
-    if (COMPARE_METRICS[mi].name === 'scheduler') return '';
+    if (COMPARE_METRICS[mi].key === 'scheduler') return '';
     if (v === null) return '- (n < 2)';
     return `${v.differ ? 'DIFFERS' : 'n.s.'} (p=${v.p === 0 ? '0' : v.p < 0.001 ? v.p.toExponential(1) : v.p.toFixed(3)})`;
   };

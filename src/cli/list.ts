@@ -13,11 +13,8 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/**
- * Profiles found in `dir` with their models. A `dir` given (--profiles-dir) must be a directory;
- * without one, ./hw-profiles if there is one, else the package's.
- */
-export function listProfiles(dir?: string): string {
+/** The profiles directory (`dir`, else ./hw-profiles, else the package's) and its entries. */
+function profilesDir(dir?: string): { where: string; files: string[] } {
   let where: string;
   if (dir === undefined) {
     where = isDirectory('hw-profiles') ? 'hw-profiles' : join(PACKAGE_ROOT, 'hw-profiles');
@@ -33,7 +30,15 @@ export function listProfiles(dir?: string): string {
     if (!st.isDirectory()) throw new UserError(`--profiles-dir ${dir}: not a directory`);
     where = dir;
   }
-  const files = withIo(where, 'read the profiles directory', () => readdirSync(where));
+  return { where, files: withIo(where, 'read the profiles directory', () => readdirSync(where)) };
+}
+
+/**
+ * Profiles found in `dir` with their models (see profilesDir), as text. A `dir` given
+ * (--profiles-dir) must be a directory; without one, ./hw-profiles if there is one, else the package's.
+ */
+export function listProfiles(dir?: string): string {
+  const { where, files } = profilesDir(dir);
   let out = `Profiles (${where}):\n`;
   for (const f of files.filter((f) => f.endsWith('.json')).sort()) {
     try {
@@ -59,4 +64,57 @@ function wrap(text: string, width: number, indent: string): string {
   }
   if (cur) lines.push(indent + cur);
   return lines.join('\n') + '\n';
+}
+
+/** One profile as `servesim list --json` gives it (invalid files: `error` instead of the figures). */
+export interface ProfileEntry {
+  file: string;
+  path: string;
+  device?: string;
+  kind?: string;
+  pages?: number;
+  pageSizeBytes?: number;
+  models?: string[];
+  error?: string;
+}
+
+/** `servesim list --json`: the profiles of `dir` (as listProfiles) as data. */
+export function profileEntries(dir?: string): { dir: string; profiles: ProfileEntry[] } {
+  const { where, files } = profilesDir(dir);
+  const profiles: ProfileEntry[] = [];
+  for (const f of files.filter((f) => f.endsWith('.json')).sort()) {
+    const path = join(where, f);
+    try {
+      const p = loadProfile(path);
+      profiles.push({
+        file: f,
+        path,
+        device: p.device.name,
+        kind: p.device.kind,
+        pages: Math.floor(p.device.weightsMemoryBytes / p.device.pageSizeBytes),
+        pageSizeBytes: p.device.pageSizeBytes,
+        models: [...p.models.keys()].sort(),
+      });
+    } catch (e) {
+      profiles.push({ file: f, path, error: e instanceof UserError ? e.message : (e as Error).message });
+    }
+  }
+  return { dir: where, profiles };
+}
+
+/**
+ * Options of a registered scheduler or workload as `servesim list --json` gives them: per option,
+ * its description and, where the JSON Schema states one, its default (in config form), from the
+ * experiment JSON Schema (`servesim schema`), so the two agree. `defs` is that schema's
+ * $defs.schedulerOptions or $defs.workloadOptions; `names` the option names (a plugin's options
+ * are not in the schema: names only).
+ */
+export function optionEntries(defs: Record<string, any> | undefined, names: readonly string[]): Record<string, { description?: string; default?: unknown }> {
+  const props: Record<string, any> = defs?.properties ?? {};
+  return Object.fromEntries(
+    names.map((n) => {
+      const p = props[n] ?? {};
+      return [n, { ...(p.description !== undefined ? { description: p.description } : {}), ...(p.default !== undefined ? { default: p.default } : {}) }];
+    }),
+  );
 }

@@ -14,11 +14,12 @@ import { getScheduler, schedulerNames } from '../schedulers/index.js';
 import { formatDuration } from '../sim/time.js';
 import { getWorkload, workloadNames } from '../traces/index.js';
 import { UserError } from '../util/errors.js';
+import { DECIMALS, roundTo } from '../util/round.js';
 import { ioErrorMessage, isIoError } from '../util/io.js';
 import { VERSION } from '../version.js';
 import { openProgress, PROGRESS_HELP, progressMode } from '../util/progress.js';
 import { fmt, pct, summaryTable, table } from './format.js';
-import { listProfiles } from './list.js';
+import { listProfiles, optionEntries, profileEntries } from './list.js';
 import { registerTraceCommands } from './trace.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerProfileCommands } from './profile.js';
@@ -30,6 +31,32 @@ function collect(v: string, prev: string[]): string[] {
 function positiveInt(v: string, flag: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${flag} expects a positive integer, found "${v}"`);
   return Number(v);
+}
+
+/** The resolved facts of one point as `validate --json` gives them (durations in seconds, keyed fields). */
+function validateFacts(p: Awaited<ReturnType<typeof loadExperimentWithPlugins>>['points'][number]): Record<string, unknown> {
+  const r = p.resolved;
+  const c = r.config;
+  const seconds = (ns: number): number => roundTo(ns / 1e9, DECIMALS.seconds);
+  return {
+    id: p.id || null,
+    ok: true,
+    name: c.name,
+    params: p.params,
+    scheduler: r.scheduler.type.name,
+    workers: c.cluster.workers,
+    gpusPerWorker: c.cluster.gpusPerWorker,
+    gpus: c.cluster.workers * c.cluster.gpusPerWorker,
+    device: r.profile.device.name,
+    pagesPerGpu: r.pagesPerGpu,
+    pageSizeBytes: r.pageSize,
+    modelInstances: r.models.length,
+    workloads: r.workloads.map((w) => ({ type: w.type.name, sloMs: roundTo(w.slo / 1e6, DECIMALS.ms), sloFactor: w.sloFactor ?? null })),
+    durationSeconds: seconds(c.duration),
+    warmupSeconds: seconds(c.warmup),
+    seed: c.seed,
+    plugins: r.plugins.map((x) => ({ kind: x.kind, name: x.name, path: x.path, sha256: x.sha256 })),
+  };
 }
 
 export function buildProgram(): Command {
@@ -220,12 +247,13 @@ export function buildProgram(): Command {
       'Key metrics of result directories side by side (sweep directories expand to their points); runs that differ only in seed are one configuration: mean ± 95% CI and n',
     )
     .argument('<dirs...>', 'result directories')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'csv']).default('table'))
+    .addOption(new Option('--format <format>', 'output format (json: keyed fields, see README.md "Machine-readable output")').choices(['table', 'markdown', 'csv', 'json']).default('table'))
+    .option('--json', 'the same as --format json', false)
     .option('--per-run', 'one column per run even where runs differ only in seed (default: one column per configuration, mean ± 95% CI over its seeds)', false)
     .option('--differ', 'per metric, whether each configuration differs from the baseline beyond the 95% intervals (Welch\'s t-test, 5% level), with p', false)
     .option('--baseline <n>', 'with --differ: the configuration (column, from 1) the others are tested against (default 1)', (v) => positiveInt(v, '--baseline'))
     .action((dirs: string[], o) => {
-      process.stdout.write(compareDirs(dirs, o.format, { perRun: o.perRun, differ: o.differ, baseline: o.baseline }));
+      process.stdout.write(compareDirs(dirs, o.json ? 'json' : o.format, { perRun: o.perRun, differ: o.differ, baseline: o.baseline }));
     });
 
   program
@@ -246,7 +274,21 @@ export function buildProgram(): Command {
     .description('Check an experiment config (every sweep point) without running it')
     .argument('<config>', 'experiment config JSON file')
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
+    .option('--json', 'print JSON: { config, ok, points: [{ id, ok, name, scheduler, ... }] }; an invalid config prints { config, ok: false, error } and exits 1', false)
     .action(async (config: string, o) => {
+      if (o.json) {
+        let points;
+        try {
+          ({ points } = await loadExperimentWithPlugins(config, { sets: (o.set as string[]).map(parseSetArg) }));
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // The facts on stdout, the error also as the one line on stderr, exit code 1.
+          process.stdout.write(jsonText({ config, ok: false, error: e.message }));
+          throw e;
+        }
+        process.stdout.write(jsonText({ config, ok: true, points: points.map(validateFacts) }));
+        return;
+      }
       const { points } = await loadExperimentWithPlugins(config, { sets: (o.set as string[]).map(parseSetArg) });
       for (const p of points) {
         const r = p.resolved;
@@ -266,8 +308,28 @@ export function buildProgram(): Command {
     .description('List schedulers, workloads, and hardware profiles with their models')
     .addOption(new Option('--what <kind>', 'only one kind').choices(['schedulers', 'workloads', 'profiles']))
     .option('--profiles-dir <dir>', 'where to look for profiles (default: ./hw-profiles if there is one, else the package\'s)')
+    .option('--json', 'print JSON: { schedulers: [{ name, description, options }], workloads: [...], profiles: { dir, profiles: [...] } } (only the kinds asked)', false)
     .action((o) => {
       const what: string | undefined = o.what;
+      if (o.json) {
+        const defs = (experimentJsonSchema() as any).$defs ?? {};
+        const out: Record<string, unknown> = {};
+        if (!what || what === 'schedulers') {
+          out.schedulers = schedulerNames().map((n) => {
+            const t = getScheduler(n)!;
+            return { name: n, description: t.description, options: optionEntries(defs.schedulerOptions?.[n], Object.keys(t.options.shape)) };
+          });
+        }
+        if (!what || what === 'workloads') {
+          out.workloads = workloadNames().map((n) => {
+            const t = getWorkload(n)!;
+            return { name: n, description: t.description, options: optionEntries(defs.workloadOptions?.[n], Object.keys(t.options.shape)) };
+          });
+        }
+        if (!what || what === 'profiles') out.profiles = profileEntries(o.profilesDir);
+        process.stdout.write(jsonText(out));
+        return;
+      }
       if (!what || what === 'schedulers') {
         process.stdout.write('Schedulers:\n');
         for (const n of schedulerNames()) process.stdout.write(`  ${n.padEnd(14)} ${getScheduler(n)!.description}\n`);

@@ -1,7 +1,7 @@
 /** `servesim trace ...`: synthetic Azure-format traces and statistics of trace files. */
 import type { Command } from 'commander';
 import { SYNTH_HELP, SYNTH_LIMITS, synthAzure } from '../traces/synth-azure.js';
-import { formatStats, traceStats } from '../traces/stats.js';
+import { formatStats, statsJson, traceStats } from '../traces/stats.js';
 import { UserError } from '../util/errors.js';
 import { progressMode } from '../util/progress.js';
 
@@ -57,13 +57,13 @@ export function registerTraceCommands(program: Command): void {
     )
     .argument('<file...>', 'trace files')
     .option('--column <name|index>', 'timestamp column of a timestamps CSV (default: the first)')
-    .option('--json', 'print JSON instead of a table', false)
+    .option('--json', 'print JSON with keyed fields: { file, kind, stats: { key: value }, published: { key: value } } (several files: a list)', false)
     .action(async (files: string[], o: { column?: string; json: boolean }) => {
       const column = o.column === undefined ? undefined : /^\d+$/.test(o.column) ? Number(o.column) : o.column;
       const all = [];
       for (const f of files) {
         const s = await traceStats(f, { column });
-        if (o.json) all.push(s);
+        if (o.json) all.push(statsJson(s));
         else process.stdout.write(formatStats(s));
       }
       if (o.json) process.stdout.write(JSON.stringify(all.length === 1 ? all[0] : all, null, 2) + '\n');

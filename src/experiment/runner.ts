@@ -19,6 +19,7 @@ import { sha256 } from '../util/hash.js';
 import { beginDir, jsonText, writeFileAtomic, type OutputDir } from '../util/output.js';
 import { meanCI, type MeanCI } from '../util/stats.js';
 import { openProgress, type ProgressDisplay, type ProgressJob } from '../util/progress.js';
+import { roundMetric } from '../util/round.js';
 import { configId, groupConfigs, hasSeedDimension, SEED_KEY } from '../util/seed-groups.js';
 
 export interface RunOptions {
@@ -363,12 +364,18 @@ export interface ConfigStats {
   metrics: Record<string, MeanCI>;
 }
 
+/** A metric's mean and interval rounded as its values are written (src/util/round.ts): no float noise in index-configs.* or --json. */
+export function roundCI(metric: string, m: MeanCI): MeanCI {
+  const r = (x: number): number => roundMetric(metric, x);
+  return { n: m.n, mean: r(m.mean), sd: r(m.sd), half: r(m.half), lo: r(m.lo), hi: r(m.hi) };
+}
+
 /** Mean and 95% confidence interval of every key metric per configuration (points differing only in seed). */
 export function configStats(rows: ReadonlyArray<{ point: SweepPoint; summary: Record<string, unknown> }>): ConfigStats[] {
   return groupConfigs(rows, (r) => r.point.params).map((g) => {
     const ms = g.members.map((r) => keyMetrics(r.summary));
     const metrics: Record<string, MeanCI> = {};
-    for (const k of STAT_METRICS) metrics[k] = meanCI(ms.map((m) => (typeof m[k] === 'number' ? (m[k] as number) : NaN)));
+    for (const k of STAT_METRICS) metrics[k] = roundCI(k, meanCI(ms.map((m) => (typeof m[k] === 'number' ? (m[k] as number) : NaN))));
     return {
       config: g.id,
       params: g.params,
@@ -408,10 +415,10 @@ export function writeIndex(dir: OutputDir, rows: Array<{ point: SweepPoint; summ
         const row: Record<string, unknown> = { config: c.config, ...c.params, scheduler: c.scheduler, n: c.n, seeds: c.seeds.join(' ') };
         for (const k of STAT_METRICS) {
           const m = c.metrics[k];
-          row[`${k}_mean`] = num(m.mean);
-          row[`${k}_half`] = num(m.half);
-          row[`${k}_lo`] = num(m.lo);
-          row[`${k}_hi`] = num(m.hi);
+          row[`${k}Mean`] = num(m.mean);
+          row[`${k}Half`] = num(m.half);
+          row[`${k}Lo`] = num(m.lo);
+          row[`${k}Hi`] = num(m.hi);
         }
         return row;
       }),

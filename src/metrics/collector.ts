@@ -3,6 +3,7 @@
  * inside the measured window [warmup, duration) count towards request metrics; busy time is
  * clipped to the window.
  */
+import { roundTo } from '../util/round.js';
 import { UTILIZATION, busyIndex, type BusyKind } from '../sim/lanes.js';
 import type { SimObserver } from '../sim/observer.js';
 import type { Nanos } from '../sim/time.js';
@@ -40,7 +41,8 @@ function emptyCounts(): RequestCounts {
   return { total: 0, ok: 0, late: 0, timeout: 0, rejected: 0, failed: 0, unfinished: 0 };
 }
 
-const round = (x: number, digits = 6): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+/** Output precision (src/util/round.ts): 6 decimals (ms: 1 ns; r/s), fractions 8. */
+const round = (x: number, digits = 6): number => roundTo(x, digits);
 
 export function latencySummary(h: Histogram): LatencySummaryMs {
   const q = (p: number): number | null => (h.count ? round(h.quantile(p) / MS) : null);
@@ -242,9 +244,9 @@ export class MetricsCollector implements SimObserver {
   /** Per-model results as CSV rows (every model instance, in id order). */
   perModelCsv(): string {
     const windowS = (this.duration - this.warmup) / SEC;
-    const r = (x: number, d = 6): string => (Number.isFinite(x) ? String(Number(x.toFixed(d))) : '');
+    const r = (x: number, d = 6): string => (Number.isFinite(x) ? String(roundTo(x, d)) : '');
     const lines: unknown[][] = [
-      'model,requests,ok,late,timeout,rejected,failed,unfinished,goodput_rps,throughput_rps,slo_attainment,p50_ms,p99_ms,p999_ms,max_ms,mean_ms,loads,evictions,cold_starts'.split(','),
+      'model,requests,ok,late,timeout,rejected,failed,unfinished,goodput,throughput,sloAttainment,p50Ms,p99Ms,p999Ms,maxMs,meanMs,loads,evictions,coldStarts'.split(','),
     ];
     for (let m = 0; m < this.modelNames.length; m++) {
       const c = this.modelCounts.subarray(m * PER_MODEL, (m + 1) * PER_MODEL);

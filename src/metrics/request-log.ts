@@ -2,8 +2,8 @@
  * requests.csv: one line per request, streamed to disk while the simulation runs (buffered, so the
  * cost is a string concatenation per response and a write per ~1 MiB). Lines are in the order the
  * engine answered requests; requests still unanswered at the end follow with outcome "unfinished".
- * `response_ns` is the completion as `metrics.measureAt` says (result back at the controller, or
- * response at the client) and `latency_ns` = response_ns - arrival_ns. Every request is listed;
+ * `responseNs` is the completion as `metrics.measureAt` says (result back at the controller, or
+ * response at the client) and `latencyNs` = responseNs - arrivalNs. Every request is listed;
  * `measured` says whether it was sent in the measured window.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { csvCell } from '../util/csv.js';
 import { rethrowIo } from '../util/io.js';
 import { inMeasuredWindow } from './window.js';
 
-export const REQUESTS_CSV_HEADER = 'id,model,group,sent_ns,arrival_ns,deadline_ns,response_ns,latency_ns,outcome,measured\n';
+export const REQUESTS_CSV_HEADER = 'id,model,group,sentNs,arrivalNs,deadlineNs,responseNs,latencyNs,outcome,measured\n';
 
 export class RequestLog implements SimObserver {
   private fd: number;

@@ -14,6 +14,7 @@
  * a result waiting for the controller's CPU is stamped with its earlier receipt). Memory: a few dozen doubles per window
  * (28,800 windows for 8 h at 1 s: a few MiB) plus the histograms of the open windows.
  */
+import { roundTo } from '../util/round.js';
 import type { Nanos } from '../sim/time.js';
 import { UTILIZATION, busyIndex, type BusyKind } from '../sim/lanes.js';
 import { MS, SEC } from '../sim/time.js';
@@ -191,32 +192,32 @@ export class TimeSeries {
 
   /** The series as CSV text (deterministic: fixed decimals). */
   toCsv(): string {
-    const r = (x: number, d: number): string => (Number.isFinite(x) ? String(Number(x.toFixed(d))) : '');
+    const r = (x: number, d: number): string => (Number.isFinite(x) ? String(roundTo(x, d)) : '');
     const head = [
-      't_s',
-      'window_s',
-      'offered_rps',
-      'goodput_rps',
-      'throughput_rps',
+      'timeS',
+      'windowS',
+      'offeredLoad',
+      'goodput',
+      'throughput',
       'ok',
       'late',
       'timeout',
       'rejected',
       'failed',
-      'p50_ms',
-      'p99_ms',
-      'max_ms',
+      'p50Ms',
+      'p99Ms',
+      'maxMs',
       ...UTILIZATION.map((u) => u.column),
       'loads',
       'evictions',
-      'cold_starts',
+      'coldStarts',
     ];
     if (this.perGpu) for (const i of PER_GPU_LANES) for (let g = 0; g < this.gpus; g++) head.push(UTILIZATION[i].perGpuColumn!(g));
     if (this.perGroup) {
-      for (const n of this.groupNames) head.push(`offered_rps:${n}`);
-      for (const n of this.groupNames) head.push(`goodput_rps:${n}`);
+      for (const n of this.groupNames) head.push(`offeredLoad:${n}`);
+      for (const n of this.groupNames) head.push(`goodput:${n}`);
       for (const n of this.groupNames) head.push(`answered:${n}`);
-      for (const n of this.groupNames) head.push(`attainment:${n}`);
+      for (const n of this.groupNames) head.push(`sloAttainment:${n}`);
     }
     const lines = [head];
     const c = this.cols;

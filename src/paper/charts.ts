@@ -106,19 +106,19 @@ export async function fig6Charts(dir: string, outDir: string, o: Fig6Options): P
   const pts = (f: (row: Record<string, number>) => number): Pt[] => ws.map((w) => ({ x: mid(w), y: f(w.row) })).filter((p) => Number.isFinite(p.y));
   const sub = `1 GPU; majors activate one per ${o.interval} s from ${o.leadIn} s; ${o.fit} fit in memory; ${ws[0]?.len} s windows`;
   const fitAt = o.leadIn + o.fit * o.interval;
-  const top = Math.max(...ws.map((w) => w.row['offered_rps:major'] ?? 0), 1);
+  const top = Math.max(...ws.map((w) => w.row['offeredLoad:major'] ?? 0), 1);
   const g = [
-    styledLine('major: goodput', pts((row) => row['goodput_rps:major']), plain(0)),
-    styledLine('major: offered load', pts((row) => row['offered_rps:major']), { ...plain(0), pointStyle: 'line', borderDash: [6, 4] }, { pointRadius: 0, borderWidth: 1.2 }),
-    styledLine('minor: goodput', pts((row) => row['goodput_rps:minor']), plain(1)),
-    styledLine('minor: offered load', pts((row) => row['offered_rps:minor']), { ...plain(1), pointStyle: 'line', borderDash: [6, 4] }, { pointRadius: 0, borderWidth: 1.2 }),
+    styledLine('major: goodput', pts((row) => row['goodput:major']), plain(0)),
+    styledLine('major: offered load', pts((row) => row['offeredLoad:major']), { ...plain(0), pointStyle: 'line', borderDash: [6, 4] }, { pointRadius: 0, borderWidth: 1.2 }),
+    styledLine('minor: goodput', pts((row) => row['goodput:minor']), plain(1)),
+    styledLine('minor: offered load', pts((row) => row['offeredLoad:minor']), { ...plain(1), pointStyle: 'line', borderDash: [6, 4] }, { pointRadius: 0, borderWidth: 1.2 }),
     styledLine(`more than ${o.fit} majors active`, [{ x: fitAt, y: 0 }, { x: fitAt, y: top }], greyStyle, { pointRadius: 0, borderWidth: 1.5 }),
   ];
   // Percentages on the left axis, the count of active majors on the right.
   const a = [
     styledLine('minor: SLO attainment', pts((row) => 100 * windowAttainment(row, 'minor')), plain(1), { yAxisID: 'y' }),
     styledLine('major: SLO attainment', pts((row) => 100 * windowAttainment(row, 'major')), plain(0), { yAxisID: 'y' }),
-    styledLine('PCIe weights lane utilization', pts((row) => 100 * row.pcie_util), { ...indexStyle(3), borderDash: [6, 4] }, { yAxisID: 'y', borderWidth: 1.4 }),
+    styledLine('PCIe weights lane utilization', pts((row) => 100 * row.pcieUtilization), { ...indexStyle(3), borderDash: [6, 4] }, { yAxisID: 'y', borderWidth: 1.4 }),
     styledLine('active major models (right axis)', ws.map((w) => ({ x: mid(w), y: Math.min(activeMajors(o, mid(w)), Number(r.summary.models) - 1) })), { ...indexStyle(4), borderDash: [2, 2], pointStyle: 'line' }, { yAxisID: 'y1', pointRadius: 0 }),
   ];
   const x = axis('simulated time (s)');
@@ -147,7 +147,7 @@ export async function fig7Charts(dir: string, outDir: string, o: RampOptions): P
   const sub = `6 GPUs; SLO = factor x ${o.b1Ms} ms (b1), x${o.factor} every ${o.every} s; one point per ramp step`;
   const answered = (row: Record<string, number>): number => row.ok + row.late + row.timeout + row.rejected + row.failed;
   const st = styles(runs);
-  const g = runs.map((r, i) => styledLine(label(r), rampPoints(r, o, (row) => (row.offered_rps > 0 ? (100 * row.goodput_rps) / row.offered_rps : NaN)), st[i]));
+  const g = runs.map((r, i) => styledLine(label(r), rampPoints(r, o, (row) => (row.offeredLoad > 0 ? (100 * row.goodput) / row.offeredLoad : NaN)), st[i]));
   const l = runs.flatMap((r, i) => [
     styledLine(`${label(r)}: late`, rampPoints(r, o, (row) => (answered(row) > 0 ? (100 * row.late) / answered(row) : NaN)), { ...st[i], borderDash: [] }),
     // In the legend once per run (the title says solid: late, dashed: timed out).
@@ -171,9 +171,9 @@ export async function fig8Charts(dir: string, outDir: string, o: RampOptions): P
   const a = runs.map((r, i) => styledLine(label(r), rampPoints(r, o, (row) => 100 * windowAttainment(row, 'foreground')), st[i]));
   // Goodput (r/s, left axis) and utilization (%, right axis): two quantities, two axes; the runs by colour.
   const b = runs.flatMap((r, i) => [
-    styledLine(`${label(r)}: background goodput`, rampPoints(r, o, (row) => row['goodput_rps:background']), { ...indexStyle(i), borderDash: [] }, { yAxisID: 'y' }),
+    styledLine(`${label(r)}: background goodput`, rampPoints(r, o, (row) => row['goodput:background']), { ...indexStyle(i), borderDash: [] }, { yAxisID: 'y' }),
     // Utilizations often coincide at 100%: hollow markers, offset per run, and no clipping at the top edge keep each visible.
-    styledLine(`${label(r)}: GPU utilization`, rampPoints(r, o, (row) => 100 * row.gpu_util), { ...indexStyle(i), borderDash: [3, 3] }, {
+    styledLine(`${label(r)}: GPU utilization`, rampPoints(r, o, (row) => 100 * row.gpuUtilization), { ...indexStyle(i), borderDash: [3, 3] }, {
       yAxisID: 'y1',
       borderWidth: 1.4,
       pointBackgroundColor: 'rgba(255,255,255,0)',

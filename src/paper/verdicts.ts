@@ -57,11 +57,11 @@ export function measuredWindows(r: RunResult): Window[] {
   const warm = Number(r.summary.warmupSeconds ?? 0);
   const dur = Number(r.summary.durationSeconds ?? Infinity);
   const out: Window[] = [];
-  const n = ts.t_s?.length ?? 0;
-  const width = Math.max(...(ts.window_s ?? [0]));
+  const n = ts.timeS?.length ?? 0;
+  const width = Math.max(...(ts.windowS ?? [0]));
   for (let i = 0; i < n; i++) {
-    const t = ts.t_s[i];
-    const len = ts.window_s[i];
+    const t = ts.timeS[i];
+    const len = ts.windowS[i];
     if (len < width - 1e-9 || t < warm - 1e-9 || t + len > dur + 1e-9) continue;
     const row: Record<string, number> = {};
     for (const k of Object.keys(ts)) row[k] = ts[k][i];
@@ -72,7 +72,7 @@ export function measuredWindows(r: RunResult): Window[] {
 
 /** ok / everything answered in a window (NaN when nothing was answered). */
 export function windowAttainment(row: Record<string, number>, group?: string): number {
-  if (group !== undefined) return row[`attainment:${group}`];
+  if (group !== undefined) return row[`sloAttainment:${group}`];
   const answered = row.ok + row.late + row.timeout + row.rejected + row.failed;
   return answered > 0 ? row.ok / answered : NaN;
 }
@@ -246,10 +246,10 @@ export function fig6Claims(dir: string, o: Fig6Options): Claim[] {
   const before = ws.filter((w) => w.t >= o.leadIn && w.t + w.len <= fitEnd);
   const after = ws.filter((w) => w.t >= fitEnd);
   const mean = (xs: Window[], col: string): number => xs.reduce((s, w) => s + w.row[col], 0) / xs.length;
-  const gBefore = mean(before, `goodput_rps:${major}`);
-  const gAfter = mean(after, `goodput_rps:${major}`);
-  const pBefore = mean(before, 'pcie_util');
-  const pAfter = mean(after, 'pcie_util');
+  const gBefore = mean(before, `goodput:${major}`);
+  const gAfter = mean(after, `goodput:${major}`);
+  const pBefore = mean(before, 'pcieUtilization');
+  const pAfter = mean(after, 'pcieUtilization');
   claims.push({
     figure: 'fig6',
     claim: `major-model goodput falls (by >= 10%) once more models are active than fit in memory (${o.fit}), with PCIe loading the bottleneck (weights-lane utilization >= 80%)`,
@@ -303,7 +303,7 @@ function stepTotals(ws: Window[]): { late: number; answered: number; ok: number;
   for (const w of ws) {
     late += w.row.late;
     ok += w.row.ok;
-    offered += w.row.offered_rps * w.len;
+    offered += w.row.offeredLoad * w.len;
     answered += w.row.ok + w.row.late + w.row.timeout + w.row.rejected + w.row.failed;
   }
   return { late, answered, ok, offered };
@@ -334,7 +334,7 @@ export function fig7Claims(dir: string, o: Fig7Options): Claim[] {
       const slo = rampSloMs(o, w.t);
       if (slo >= o.looseMs) {
         checked++;
-        const ratio = w.row.offered_rps > 0 ? w.row.goodput_rps / w.row.offered_rps : 1;
+        const ratio = w.row.offeredLoad > 0 ? w.row.goodput / w.row.offeredLoad : 1;
         worstRatio = Math.min(worstRatio, ratio);
         if (ratio < 0.95) shortfalls.push(`${pointLabel(r)} at ${num(slo, 1)} ms: ${pct(ratio, 1)}`);
       } else if (slo >= o.floorMs) mid.push(w);
@@ -489,9 +489,9 @@ function fig9PointClaims(r: RunResult, label: string): Claim[] {
     detail: `${pct(s.sloAttainment, 4)} of ${num(s.requests.total)} requests (ok ${num(s.requests.ok)}, late ${num(s.requests.late)}, timeout ${num(s.requests.timeout)}, failed ${num(s.requests.failed)}, unfinished ${num(s.requests.unfinished)})`,
   });
   const ws = measuredWindows(r);
-  const ratios = ws.map((w) => ({ t: w.t, x: w.row.offered_rps > 0 ? w.row.goodput_rps / w.row.offered_rps : 1 }));
+  const ratios = ws.map((w) => ({ t: w.t, x: w.row.offeredLoad > 0 ? w.row.goodput / w.row.offeredLoad : 1 }));
   const low = ratios.reduce<{ t: number; x: number } | undefined>((m, v) => (!m || v.x < m.x ? v : m), undefined);
-  const offered = ws.map((w) => w.row.offered_rps);
+  const offered = ws.map((w) => w.row.offeredLoad);
   claims.push({
     figure: 'fig9',
     claim: `${at}goodput follows the offered load over the day (>= 99% of it in every minute)`,
@@ -541,7 +541,7 @@ function fig10PointClaims(r: RunResult, label: string): Claim[] {
 /** Peak goodput of a run: the highest goodput of a full window. */
 export function peakGoodput(r: RunResult): number {
   const ws = measuredWindows(r);
-  return ws.length ? Math.max(...ws.map((w) => w.row.goodput_rps)) : 0;
+  return ws.length ? Math.max(...ws.map((w) => w.row.goodput)) : 0;
 }
 
 export function median(xs: number[]): number {

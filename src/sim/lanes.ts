@@ -43,7 +43,7 @@ export const LANES = [
     phases: ['LOAD', 'EVICT'],
     label: 'weights (LOAD/EVICT)',
     concurrent: false,
-    utilization: { kind: 'pcie', order: 1, column: 'pcie_util', perGpuColumn: null, summaryKey: 'pcieUtilization', chartLabel: 'PCIe (weights)', secondary: true },
+    utilization: { kind: 'pcie', order: 1, column: 'pcieUtilization', perGpuColumn: null, summaryKey: 'pcieUtilization', chartLabel: 'PCIe (weights)', secondary: true },
   },
   { id: 'input', phases: ['INPUT'], label: 'input copy', concurrent: false, utilization: null },
   {
@@ -51,7 +51,7 @@ export const LANES = [
     phases: ['EXEC'],
     label: 'exec',
     concurrent: true,
-    utilization: { kind: 'exec', order: 0, column: 'gpu_util', perGpuColumn: (g: number) => `gpu${g}_util`, summaryKey: 'gpuUtilization', chartLabel: 'GPU exec', secondary: false },
+    utilization: { kind: 'exec', order: 0, column: 'gpuUtilization', perGpuColumn: (g: number) => `gpu${g}Utilization`, summaryKey: 'gpuUtilization', chartLabel: 'GPU exec', secondary: false },
   },
   { id: 'output', phases: ['OUTPUT'], label: 'output copy', concurrent: false, utilization: null },
 ] as const satisfies readonly LaneSpec[];

@@ -15,10 +15,17 @@ import { describeValue, UserError } from '../util/errors.js';
 export type TraceKind = 'azure2019-invocations' | 'azure2019-durations' | 'azure2019-memory' | 'azure2021' | 'timestamps';
 
 export interface StatLine {
+  /** Key in `trace stats --json` (camelCase; "group.key" nests). */
+  key: string;
+  /** Label in the text output. */
   name: string;
   value: number | string;
+  /** The value for --json where `value` is text of several numbers: keyed numbers (null: n/a). */
+  data?: Record<string, number | string | null>;
   /** The published value, where there is one. */
   target?: number | string;
+  /** The published value for --json where `target` is text of several numbers. */
+  targetData?: Record<string, number | string | null>;
 }
 
 export interface TraceStats {
@@ -110,39 +117,51 @@ export async function invocationStats(file: string): Promise<StatLine[]> {
   const single = [...appFunctions.values()].filter((n) => n === 1).length / A;
   const hours = Array.from({ length: 24 }, (_, h) => diurnalMinute.slice(h * 60, h * 60 + 60).reduce((a, b) => a + b, 0));
   const lines: StatLine[] = [
-    { name: 'functions', value: F },
-    { name: 'apps', value: A },
-    { name: 'owners', value: owners.size },
-    { name: 'invocations', value: invocations },
-    { name: 'invocations per minute (mean)', value: r3(invocations / MINUTES_PER_DAY) },
-    { name: 'minute-to-minute CV of the total', value: r3(cvOf(perMinute)) },
-    { name: 'function daily invocations: min / median / max', value: `${totals[0]} / ${r3(quantile(totals, 0.5))} / ${totals[F - 1]}` },
+    { key: 'functions', name: 'functions', value: F },
+    { key: 'apps', name: 'apps', value: A },
+    { key: 'owners', name: 'owners', value: owners.size },
+    { key: 'invocations', name: 'invocations', value: invocations },
+    { key: 'invocationsPerMinute', name: 'invocations per minute (mean)', value: r3(invocations / MINUTES_PER_DAY) },
+    { key: 'totalPerMinuteCv', name: 'minute-to-minute CV of the total', value: r3(cvOf(perMinute)) },
     {
+      key: 'functionDailyInvocations',
+      name: 'function daily invocations: min / median / max',
+      value: `${totals[0]} / ${r3(quantile(totals, 0.5))} / ${totals[F - 1]}`,
+      data: { min: totals[0], median: r3(quantile(totals, 0.5)), max: totals[F - 1] },
+    },
+    {
+      key: 'rateOrdersOfMagnitude',
       name: 'orders of magnitude of function rates (max / min non-zero)',
       value: positive.length ? r3(Math.log10(positive[positive.length - 1] / positive[0])) : 0,
       target: `~${SYNTH_TARGETS.ordersOfMagnitude} (46k functions)`,
     },
-    { name: `share of invocations from the top ${SYNTH_TARGETS.topAppsFraction * 100}% of apps`, value: r3(topShare), target: SYNTH_TARGETS.topAppsShare },
-    { name: 'apps invoked at most once per minute on average', value: r3(lowApps), target: SYNTH_TARGETS.appsAtMostOncePerMinute },
-    { name: 'apps with a single function', value: r3(single), target: SYNTH_TARGETS.singleFunctionApps },
+    { key: 'topAppsShare', name: `share of invocations from the top ${SYNTH_TARGETS.topAppsFraction * 100}% of apps`, value: r3(topShare), target: SYNTH_TARGETS.topAppsShare },
+    { key: 'appsAtMostOncePerMinute', name: 'apps invoked at most once per minute on average', value: r3(lowApps), target: SYNTH_TARGETS.appsAtMostOncePerMinute },
+    { key: 'singleFunctionApps', name: 'apps with a single function', value: r3(single), target: SYNTH_TARGETS.singleFunctionApps },
   ];
   const trigs = [...new Set([...Object.keys(TRIGGER_TARGETS), ...trigFns.keys()])];
   for (const t of trigs) {
     // Own keys only: a trigger named "constructor" must not find Object's.
     const target = Object.hasOwn(TRIGGER_TARGETS, t) ? TRIGGER_TARGETS[t as keyof typeof TRIGGER_TARGETS] : undefined;
+    const fns = r3((trigFns.get(t) ?? 0) / F);
+    const inv = r3((trigInv.get(t) ?? 0) / invocations);
     lines.push({
+      key: `triggers.${t}`,
       name: `trigger ${t}: share of functions / of invocations`,
-      value: `${r3((trigFns.get(t) ?? 0) / F)} / ${r3((trigInv.get(t) ?? 0) / invocations)}`,
-      ...(target ? { target: `${target.functions} / ${target.invocations}` } : {}),
+      value: `${fns} / ${inv}`,
+      data: { functions: fns, invocations: inv },
+      ...(target ? { target: `${target.functions} / ${target.invocations}`, targetData: { functions: target.functions, invocations: target.invocations } } : {}),
     });
   }
   lines.push(
-    { name: 'timer functions with an exactly periodic minute pattern', value: timers ? r3(periodicTimers / timers) : 'no timers' },
+    { key: 'periodicTimerShare', name: 'timer functions with an exactly periodic minute pattern', value: timers ? r3(periodicTimers / timers) : 'no timers' },
     {
+      key: 'diurnalPeakToTrough',
       name: 'diurnal: busiest / quietest hour of http+event invocations',
       value: Math.min(...hours) > 0 ? r3(Math.max(...hours) / Math.min(...hours)) : 'n/a',
     },
     {
+      key: 'burstPeakToMean',
       name: 'bursts: median peak-minute / mean-minute of http+event functions (>= 1/min)',
       value: burstiness.length ? r3(quantile(burstiness.sort((a, b) => a - b), 0.5)) : 'n/a',
     },
@@ -189,12 +208,19 @@ async function durationStats(file: string, kind: TraceKind): Promise<StatLine[]>
     vals.push(v);
   }
   const s = vals.toArray().sort();
+  const qs = { p25: 0.25, p50: 0.5, p75: 0.75, p90: 0.9, p99: 0.99 };
+  const qv = Object.fromEntries(Object.entries(qs).map(([k, q]) => [k, r3(quantile(s, q))]));
   return [
-    { name: 'rows', value: s.length },
-    { name: `${col} (${unit}): p25 / p50 / p75 / p90 / p99`, value: [0.25, 0.5, 0.75, 0.9, 0.99].map((q) => r3(quantile(s, q))).join(' / ') },
+    { key: 'rows', name: 'rows', value: s.length },
+    {
+      key: kind === 'azure2019-durations' ? 'averageMs' : 'averageAllocatedMb',
+      name: `${col} (${unit}): p25 / p50 / p75 / p90 / p99`,
+      value: Object.values(qv).join(' / '),
+      data: qv,
+    },
     ...(kind === 'azure2019-durations'
-      ? [{ name: 'functions averaging under 1 s', value: r3(s.filter((x) => x < 1000).length / s.length), target: '~0.5' }]
-      : [{ name: 'apps averaging at most 400 MB', value: r3(s.filter((x) => x <= 400).length / s.length), target: '~0.9' }]),
+      ? [{ key: 'functionsUnder1s', name: 'functions averaging under 1 s', value: r3(s.filter((x) => x < 1000).length / s.length), target: '~0.5' }]
+      : [{ key: 'appsAtMost400Mb', name: 'apps averaging at most 400 MB', value: r3(s.filter((x) => x <= 400).length / s.length), target: '~0.9' }]),
   ];
 }
 
@@ -216,11 +242,11 @@ function arrivalLines(times: Float64Array /* seconds, sorted */): StatLine[] {
     perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
   }
   return [
-    { name: 'requests', value: n },
-    { name: 'span (s)', value: r3(span) },
-    { name: 'mean rate (requests/s)', value: span > 0 ? r3((n - 1) / span) : 'n/a' },
-    { name: 'peak rate in one second', value: maxOf(perSecond.values()) },
-    { name: 'inter-arrival CV (1 = Poisson)', value: gaps.length > 1 ? r3(cvOf(gaps)) : 'n/a' },
+    { key: 'requests', name: 'requests', value: n },
+    { key: 'spanSeconds', name: 'span (s)', value: r3(span) },
+    { key: 'meanRate', name: 'mean rate (requests/s)', value: span > 0 ? r3((n - 1) / span) : 'n/a' },
+    { key: 'peakRatePerSecond', name: 'peak rate in one second', value: maxOf(perSecond.values()) },
+    { key: 'interArrivalCv', name: 'inter-arrival CV (1 = Poisson)', value: gaps.length > 1 ? r3(cvOf(gaps)) : 'n/a' },
   ];
 }
 
@@ -242,18 +268,21 @@ export async function traceStats(file: string, opts: { column?: string | number 
       const byFn = [...d.totals].sort((a, b) => b - a);
       const apps = new Set(d.ids.map((id) => id.split(':')[0]));
       lines = [
-        { name: 'apps', value: apps.size },
-        { name: 'functions', value: d.ids.length },
+        { key: 'apps', name: 'apps', value: apps.size },
+        { key: 'functions', name: 'functions', value: d.ids.length },
         ...arrivalLines(d.arrivals),
-        { name: 'share of the busiest function', value: r3(byFn[0] / d.arrivals.length) },
-        { name: 'duration (s): mean / p50 / p99 / max', value: `${r3(durs.reduce((a, b) => a + b, 0) / durs.length)} / ${r3(quantile(durs, 0.5))} / ${r3(quantile(durs, 0.99))} / ${r3(durs[durs.length - 1])}` },
+        { key: 'busiestFunctionShare', name: 'share of the busiest function', value: r3(byFn[0] / d.arrivals.length) },
+        (() => {
+          const data = { mean: r3(durs.reduce((a, b) => a + b, 0) / durs.length), p50: r3(quantile(durs, 0.5)), p99: r3(quantile(durs, 0.99)), max: r3(durs[durs.length - 1]) };
+          return { key: 'durationSeconds', name: 'duration (s): mean / p50 / p99 / max', value: Object.values(data).join(' / '), data };
+        })(),
       ];
       break;
     }
     case 'timestamps': {
       const t = await readTimestamps(file, { column: opts.column ?? 0, header: true, unit: 's', format: 'auto' });
       lines = [
-        { name: 'timestamp column', value: `${t.columnName} (${t.format})` },
+        { key: 'timestampColumn', name: 'timestamp column', value: `${t.columnName} (${t.format})`, data: { name: t.columnName, format: t.format } },
         ...arrivalLines(t.times.map((x) => x / 1e9)),
       ];
       break;
@@ -265,9 +294,43 @@ export async function traceStats(file: string, opts: { column?: string | number 
 /** A last guard: no NaN, Infinity or undefined value in the text or the JSON (they read "n/a"). */
 function definedLine(l: StatLine): StatLine {
   const ok = (v: unknown): v is number | string => (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string');
-  const out: StatLine = { name: l.name, value: ok(l.value) ? l.value : 'n/a' };
+  const out: StatLine = { key: l.key, name: l.name, value: ok(l.value) ? l.value : 'n/a' };
+  if (l.data !== undefined) out.data = l.data;
   if (l.target !== undefined) out.target = ok(l.target) ? l.target : 'n/a';
+  if (l.targetData !== undefined) out.targetData = l.targetData;
   return out;
+}
+
+/** A value for JSON: finite numbers as they are, "n/a" (and other words that stand for none) as null. */
+function jsonValue(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (v === 'n/a' || v === 'no timers') return null;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonValue(x)]));
+  return v ?? null;
+}
+
+/**
+ * `servesim trace stats --json`: keyed fields, not the text's labels. `stats` holds every
+ * statistic by key (numbers; null where the file cannot give one; several numbers as an object),
+ * `published` the published value where there is one (README.md, "Machine-readable output").
+ */
+export function statsJson(s: TraceStats): { file: string; kind: TraceKind; stats: Record<string, unknown>; published: Record<string, unknown> } {
+  const stats: Record<string, unknown> = {};
+  const published: Record<string, unknown> = {};
+  const put = (into: Record<string, unknown>, key: string, v: unknown): void => {
+    const dot = key.indexOf('.');
+    // defineProperty: a trigger named "__proto__" is a key like any other.
+    const set = (o: Record<string, unknown>, k: string, x: unknown): void => void Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+    if (dot < 0) return set(into, key, v);
+    const group = key.slice(0, dot);
+    if (!Object.hasOwn(into, group)) set(into, group, {});
+    set(into[group] as Record<string, unknown>, key.slice(dot + 1), v);
+  };
+  for (const l of s.lines) {
+    put(stats, l.key, jsonValue(l.data ?? l.value));
+    if (l.target !== undefined) put(published, l.key, jsonValue(l.targetData ?? l.target));
+  }
+  return { file: s.file, kind: s.kind, stats, published };
 }
 
 export function formatStats(s: TraceStats): string {

@@ -1044,7 +1044,7 @@ export function checkRunOutputs(dir: string, prof: Record<string, any>, instance
     const parts = ['ok', 'late', 'timeout', 'rejected', 'failed', 'unfinished'].reduce((a, k) => a + n(k), 0);
     if (parts !== n('requests')) problems.push(`per-model.csv: ${row[0]}: outcome counts add up to ${parts}, not ${n('requests')}`);
     const model = instanceProfile[row[0]];
-    for (const q of ['p50_ms', 'p99_ms', 'max_ms', 'mean_ms']) {
+    for (const q of ['p50Ms', 'p99Ms', 'maxMs', 'meanMs']) {
       const v = row[col(q)];
       if (v !== '' && model && Number(v) * 1e6 < fastest[model] * (1 - 1e-9)) {
         problems.push(`per-model.csv: ${row[0]}: ${q} ${v} ms is below the model's fastest execution ${fastest[model] / 1e6} ms`);
@@ -1077,15 +1077,15 @@ function checkRequestsCsv(dir: string, summary: Record<string, any>, prof: Recor
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
     if ((outcome === 'ok' || outcome === 'late') && problems.length < 3) {
-      const lat = Number(r[at('latency_ns')]);
+      const lat = Number(r[at('latencyNs')]);
       const model = instanceProfile[r[at('model')]];
-      if (!Number.isFinite(lat)) problems.push(`requests.csv: request ${r[0]}: latency ${r[at('latency_ns')]}`);
+      if (!Number.isFinite(lat)) problems.push(`requests.csv: request ${r[0]}: latency ${r[at('latencyNs')]}`);
       else if (model && lat < fastest[model] * (1 - 1e-9)) {
         problems.push(`requests.csv: request ${r[0]} (${r[at('model')]}) answered in ${lat} ns, faster than ${model}'s fastest execution (${fastest[model]} ns)`);
       }
-      const sent = Number(r[at('sent_ns')]);
-      const arrival = Number(r[at('arrival_ns')]);
-      const response = Number(r[at('response_ns')]);
+      const sent = Number(r[at('sentNs')]);
+      const arrival = Number(r[at('arrivalNs')]);
+      const response = Number(r[at('responseNs')]);
       if (!(sent <= arrival && arrival <= response)) problems.push(`requests.csv: request ${r[0]}: sent ${sent}, arrival ${arrival}, response ${response} out of order`);
     }
   }

@@ -8,7 +8,7 @@
  *   count only requests sent in it, whatever happened to them afterwards (so a request sent just
  *   before `duration` and answered during the drain counts; one sent during warm-up never does).
  *   Its length W = (duration - warmup) / 1 s divides every rate.
- * - Completion (response_ns of requests.csv) depends on `metrics.measureAt` (RunFacts.measureAt):
+ * - Completion (responseNs of requests.csv) depends on `metrics.measureAt` (RunFacts.measureAt):
  *   "controller" (default): when the request's result (or the scheduler's answer) was at the
  *   controller; "client": when its response reached the client.
  * - Outcomes: ok (completed by its deadline = arrival at the controller + SLO), late (completed
@@ -93,8 +93,8 @@ export function parseRequestsCsv(text: string): RequestRow[] {
     return i;
   };
   const c = {
-    id: col('id'), model: col('model'), group: col('group'), sent: col('sent_ns'), arrival: col('arrival_ns'), deadline: col('deadline_ns'),
-    response: col('response_ns'), latency: col('latency_ns'), outcome: col('outcome'), measured: col('measured'),
+    id: col('id'), model: col('model'), group: col('group'), sent: col('sentNs'), arrival: col('arrivalNs'), deadline: col('deadlineNs'),
+    response: col('responseNs'), latency: col('latencyNs'), outcome: col('outcome'), measured: col('measured'),
   };
   return lines.slice(1).map((l) => {
     const f = csvFields(l);
@@ -137,7 +137,7 @@ export function atClient(
 }
 
 export interface RunFacts {
-  /** Where completions were measured: what response_ns means. */
+  /** Where completions were measured: what responseNs means. */
   measureAt: 'controller' | 'client';
   warmup: number;
   duration: number;
@@ -202,17 +202,17 @@ export interface OracleModelRow {
   rejected: number;
   failed: number;
   unfinished: number;
-  goodput_rps: number;
-  throughput_rps: number;
-  slo_attainment: number | null;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  p999_ms: number | null;
-  max_ms: number | null;
-  mean_ms: number | null;
+  goodput: number;
+  throughput: number;
+  sloAttainment: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  p999Ms: number | null;
+  maxMs: number | null;
+  meanMs: number | null;
   loads: number;
   evictions: number;
-  cold_starts: number;
+  coldStarts: number;
 }
 
 export const PERCENTILES = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999, p9999: 0.9999, p99999: 0.99999, p999999: 0.999999 } as const;
@@ -358,17 +358,17 @@ export function oracle(rows: readonly RequestRow[], lanes: import('./lane-log.js
       model: name,
       ...fig.requests,
       requests: fig.requests.total,
-      goodput_rps: fig.goodput,
-      throughput_rps: fig.throughput,
-      slo_attainment: fig.sloAttainment,
-      p50_ms: q(0.5),
-      p99_ms: q(0.99),
-      p999_ms: q(0.999),
-      max_ms: fig.latencyMs.max,
-      mean_ms: fig.latencyMs.mean,
+      goodput: fig.goodput,
+      throughput: fig.throughput,
+      sloAttainment: fig.sloAttainment,
+      p50Ms: q(0.5),
+      p99Ms: q(0.99),
+      p999Ms: q(0.999),
+      maxMs: fig.latencyMs.max,
+      meanMs: fig.latencyMs.mean,
       loads: ok.filter((a) => a.type === 'LOAD' && a.model === id).length,
       evictions: ok.filter((a) => a.type === 'EVICT' && a.model === id).length,
-      cold_starts: cold.filter((r) => r.model === name).length,
+      coldStarts: cold.filter((r) => r.model === name).length,
     };
   });
   // `total` is not a per-model.csv column (it is `requests`).
@@ -380,38 +380,38 @@ export function oracle(rows: readonly RequestRow[], lanes: import('./lane-log.js
  * timeseries.csv: fixed windows [k W, (k+1) W) over the whole run (warm-up and drain included),
  * k = 0 .. the window of the last thing that happened; the last window ends at the run's end.
  * Each quantity goes to the window of the instant it happened (README, "Outputs"):
- * - offered_rps: requests SENT in the window / its length (offered_rps:<group> per group);
+ * - offeredLoad: requests SENT in the window / its length (offeredLoad:<group> per group);
  * - ok, late, timeout, rejected, failed: requests that COMPLETED in the window (measureAt);
- *   goodput_rps = ok / length, throughput_rps = (ok + late) / length; answered:<group> = that
- *   group's responses of any outcome, attainment:<group> = its ok / answered;
- * - p50_ms, p99_ms, max_ms: latencies of the ok and late responses of the window (exact here);
- * - gpu_util, pcie_util: busy time of the window (union of EXEC, LOAD phases per GPU) summed over
- *   GPUs / (length x GPUs); gpu<i>_util per GPU;
+ *   goodput = ok / length, throughput = (ok + late) / length; answered:<group> = that
+ *   group's responses of any outcome, sloAttainment:<group> = its ok / answered;
+ * - p50Ms, p99Ms, maxMs: latencies of the ok and late responses of the window (exact here);
+ * - gpuUtilization, pcieUtilization: busy time of the window (union of EXEC, LOAD phases per GPU) summed over
+ *   GPUs / (length x GPUs); gpu<i>Utilization per GPU;
  * - loads, evictions: successful LOADs / EVICTs that ended in the window;
- * - cold_starts: requests (measured or not) that ARRIVED at the controller in the window cold.
+ * - coldStarts: requests (measured or not) that ARRIVED at the controller in the window cold.
  */
 export interface OracleWindow {
-  t_s: number;
-  window_s: number;
+  timeS: number;
+  windowS: number;
   offered: number;
   ok: number;
   late: number;
   timeout: number;
   rejected: number;
   failed: number;
-  goodput_rps: number;
-  throughput_rps: number;
-  offered_rps: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  max_ms: number | null;
-  gpu_util: number;
-  pcie_util: number;
-  gpuN_util: number[];
+  goodput: number;
+  throughput: number;
+  offeredLoad: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  gpuUtilization: number;
+  pcieUtilization: number;
+  gpuNUtilization: number[];
   loads: number;
   evictions: number;
-  cold_starts: number;
-  groups: Record<string, { offered_rps: number; goodput_rps: number; answered: number; attainment: number | null }>;
+  coldStarts: number;
+  groups: Record<string, { offeredLoad: number; goodput: number; answered: number; attainment: number | null }>;
 }
 
 export function oracleTimeseries(
@@ -455,29 +455,29 @@ export function oracleTimeseries(
     for (const g of f.groupNames) {
       const ans = answered.filter((r) => r.group === g);
       const ok = ans.filter((r) => r.outcome === 'ok').length;
-      groups[g] = { offered_rps: sent.filter((r) => r.group === g).length / secs, goodput_rps: ok / secs, answered: ans.length, attainment: ans.length ? ok / ans.length : null };
+      groups[g] = { offeredLoad: sent.filter((r) => r.group === g).length / secs, goodput: ok / secs, answered: ans.length, attainment: ans.length ? ok / ans.length : null };
     }
     out.push({
-      t_s: a / 1e9,
-      window_s: secs,
+      timeS: a / 1e9,
+      windowS: secs,
       offered: sent.length,
       ok: count('ok'),
       late: count('late'),
       timeout: count('timeout'),
       rejected: count('rejected'),
       failed: count('failed'),
-      goodput_rps: count('ok') / secs,
-      throughput_rps: (count('ok') + count('late')) / secs,
-      offered_rps: sent.length / secs,
-      p50_ms: lat.length ? orderStatistic(lat, 0.5) / 1e6 : null,
-      p99_ms: lat.length ? orderStatistic(lat, 0.99) / 1e6 : null,
-      max_ms: lat.length ? lat[lat.length - 1] / 1e6 : null,
-      gpu_util: gpuN.reduce((s, x) => s + x, 0) / (len * f.gpus),
-      pcie_util: pcie.reduce((s, x) => s + x, 0) / (len * f.gpus),
-      gpuN_util: gpuN.map((x) => x / len),
+      goodput: count('ok') / secs,
+      throughput: (count('ok') + count('late')) / secs,
+      offeredLoad: sent.length / secs,
+      p50Ms: lat.length ? orderStatistic(lat, 0.5) / 1e6 : null,
+      p99Ms: lat.length ? orderStatistic(lat, 0.99) / 1e6 : null,
+      maxMs: lat.length ? lat[lat.length - 1] / 1e6 : null,
+      gpuUtilization: gpuN.reduce((s, x) => s + x, 0) / (len * f.gpus),
+      pcieUtilization: pcie.reduce((s, x) => s + x, 0) / (len * f.gpus),
+      gpuNUtilization: gpuN.map((x) => x / len),
       loads: okLanes.filter((x) => x.type === 'LOAD').length,
       evictions: okLanes.filter((x) => x.type === 'EVICT').length,
-      cold_starts: byArrival[k].filter((r) => !loaded(modelId.get(r.model)!, r.arrival)).length,
+      coldStarts: byArrival[k].filter((r) => !loaded(modelId.get(r.model)!, r.arrival)).length,
       groups,
     });
   }
