@@ -76,16 +76,7 @@ export function compareRuns(runs: RunResult[], format: CompareFormat): string {
     const v = m.get(r.summary);
     return v === null || v === undefined ? '-' : m.show(v);
   })]);
-  if (format === 'markdown') {
-    const esc = (s: string): string => s.replace(/\|/g, '\\|');
-    const lines = [
-      `| ${header.map(esc).join(' | ')} |`,
-      `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-      ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-    ];
-    return lines.join('\n') + '\n';
-  }
-  return table(rows, header);
+  return render(rows, header, format);
 }
 
 export interface CompareOptions {
