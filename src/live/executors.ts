@@ -1,0 +1,151 @@
+/**
+ * The executors of a live run: one worker thread per GPU of the cluster (src/live/executor-worker.ts),
+ * each holding its own copy of the models' bytes and its own onnxruntime sessions.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { RuntimeOptions } from '../models/harness/runtime.js';
+import type { ModelInstance } from '../sim/types.js';
+import { UserError } from '../util/errors.js';
+import { PACKAGE_ROOT } from '../version.js';
+import type { ExecutorLinks } from './engine.js';
+import type { ActionMsg, ResultMsg } from './executor.js';
+import type { ExecutorInit } from './executor-worker.js';
+import type { LiveModel } from './models.js';
+
+function workerScript(): string {
+  const here = fileURLToPath(new URL('./executor-worker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  // Running from TypeScript sources (tests): use the built worker.
+  const built = join(PACKAGE_ROOT, 'dist', 'live', 'executor-worker.js');
+  if (existsSync(built)) return built;
+  throw new Error(`live executors need the built worker (${built}); run "npx tsc -p ." first`);
+}
+
+export interface ExecutorPoolOptions {
+  gpus: number;
+  /** Distinct profile models, and per model instance the index of its profile model. */
+  profileModels: readonly LiveModel[];
+  instanceModel: readonly number[];
+  instances: readonly ModelInstance[];
+  pagesPerGpu: number;
+  inputLead: number;
+  spin: number;
+  runtime: RuntimeOptions;
+  /** CUDA: device ordinal of each GPU (default: its index within its worker). */
+  deviceIds?: readonly number[];
+  seed: string;
+}
+
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'result'; r: ResultMsg }
+  | { type: 'fatal'; message: string }
+  | { type: 'stopped'; lateness: Float64Array; fired: number };
+
+export class ExecutorPool implements ExecutorLinks {
+  private readonly workers: Worker[] = [];
+  private readonly residencies: Uint8Array[] = [];
+  private onResult: (gpu: number, r: ResultMsg) => void = () => {};
+  private onFatal: (e: Error) => void = () => {};
+  private readonly stopped: Array<((m: { lateness: Float64Array; fired: number }) => void) | null> = [];
+
+  private constructor() {}
+
+  /** Start one worker per GPU; resolves once every one has its inputs ready. */
+  static async start(o: ExecutorPoolOptions): Promise<ExecutorPool> {
+    const pool = new ExecutorPool();
+    const script = workerScript();
+    const ready: Array<Promise<void>> = [];
+    for (let g = 0; g < o.gpus; g++) {
+      const sab = new SharedArrayBuffer(o.instances.length);
+      pool.residencies.push(new Uint8Array(sab));
+      const init: ExecutorInit = {
+        gpu: g,
+        profileModels: o.profileModels.map((m) => ({ name: m.name, origin: m.origin, bytes: m.bytes, specs: m.specs })),
+        instances: o.instances.map((m, i) => ({ profileModel: o.instanceModel[i], pages: m.pages, batchSizes: m.profile.batchSizes })),
+        totalPages: o.pagesPerGpu,
+        residency: sab,
+        inputLead: o.inputLead,
+        spin: o.spin,
+        runtime: { ...o.runtime, deviceId: o.deviceIds?.[g] ?? o.runtime.deviceId },
+        seed: o.seed,
+      };
+      const w = new Worker(script, { workerData: init });
+      pool.workers.push(w);
+      pool.stopped.push(null);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          w.on('message', (m: FromWorker) => {
+            if (m.type === 'ready') resolve();
+            else if (m.type === 'result') pool.onResult(g, m.r);
+            else if (m.type === 'fatal') {
+              const e = new UserError(`executor ${g}: ${m.message}`);
+              reject(e);
+              pool.onFatal(e);
+            } else if (m.type === 'stopped') pool.stopped[g]?.(m);
+          });
+          w.on('error', (e) => {
+            reject(e);
+            pool.onFatal(e);
+          });
+        }),
+      );
+    }
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await pool.terminate();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Where results and fatal errors go (the engine). */
+  connect(onResult: (gpu: number, r: ResultMsg) => void, onFatal: (e: Error) => void): void {
+    this.onResult = onResult;
+    this.onFatal = onFatal;
+  }
+
+  /** Give every executor the run's clock origin: from then on, action windows are on that clock. */
+  begin(origin: bigint): void {
+    for (const w of this.workers) w.postMessage({ type: 'start', origin });
+  }
+
+  post(gpu: number, a: ActionMsg): void {
+    this.workers[gpu].postMessage({ type: 'action', a });
+  }
+
+  residency(gpu: number, m: number): number {
+    return this.residencies[gpu][m];
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Stop every executor; their timer lateness samples (ns) and fired counts. */
+  async stop(): Promise<Array<{ lateness: Float64Array; fired: number }>> {
+    const out = await Promise.all(
+      this.workers.map(
+        (w, g) =>
+          new Promise<{ lateness: Float64Array; fired: number }>((resolve) => {
+            const t = setTimeout(() => resolve({ lateness: new Float64Array(0), fired: 0 }), 10_000);
+            this.stopped[g] = (m) => {
+              clearTimeout(t);
+              resolve(m);
+            };
+            w.postMessage({ type: 'stop' });
+          }),
+      ),
+    );
+    await this.terminate();
+    return out;
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
