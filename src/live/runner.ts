@@ -25,6 +25,8 @@ export interface LiveOptions {
   threads?: number;
   /** Timer spin window, ns (default DEFAULT_SPIN). */
   spin?: number;
+  /** More observers of the run, after the metrics collector and the output's (tests). */
+  observers?: readonly SimObserver[];
 }
 
 /** Real runs longer than this get a warning before they start. */
@@ -86,6 +88,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
   }));
   const trace = opts.traceEvents ? new TraceEventRecorder(opts.traceEvents.from, opts.traceEvents.to, gpuInfos, modelNames, groupNames) : undefined;
   if (trace) observers.push(trace);
+  observers.push(...(opts.observers ?? []));
 
   const t0 = performance.now();
   log?.(`${label}: starting ${gpus} executor${gpus === 1 ? '' : 's'} (${provider}, ${threads} intra-op thread${threads === 1 ? '' : 's'} each)...\n`);
@@ -104,6 +107,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
   const setupSeconds = (performance.now() - t0) / 1000;
   log?.(`${label}: executors ready in ${setupSeconds.toFixed(1)} s; running for ${formatDuration(c.duration)} of real time\n`);
 
+  const cpu0 = process.cpuUsage();
   const origin = process.hrtime.bigint();
   const clock = new RealClock(origin);
   pool.begin(origin);
@@ -149,6 +153,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     executorTimers = await pool.stop();
   }
   const wallS = Number(process.hrtime.bigint() - origin) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 
   let fired = 0;
@@ -194,6 +199,8 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     speedupOverRealTime: 1,
     simulatedRequestsPerWallSecond: Math.round(measured / wallS),
     timerLatenessP99Us: live.timerLatenessUs.controller.p99,
+    // CPU time of the whole process (controller, timers' polling and executors) during the run.
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
     cpus: availableParallelism(),
     servesim: VERSION,
     node: process.version,
