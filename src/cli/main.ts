@@ -157,6 +157,7 @@ export function buildProgram(): Command {
     .option('--trace-events <from:to>', 'write trace-events.json (Chrome/Perfetto timeline) of this window of the run, e.g. 1s:2s')
     .addOption(new Option('--provider <name>', 'onnxruntime execution provider of the executors').choices(['cpu', 'cuda']).default('cpu'))
     .option('--threads <n>', 'intra-op threads per executor', (v) => positiveInt(v, '--threads'), 1)
+    .option('--no-pin', 'do not pin executors to CPUs of their own (by default each gets one when there are more CPUs than executors)')
     .option('--spin <duration>', 'timers poll the clock for this long before they are due (precision against CPU; e.g. 2ms, 0 for none)', '2ms')
     .addHelpText(
       'after',
@@ -184,7 +185,7 @@ export function buildProgram(): Command {
         throw new UserError(`--spin: ${(e as Error).message}`);
       }
       const traceEvents = o.traceEvents ? parseTraceWindow(o.traceEvents) : undefined;
-      const out = await runLiveToDirectory(r, outDir, o.force, { progress: !o.quiet, traceEvents, flag, provider: o.provider, threads: o.threads, spin });
+      const out = await runLiveToDirectory(r, outDir, o.force, { progress: !o.quiet, traceEvents, flag, provider: o.provider, threads: o.threads, spin, pin: o.pin });
       if (o.json) process.stdout.write(jsonText(out.summary));
       if (!o.quiet) {
         if (!o.json) process.stdout.write(summaryTable(out.summary));

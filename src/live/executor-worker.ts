@@ -5,6 +5,8 @@
  * run's clock origin, after 'ready'), {type: 'action', a} and {type: 'stop'}; out: {type: 'ready'}, {type: 'result', r}, {type: 'fatal', message} and
  * {type: 'stopped', lateness}.
  */
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { createSession, makeFeeds, type InputSpec, type RuntimeOptions } from '../models/harness/runtime.js';
@@ -24,6 +26,25 @@ export interface ExecutorInit {
   readonly spin: number;
   readonly runtime: RuntimeOptions;
   readonly seed: string;
+  /** Pin this executor's thread (and the threads it creates, onnxruntime's) to this CPU, if the OS allows. */
+  readonly cpu?: number;
+}
+
+/**
+ * Pin the calling thread to `cpu` (Linux: `taskset -p` on the thread's id from /proc/thread-self;
+ * threads created afterwards, onnxruntime's among them, inherit it). The pinned CPU, or why not.
+ */
+function pinThisThread(cpu: number): number | string {
+  if (process.platform !== 'linux') return `not pinned: ${process.platform}`;
+  try {
+    const tid = readlinkSync('/proc/thread-self').split('/').pop()!;
+    const r = spawnSync('taskset', ['-p', '-c', String(cpu), tid], { encoding: 'utf8' });
+    if (r.error) return `not pinned: taskset: ${r.error.message}`;
+    if (r.status !== 0) return `not pinned: taskset: ${(r.stderr || '').trim().split('\n')[0]}`;
+    return cpu;
+  } catch (e) {
+    return `not pinned: ${(e as Error).message}`;
+  }
 }
 
 /** Bytes of each tensor, as a byte view. */
@@ -41,6 +62,21 @@ class OrtBackend implements Backend {
   private outBuf = new Uint8Array(0);
 
   constructor(private readonly init: ExecutorInit) {}
+
+  /**
+   * Before the run: create, run once and release a session of each model, because a process's
+   * first session creation is several times slower than later ones (the profiler's `load` also
+   * leaves it out: provenance.sessionCreate.first).
+   */
+  async warmUp(): Promise<void> {
+    for (let pm = 0; pm < this.init.profileModels.length; pm++) {
+      const inst = this.init.instances.find((i) => i.profileModel === pm);
+      if (!inst) continue;
+      const { session } = await createSession(this.init.profileModels[pm].bytes, this.init.runtime, this.init.profileModels[pm].origin);
+      await session.run(this.feedsFor(pm, inst.batchSizes[0]).feeds);
+      await session.release();
+    }
+  }
 
   /** Generate every batch size's inputs up front (before the run's clock matters). */
   prepare(): void {
@@ -109,16 +145,19 @@ class OrtBackend implements Backend {
   }
 }
 
-if (parentPort) {
-  const port = parentPort;
+if (parentPort) void main(parentPort);
+
+async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   const init = workerData as ExecutorInit;
   const fatal = (e: unknown): void => {
     port.postMessage({ type: 'fatal', message: e instanceof Error ? e.message : String(e) });
   };
   try {
     ort.env.logLevel = 'fatal';
+    const pinned = init.cpu === undefined ? null : pinThisThread(init.cpu);
     const backend = new OrtBackend(init);
     backend.prepare();
+    await backend.warmUp();
     const residency = new Uint8Array(init.residency);
     let timers: PreciseTimers | null = null;
     let exec: Executor | null = null;
@@ -143,7 +182,7 @@ if (parentPort) {
         port.postMessage({ type: 'stopped', lateness: Float64Array.from(timers?.latenessSamples() ?? []), fired: timers?.firedCount ?? 0 });
       }
     });
-    port.postMessage({ type: 'ready' });
+    port.postMessage({ type: 'ready', pinned });
   } catch (e) {
     fatal(e);
   }

@@ -2,6 +2,7 @@
  * The executors of a live run: one worker thread per GPU of the cluster (src/live/executor-worker.ts),
  * each holding its own copy of the models' bytes and its own onnxruntime sessions.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,10 +38,38 @@ export interface ExecutorPoolOptions {
   /** CUDA: device ordinal of each GPU (default: its index within its worker). */
   deviceIds?: readonly number[];
   seed: string;
+  /** Pin each executor to a CPU of its own when there are more CPUs than executors (default true). */
+  pin?: boolean;
+}
+
+/** The CPUs this process may run on (Linux, from taskset), or a reason why they are unknown. */
+export function allowedCpus(): number[] | string {
+  if (process.platform !== 'linux') return `${process.platform}`;
+  const r = spawnSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return `taskset: ${r.error?.message ?? (r.stderr || '').trim()}`;
+  const list = /:\s*([0-9,\-\s]+)$/.exec(r.stdout.trim())?.[1];
+  if (!list) return `taskset: unexpected output "${r.stdout.trim()}"`;
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const [a, b] = part.trim().split('-').map(Number);
+    for (let c = a; c <= (b ?? a); c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+/**
+ * The CPU of each executor: the last `gpus` allowed CPUs, one each, leaving the first ones to the
+ * controller; none (and why) when there are not more CPUs than executors.
+ */
+export function executorCpus(gpus: number): { cpus: Array<number | undefined>; why?: string } {
+  const allowed = allowedCpus();
+  if (typeof allowed === 'string') return { cpus: [], why: `CPUs unknown (${allowed})` };
+  if (allowed.length <= gpus) return { cpus: [], why: `${gpus} executor${gpus === 1 ? '' : 's'} and only ${allowed.length} CPUs: none left for the controller` };
+  return { cpus: allowed.slice(allowed.length - gpus) };
 }
 
 type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; pinned: number | string | null }
   | { type: 'result'; r: ResultMsg }
   | { type: 'fatal'; message: string }
   | { type: 'stopped'; lateness: Float64Array; fired: number };
@@ -51,6 +80,8 @@ export class ExecutorPool implements ExecutorLinks {
   private onResult: (gpu: number, r: ResultMsg) => void = () => {};
   private onFatal: (e: Error) => void = () => {};
   private readonly stopped: Array<((m: { lateness: Float64Array; fired: number }) => void) | null> = [];
+  /** Per executor: the CPU it is pinned to, or why it is not. */
+  readonly pinned: Array<number | string> = [];
 
   private constructor() {}
 
@@ -59,7 +90,9 @@ export class ExecutorPool implements ExecutorLinks {
     const pool = new ExecutorPool();
     const script = workerScript();
     const ready: Array<Promise<void>> = [];
+    const pin = o.pin === false ? { cpus: [], why: 'pinning off' } : executorCpus(o.gpus);
     for (let g = 0; g < o.gpus; g++) {
+      pool.pinned.push(pin.why ? `not pinned: ${pin.why}` : 'not pinned');
       const sab = new SharedArrayBuffer(o.instances.length);
       pool.residencies.push(new Uint8Array(sab));
       const init: ExecutorInit = {
@@ -72,6 +105,7 @@ export class ExecutorPool implements ExecutorLinks {
         spin: o.spin,
         runtime: { ...o.runtime, deviceId: o.deviceIds?.[g] ?? o.runtime.deviceId },
         seed: o.seed,
+        cpu: pin.cpus[g],
       };
       const w = new Worker(script, { workerData: init });
       pool.workers.push(w);
@@ -79,7 +113,10 @@ export class ExecutorPool implements ExecutorLinks {
       ready.push(
         new Promise<void>((resolve, reject) => {
           w.on('message', (m: FromWorker) => {
-            if (m.type === 'ready') resolve();
+            if (m.type === 'ready') {
+              if (m.pinned !== null) pool.pinned[g] = m.pinned;
+              resolve();
+            }
             else if (m.type === 'result') pool.onResult(g, m.r);
             else if (m.type === 'fatal') {
               const e = new UserError(`executor ${g}: ${m.message}`);

@@ -25,6 +25,8 @@ export interface LiveOptions {
   threads?: number;
   /** Timer spin window, ns (default DEFAULT_SPIN). */
   spin?: number;
+  /** Pin executors to CPUs of their own when there are enough (default true). */
+  pin?: boolean;
   /** More observers of the run, after the metrics collector and the output's (tests). */
   observers?: readonly SimObserver[];
 }
@@ -103,6 +105,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     runtime: { provider, deviceId: 0, threads },
     deviceIds: Array.from({ length: gpus }, (_, g) => g % c.cluster.gpusPerWorker),
     seed: String(c.seed),
+    pin: opts.pin,
   });
   const setupSeconds = (performance.now() - t0) / 1000;
   log?.(`${label}: executors ready in ${setupSeconds.toFixed(1)} s; running for ${formatDuration(c.duration)} of real time\n`);
@@ -138,6 +141,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
   );
   let peakRss = process.memoryUsage.rss();
   let endedAt: number;
+  const pinned = [...pool.pinned];
   let executorTimers: Array<{ lateness: Float64Array; fired: number }> = [];
   try {
     endedAt = await engine.run((now) => {
@@ -167,7 +171,8 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     executor: 'worker thread per GPU (onnxruntime-node sessions; one action at a time)',
     provider,
     intraOpThreads: threads,
-    pinned: false,
+    // Per executor: the CPU it was pinned to, or why not.
+    pinned,
     onnxruntime: onnxruntimeVersion(),
     inputs: 'generated on the executor (seeded), copied per request; no input bytes sent',
     timerSpinUs: spin / 1000,
