@@ -61,11 +61,19 @@ export function allowedCpus(): number[] | string {
  * The CPU of each executor: the last `gpus` allowed CPUs, one each, leaving the first ones to the
  * controller; none (and why) when there are not more CPUs than executors.
  */
-export function executorCpus(gpus: number): { cpus: Array<number | undefined>; why?: string } {
+export function executorCpus(gpus: number): { cpus: Array<number | undefined>; controller: number[]; all: number[]; why?: string } {
   const allowed = allowedCpus();
-  if (typeof allowed === 'string') return { cpus: [], why: `CPUs unknown (${allowed})` };
-  if (allowed.length <= gpus) return { cpus: [], why: `${gpus} executor${gpus === 1 ? '' : 's'} and only ${allowed.length} CPUs: none left for the controller` };
-  return { cpus: allowed.slice(allowed.length - gpus) };
+  if (typeof allowed === 'string') return { cpus: [], controller: [], all: [], why: `CPUs unknown (${allowed})` };
+  if (allowed.length <= gpus) {
+    return { cpus: [], controller: [], all: allowed, why: `${gpus} executor${gpus === 1 ? '' : 's'} and only ${allowed.length} CPUs: none left for the controller` };
+  }
+  return { cpus: allowed.slice(allowed.length - gpus), controller: allowed.slice(0, allowed.length - gpus), all: allowed };
+}
+
+/** Set the affinity of thread `tid` (Linux; the main thread's id is the process id). True if it worked. */
+function setAffinity(tid: number, cpus: readonly number[]): boolean {
+  const r = spawnSync('taskset', ['-p', '-c', cpus.join(','), String(tid)], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
 }
 
 type FromWorker =
@@ -82,6 +90,9 @@ export class ExecutorPool implements ExecutorLinks {
   private readonly stopped: Array<((m: { lateness: Float64Array; fired: number }) => void) | null> = [];
   /** Per executor: the CPU it is pinned to, or why it is not. */
   readonly pinned: Array<number | string> = [];
+  /** The CPUs the controller's thread was pinned to while the executors run (empty: not pinned). */
+  controllerCpus: number[] = [];
+  private restoreCpus: number[] = [];
 
   private constructor() {}
 
@@ -90,7 +101,7 @@ export class ExecutorPool implements ExecutorLinks {
     const pool = new ExecutorPool();
     const script = workerScript();
     const ready: Array<Promise<void>> = [];
-    const pin = o.pin === false ? { cpus: [], why: 'pinning off' } : executorCpus(o.gpus);
+    const pin = o.pin === false ? { cpus: [], controller: [], all: [], why: 'pinning off' } : executorCpus(o.gpus);
     for (let g = 0; g < o.gpus; g++) {
       pool.pinned.push(pin.why ? `not pinned: ${pin.why}` : 'not pinned');
       const sab = new SharedArrayBuffer(o.instances.length);
@@ -136,6 +147,12 @@ export class ExecutorPool implements ExecutorLinks {
     } catch (e) {
       await pool.terminate();
       throw e;
+    }
+    // The controller's (main) thread keeps off the executors' CPUs while they run. Only this
+    // thread: the workers were created (with the whole mask) before, and pinned themselves.
+    if (pin.controller.length > 0 && pool.pinned.every((p) => typeof p === 'number') && setAffinity(process.pid, pin.controller)) {
+      pool.controllerCpus = pin.controller;
+      pool.restoreCpus = pin.all;
     }
     return pool;
   }
@@ -184,5 +201,7 @@ export class ExecutorPool implements ExecutorLinks {
 
   async terminate(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+    if (this.restoreCpus.length > 0) setAffinity(process.pid, this.restoreCpus);
+    this.restoreCpus = [];
   }
 }

@@ -71,9 +71,10 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
   const { models, instanceModel } = liveModels(r);
   const parts = await buildRunParts(r, log);
   if (parts.execConcurrency > 1) {
+    const cap = parts.execConcurrency >= 2 ** 31 ? 'no cap' : `up to ${parts.execConcurrency}`;
     warn(
-      `${label}: warning: scheduler ${r.scheduler.type.name} asks for ${parts.execConcurrency} concurrent executions per GPU; ` +
-        `live executors run one at a time (docs/live.md)\n`,
+      `${label}: note: scheduler ${r.scheduler.type.name} may overlap executions on a GPU (${cap}); ` +
+        `live executors run them one at a time (docs/live.md)\n`,
     );
   }
   const traceEndedAt = traceEndedEarly({ workloads: parts.workloads }, r, label, warn);
@@ -142,6 +143,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
   let peakRss = process.memoryUsage.rss();
   let endedAt: number;
   const pinned = [...pool.pinned];
+  const controllerCpus = [...pool.controllerCpus];
   let executorTimers: Array<{ lateness: Float64Array; fired: number }> = [];
   try {
     endedAt = await engine.run((now) => {
@@ -173,6 +175,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     intraOpThreads: threads,
     // Per executor: the CPU it was pinned to, or why not.
     pinned,
+    controllerCpus,
     onnxruntime: onnxruntimeVersion(),
     inputs: 'generated on the executor (seeded), copied per request; no input bytes sent',
     timerSpinUs: spin / 1000,
