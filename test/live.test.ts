@@ -214,7 +214,14 @@ describe('live models', () => {
 });
 
 describe('servesim live (command line)', () => {
-  it('refuses a sweep config with a clear message', () => {
+  it('--help describes it and its options', { timeout: 60_000 }, () => {
+    const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'servesim.js'), 'live', '--help'], { encoding: 'utf8' });
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/^Usage: servesim live \[options\] <config>/);
+    for (const flag of ['--out', '--force', '--set', '--seed', '--json', '--quiet', '--provider', '--threads', '--no-pin', '--spin']) expect(res.stdout).toContain(flag);
+  });
+
+  it('refuses a sweep config with a clear message', { timeout: 60_000 }, () => {
     const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'servesim.js'), 'live', join(ROOT, 'experiments', 'quickstart.json'), '--out', join(dir, 'never')], {
       encoding: 'utf8',
     });
