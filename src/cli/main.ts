@@ -171,7 +171,7 @@ export function buildProgram(): Command {
       const { input, points } = loadExperiment(config, { sets, seed: o.seed });
       const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
       if (isSweep) {
-        throw new UserError(`${config}: live runs one point, and this config has a "sweep" (${points.length} points); run one point with --set (e.g. --set sweep={} and the field you want)`);
+        throw new UserError(`${config}: live runs one point, and this config has a "sweep" (${points.length} points); run one point: --set 'sweep={}' and --set the swept field (e.g. --set scheduler.type=fifo)`);
       }
       const r = points[0].resolved;
       const c = r.config;

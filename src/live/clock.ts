@@ -82,9 +82,12 @@ export class PreciseTimers {
     readonly spin: Nanos = DEFAULT_SPIN,
   ) {}
 
-  /** Call fn(arg) at `at` (or as soon as possible when `at` has passed). Returns a cancel handle. */
+  /**
+   * Call fn(arg) at `at`, or as soon as possible when `at` has passed (then due now: lateness
+   * measures the timers, not how far in the past a caller asked). Returns a cancel handle.
+   */
   set(at: Nanos, fn: (arg: any) => void, arg?: unknown): Entry {
-    const e: Entry = { at, seq: this.seq++, fn, arg, cancelled: false };
+    const e: Entry = { at: Math.max(at, this.clock.now()), seq: this.seq++, fn, arg, cancelled: false };
     this.heap.push(e);
     this.pending++;
     this.arm();

@@ -68,6 +68,13 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     warn(`${label}: warning: a live run takes real time: up to ${formatDuration(c.duration + c.drain)} (duration + drain)\n`);
   }
   await checkProvider({ provider, deviceId: 0, threads });
+  const kind = r.profile.device.kind;
+  if ((kind === 'gpu') !== (provider === 'cuda')) {
+    warn(
+      `${label}: warning: the profile describes a ${kind} (${r.profile.device.name}) and the executors run on the ${provider} provider: ` +
+        `the simulated and live runs describe different hardware\n`,
+    );
+  }
   const { models, instanceModel } = liveModels(r);
   const parts = await buildRunParts(r, log);
   if (parts.execConcurrency > 1) {
