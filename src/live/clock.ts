@@ -121,6 +121,11 @@ export class PreciseTimers {
     return latenessSummary(this.lateness, this.fired);
   }
 
+  /** When the next pending timer is due (Infinity: none). */
+  nextDue(): Nanos {
+    return this.head()?.at ?? Infinity;
+  }
+
   private head(): Entry | undefined {
     let h = this.heap.peek();
     while (h && h.cancelled) {

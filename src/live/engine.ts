@@ -418,7 +418,9 @@ export class LiveEngine {
           if (settled > 0) for (const o of this.observers) o.onAdvance?.(settled);
           onProgress?.(now);
         }
-        if (now >= end || (now >= this.setup.duration && this.outstanding.size === 0)) stop();
+        // After the duration, stop once every request is answered, and no timer due before the
+        // duration is still waiting to fire (a late arrival could still send a request).
+        if (now >= end || (now >= this.setup.duration && this.outstanding.size === 0 && this.timers.nextDue() >= this.setup.duration)) stop();
       }, 5);
       try {
         this.scheduler.start(this.schedulerContext);
