@@ -59,7 +59,7 @@ export interface ExecutorLinks {
   residency(gpu: number, m: ModelId): number;
 }
 
-/** A live action check (tests and summary): counted when the engine sees it. */
+/** Actions as the controller counted them (summary.json `live.actions`). */
 export interface LiveCounters {
   actionsSent: number;
   resultsReceived: number;
