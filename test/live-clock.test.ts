@@ -40,12 +40,13 @@ describe('PreciseTimers', () => {
     const timers = new PreciseTimers(clock);
     const fired: Array<{ tag: number; at: number; due: number }> = [];
     const base = clock.now();
-    // Due times out of creation order, two equal, one already past, one far enough for setTimeout.
-    const dues = [base + 8 * MS, base + 3 * MS, base + 3 * MS, base - MS, base + 20 * MS, base + 1 * MS];
+    // Due times out of creation order, two equal, one already past (due when it is set: the gaps
+    // are tens of ms so that a stall of the test itself while setting them cannot reorder them).
+    const dues = [base + 120 * MS, base + 60 * MS, base + 60 * MS, base - 10 * MS, base + 250 * MS, base + 25 * MS];
     dues.forEach((due, tag) => timers.set(due, () => fired.push({ tag, at: clock.now(), due })));
     expect(timers.pending).toBe(6);
-    await sleep(60);
-    for (let i = 0; i < 200 && fired.length < 6; i++) await sleep(10);
+    await sleep(260);
+    for (let i = 0; i < 300 && fired.length < 6; i++) await sleep(10);
     expect(fired.map((f) => f.tag)).toEqual([3, 5, 1, 2, 0, 4]);
     for (const f of fired) expect(f.at).toBeGreaterThanOrEqual(f.due);
     expect(timers.pending).toBe(0);
@@ -197,7 +198,7 @@ describe('Executor (fake backend)', () => {
 
   it('runs ready actions in order of ready time (earliest; an INFER inputLead before it), then arrival', async () => {
     const { clock, results, ex, wait, timers } = executor(8, [2, 3]);
-    const base = clock.now() + 30 * MS;
+    const base = clock.now() + 100 * MS; // far enough that a stall while submitting cannot start one early
     ex.submit(act('LOAD', 0, base + 12 * MS, base + FAR)); // ready at +12
     ex.submit(act('LOAD', 1, base, base + FAR)); // ready at +0
     ex.submit(act('INFER', 1, base + 10 * MS, base + FAR, 1)); // input copy ready at +5

@@ -79,9 +79,10 @@ describe('LiveEngine: the scheduler context on the real clock', () => {
           ctx = c;
           const t0 = c.now();
           expect(c.now()).toBeGreaterThanOrEqual(t0);
-          c.setTimer(t0 + 10 * MS, { due: t0 + 10 * MS, token: 'b' });
-          c.setTimer(t0 + 5 * MS, { due: t0 + 5 * MS, token: 'a' });
-          const h = c.setTimer(t0 + 7 * MS, { due: t0 + 7 * MS, token: 'cancelled' });
+          // Gaps of tens of ms: a stall while setting them cannot reorder them (the past one is due when set).
+          c.setTimer(t0 + 80 * MS, { due: t0 + 80 * MS, token: 'b' });
+          c.setTimer(t0 + 40 * MS, { due: t0 + 40 * MS, token: 'a' });
+          const h = c.setTimer(t0 + 60 * MS, { due: t0 + 60 * MS, token: 'cancelled' });
           c.cancelTimer(h);
           c.setTimer(t0 - 5 * MS, { due: t0, token: 'past' });
         },
@@ -91,7 +92,7 @@ describe('LiveEngine: the scheduler context on the real clock', () => {
         },
       },
       [],
-      { duration: 100 * MS },
+      { duration: 150 * MS },
     );
     await engine.run();
     expect(fired.map((f) => f.token)).toEqual(['past', 'a', 'b']);
