@@ -157,11 +157,11 @@ export class Executor {
 
   private async execute(a: ActionMsg): Promise<ResultMsg> {
     const m = a.model;
-    if (this.now() > a.latest) return this.fail(a, 'too-late');
     if (a.type === 'EVICT') {
+      const start = this.now();
+      if (start > a.latest) return this.fail(a, 'too-late');
       if (this.residency[m] === NONE) return this.fail(a, 'not-loaded');
       if (this.residency[m] === LOADING) return this.fail(a, 'busy');
-      const start = this.now();
       this.residency[m] = NONE;
       this.version[m]++;
       this.freePages += this.models[m].pages;
@@ -169,32 +169,36 @@ export class Executor {
       return { id: a.id, error: null, start, end: start, padded: 0, phases: {}, doneAt: this.now() };
     }
     if (a.type === 'LOAD') {
+      // The window is checked at the instant reported as the start (as the simulated GPU does).
+      const start = this.now();
+      if (start > a.latest) return this.fail(a, 'too-late');
       if (this.residency[m] !== NONE) return this.fail(a, 'already-loaded');
       const need = this.models[m].pages;
       if (need > this.freePages) return this.fail(a, 'no-pages');
       this.freePages -= need;
       this.residency[m] = LOADING;
-      const start = this.now();
       await this.backend.load(m);
       const end = this.now();
       this.residency[m] = LOADED;
       return { id: a.id, error: null, start, end, padded: 0, phases: {}, doneAt: end };
     }
-    // INFER
+    // INFER: the input copy may not begin after `latest` either.
+    const inStart = this.now();
+    if (inStart > a.latest) return this.fail(a, 'too-late');
     const sizes = this.models[m].batchSizes;
     const want = Math.max(a.n, a.padTo ?? 0);
     let i = 0;
     while (i < sizes.length && sizes[i] < want) i++;
     if (i === sizes.length || a.n === 0) return this.fail(a, 'bad-batch');
     const padded = sizes[i];
-    const phases: Phases = { inStart: this.now() };
+    const phases: Phases = { inStart };
     this.backend.copyInput(m, a.n, padded);
     phases.inEnd = this.now();
     if (phases.inEnd < a.earliest) await this.until(a.earliest);
-    if (this.now() > a.latest) return this.fail(a, 'too-late', padded, phases);
+    const start = this.now();
+    if (start > a.latest) return this.fail(a, 'too-late', padded, phases);
     if (this.residency[m] !== LOADED) return this.fail(a, 'not-loaded', padded, phases);
     const version = this.version[m];
-    const start = this.now();
     await this.backend.run(m, padded);
     const end = this.now();
     if (version !== this.version[m]) return { id: a.id, error: 'weights-changed', start, end, padded, phases, doneAt: end };
