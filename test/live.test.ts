@@ -160,6 +160,16 @@ describe('servesim live', () => {
     expect(s.live.models).toEqual({ tiny: 'zoo:resnet18 (seed 1) {"image":32,"width":8,"classes":10}' });
     expect(s.live.actions.actionsSent).toBe(rec.sent.length + s.live.actions.networkDrops);
     expect(s.live.actions.resultsReceived).toBe(rec.sent.length);
+    // Measured durations: as many exec samples per batch size as INFERs ran at it, as many LOAD samples as LOADs succeeded.
+    const ranAt = (b: number) => rec.done.filter((d) => d.a.type === 'INFER' && d.error === null && d.padded === b).length;
+    for (const [b, st] of Object.entries(s.live.measured.tiny.exec) as Array<[string, { count: number; p50Ms: number; p99Ms: number; profileP50Ms: number }]>) {
+      expect(st.count).toBe(ranAt(Number(b)));
+      expect(st.p50Ms).toBeLessThanOrEqual(st.p99Ms);
+    }
+    const execCounts = Object.values(s.live.measured.tiny.exec as Record<string, { count: number }>).reduce((a, x) => a + x.count, 0);
+    expect(execCounts).toBe(rec.done.filter((d) => d.a.type === 'INFER' && d.error === null).length);
+    expect(s.live.measured.tiny.load.count).toBe(rec.done.filter((d) => d.a.type === 'LOAD' && d.error === null).length);
+    expect(s.live.measured.tiny.exec['1']?.profileP50Ms ?? 2).toBe(2);
     const late = s.live.timerLatenessUs.controller;
     expect(late.count).toBeGreaterThan(0);
     expect(late.p50).toBeGreaterThanOrEqual(0);

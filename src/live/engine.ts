@@ -84,6 +84,8 @@ export class LiveEngine {
   private readonly batch1: Float64Array;
   private readonly measureAtClient: boolean;
   private readonly inferBytes: Float64Array;
+  /** Measured durations (ns) of successful INFERs by profile model and padded batch, and of LOADs by profile model. */
+  readonly measured = new Map<string, { exec: Map<number, number[]>; load: number[] }>();
   private started = false;
   private failure: unknown = null;
   private finish: (() => void) | null = null;
@@ -276,6 +278,17 @@ export class LiveEngine {
       phase('OUTPUT', r.phases.outStart, r.phases.outEnd);
     }
     for (const o of this.observers) o.onActionDone?.(gpu, action, error, r.start, r.end, r.padded, now);
+    if (!error && (action.type === 'INFER' || action.type === 'LOAD')) {
+      const name = this.setup.models[action.model].profile.name;
+      let m = this.measured.get(name);
+      if (!m) this.measured.set(name, (m = { exec: new Map(), load: [] }));
+      if (action.type === 'LOAD') m.load.push(r.end - r.start);
+      else {
+        let xs = m.exec.get(r.padded);
+        if (!xs) m.exec.set(r.padded, (xs = []));
+        xs.push(r.end - r.start);
+      }
+    }
     const net = this.setup.network;
     const bytes = action.type === 'INFER' && !error ? action.requests.length * this.setup.models[action.model].profile.outputBytes : 0;
     const at = now + this.delay(bytes, net.workerLatency, net.workerBandwidth);

@@ -54,6 +54,28 @@ export function liveModels(r: ResolvedExperiment): { models: LiveModel[]; instan
   return { models, instanceModel };
 }
 
+function quantile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+/** Per profile model: count, p50, p99 (ms) of the measured exec (per padded batch) and LOAD durations, and the profile's median. */
+export function measuredSummary(engine: LiveEngine, r: ResolvedExperiment): Record<string, unknown> {
+  const ms = (ns: number): number => Number((ns / 1e6).toFixed(4));
+  const stats = (xs: number[], profileMedian: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return { count: s.length, p50Ms: ms(quantile(s, 0.5)), p99Ms: ms(quantile(s, 0.99)), profileP50Ms: ms(profileMedian) };
+  };
+  const out: Record<string, unknown> = {};
+  for (const [name, m] of [...engine.measured].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const p = r.profile.models.get(name)!;
+    out[name] = {
+      exec: Object.fromEntries([...m.exec].sort(([a], [b]) => a - b).map(([b, xs]) => [String(b), stats(xs, p.exec.get(b)!.median())])),
+      ...(m.load.length > 0 ? { load: stats(m.load, p.load.median()) } : {}),
+    };
+  }
+  return out;
+}
+
 /** Run one resolved experiment live, in memory (the files are written by runLiveToDirectory). */
 export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOptions = {}): Promise<LiveOutcome> {
   const c = r.config;
@@ -189,6 +211,8 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     timerLatenessUs: { controller: engine.timers.summary(), executors: latenessSummary(all, fired) },
     actions: { ...engine.counters },
     models: Object.fromEntries(models.map((m) => [m.name, m.origin])),
+    // What the executors measured, next to the profile's medians (ms): exec per padded batch, LOAD.
+    measured: measuredSummary(engine, r),
     setupSeconds: Number(setupSeconds.toFixed(3)),
     endedAtSeconds: Number((endedAt / SEC).toFixed(6)),
     unanswered: engine.unanswered,
