@@ -228,7 +228,7 @@ describe('servesim live (command line)', () => {
     const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'servesim.js'), 'live', '--help'], { encoding: 'utf8' });
     expect(res.status).toBe(0);
     expect(res.stdout).toMatch(/^Usage: servesim live \[options\] <config>/);
-    for (const flag of ['--out', '--force', '--set', '--seed', '--json', '--quiet', '--provider', '--threads', '--no-pin', '--spin']) expect(res.stdout).toContain(flag);
+    for (const flag of ['--out', '--force', '--set', '--seed', '--json', '--quiet', '--provider', '--threads', '--pin', '--spin']) expect(res.stdout).toContain(flag);
   });
 
   it('refuses a sweep config with a clear message', { timeout: 60_000 }, () => {

@@ -157,7 +157,7 @@ export function buildProgram(): Command {
     .option('--trace-events <from:to>', 'write trace-events.json (Chrome/Perfetto timeline) of this window of the run, e.g. 1s:2s')
     .addOption(new Option('--provider <name>', 'onnxruntime execution provider of the executors').choices(['cpu', 'cuda']).default('cpu'))
     .option('--threads <n>', 'intra-op threads per executor', (v) => positiveInt(v, '--threads'), 1)
-    .option('--no-pin', 'do not pin executors to CPUs of their own (by default each gets one when there are more CPUs than executors)')
+    .option('--pin', 'pin each executor to a CPU of its own and the controller to the others, when there are more CPUs than executors (Linux; off by default: docs/live.md)', false)
     .option('--spin <duration>', 'timers poll the clock for this long before they are due (precision against CPU; e.g. 2ms, 0 for none)', '2ms')
     .addHelpText(
       'after',

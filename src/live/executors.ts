@@ -38,7 +38,10 @@ export interface ExecutorPoolOptions {
   /** CUDA: device ordinal of each GPU (default: its index within its worker). */
   deviceIds?: readonly number[];
   seed: string;
-  /** Pin each executor to a CPU of its own when there are more CPUs than executors (default true). */
+  /**
+   * Pin each executor to a CPU of its own when there are more CPUs than executors (default false:
+   * on a shared machine pinning made session creation 15x slower, docs/live.md).
+   */
   pin?: boolean;
 }
 
@@ -101,7 +104,7 @@ export class ExecutorPool implements ExecutorLinks {
     const pool = new ExecutorPool();
     const script = workerScript();
     const ready: Array<Promise<void>> = [];
-    const pin = o.pin === false ? { cpus: [], controller: [], all: [], why: 'pinning off' } : executorCpus(o.gpus);
+    const pin = o.pin !== true ? { cpus: [], controller: [], all: [], why: 'pinning off (--pin turns it on)' } : executorCpus(o.gpus);
     for (let g = 0; g < o.gpus; g++) {
       pool.pinned.push(pin.why ? `not pinned: ${pin.why}` : 'not pinned');
       const sab = new SharedArrayBuffer(o.instances.length);

@@ -25,7 +25,7 @@ export interface LiveOptions {
   threads?: number;
   /** Timer spin window, ns (default DEFAULT_SPIN). */
   spin?: number;
-  /** Pin executors to CPUs of their own when there are enough (default true). */
+  /** Pin executors to CPUs of their own when there are enough (default false: docs/live.md). */
   pin?: boolean;
   /** More observers of the run, after the metrics collector and the output's (tests). */
   observers?: readonly SimObserver[];
