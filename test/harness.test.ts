@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { checkProvider } from '../src/models/harness/runtime.js';
 import { PERCENTILES, summarize } from '../src/models/harness/stats.js';
 import { loadProfile, resolveProfile, type ProfileJson } from '../src/models/profile.js';
 import { buildZooModel } from '../src/models/zoo/index.js';
+import { encodeModel } from '../src/models/onnx/proto.js';
 import { UserError } from '../src/util/errors.js';
 import { constantWeightsModel, firstRowModel } from './helpers/models.js';
 import { tinyProfileJson } from './helpers.js';
@@ -214,6 +216,16 @@ describe('errors for people', () => {
     expect(() => collectSources([], [], '1')).toThrow(/nothing to profile/);
   });
 
+  it('records where each model came from (source), for servesim live', () => {
+    const [z] = collectSources([], ['mobilenetv2'], '7');
+    expect(z.spec).toEqual({ zoo: 'mobilenetv2', seed: '7' });
+    const file = join(dir, 'for-source.onnx');
+    const bytes = encodeModel(tinyResnetModel);
+    writeFileSync(file, bytes);
+    const [f] = collectSources([file], [], '1');
+    expect(f.spec).toEqual({ onnx: file, sha256: createHash('sha256').update(bytes).digest('hex') });
+  });
+
   const cudaInstalled = existsSync(join('node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so'));
   it.skipIf(cudaInstalled)('an unavailable CUDA provider stops with the install command, no fallback', async () => {
     const err = await checkProvider({ provider: 'cuda', deviceId: 0, threads: 1 }).catch((e: unknown) => e);
@@ -245,5 +257,7 @@ describe('CLI', () => {
     const p = loadProfile(out);
     expect([...p.models.keys()]).toEqual(['bert']);
     expect(p.models.get('bert')!.batchSizes).toEqual([1, 2]);
+    // The profile says which file it measured, with its hash, so `servesim live` can run the same model.
+    expect(p.models.get('bert')!.source).toEqual({ onnx, sha256: createHash('sha256').update(readFileSync(onnx)).digest('hex') });
   }, 60_000); // real onnxruntime sessions: about 2 s alone, several times that on a busy shared machine
 });

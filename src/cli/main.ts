@@ -12,6 +12,7 @@ import { compareDirs } from './compare.js';
 import { profileJsonSchema } from '../models/profile.js';
 import { getScheduler, schedulerNames } from '../schedulers/index.js';
 import { formatDuration } from '../sim/time.js';
+import { parseDuration } from '../util/units.js';
 import { getWorkload, workloadNames } from '../traces/index.js';
 import { UserError } from '../util/errors.js';
 import { DECIMALS, roundTo } from '../util/round.js';
@@ -198,6 +199,64 @@ export function buildProgram(): Command {
       if (!o.quiet) {
         process.stderr.write(
           `wrote ${res.rows.length} points (${res.ran} run, ${res.skipped} already complete) and ${outDir}/index.csv, index.json${seeded ? ', index-configs.csv, index-configs.json' : ''} in ${res.wallSeconds.toFixed(1)} s\n`,
+        );
+      }
+    });
+
+  program
+    .command('live')
+    .description(
+      'Run an experiment config in real time: the same scheduler and workload code on the real clock, each GPU a real executor ' +
+        '(a worker thread with onnxruntime sessions); writes the same files as "run" (docs/live.md)',
+    )
+    .argument('<config>', 'experiment config JSON file (one point: a config with a "sweep" is refused)')
+    .option('-o, --out <dir>', 'output directory (default: the config\'s output.dir + "-live", else results/<name>-live)')
+    .option('--seed <n>', 'override the config\'s seed', (v) => {
+      if (!/^\d+$/.test(v)) throw new UserError(`--seed expects a non-negative integer, found "${v}"`);
+      return Number(v);
+    })
+    .option('--set <path=value>', 'override a config field, e.g. --set duration=5s (repeatable)', collect, [])
+    .option('-f, --force', 'replace an existing non-empty output directory', false)
+    .option('-q, --quiet', 'no progress lines and no summary table (--json output is still printed)', false)
+    .option('--json', 'print the summary as JSON instead of a table', false)
+    .option('--trace-events <from:to>', 'write trace-events.json (Chrome/Perfetto timeline) of this window of the run, e.g. 1s:2s')
+    .addOption(new Option('--provider <name>', 'onnxruntime execution provider of the executors').choices(['cpu', 'cuda']).default('cpu'))
+    .option('--threads <n>', 'intra-op threads per executor', (v) => positiveInt(v, '--threads'), 1)
+    .option('--pin', 'pin each executor to a CPU of its own and the controller to the others, when there are more CPUs than executors (Linux; off by default: docs/live.md)', false)
+    .option('--spin <duration>', 'timers poll the clock for this long before they are due (precision against CPU; e.g. 2ms, 0 for none)', '2ms')
+    .addHelpText(
+      'after',
+      '\nThe run takes real time: the config\'s duration (plus up to its drain). Every model must be one the profile can rebuild ' +
+        '(its "source": a zoo model or an ONNX file; docs/profiling.md). summary.json gets "mode": "live" and a "live" section ' +
+        '(timer lateness percentiles, executors, provider).',
+    )
+    .action(async (config: string, o) => {
+      const { runLiveToDirectory } = await import('../live/runner.js');
+      const sets = (o.set as string[]).map(parseSetArg);
+      const { input, points } = await loadExperimentWithPlugins(config, { sets, seed: o.seed });
+      const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
+      if (isSweep) {
+        throw new UserError(`${config}: live runs one point, and this config has a "sweep" (${points.length} points); run one point: --set 'sweep={}' and --set the swept field (e.g. --set scheduler.type=fifo)`);
+      }
+      const r = points[0].resolved;
+      const c = r.config;
+      const outDir: string = o.out ?? (c.output.dir !== undefined ? `${c.output.dir}-live` : join('results', `${c.name}-live`));
+      const flag = o.out !== undefined ? '--out' : c.output.dir !== undefined ? `${config}: output.dir (+ "-live")` : `${config}: name (default output results/<name>-live)`;
+      let spin: number;
+      try {
+        spin = parseDuration(o.spin);
+        if (spin < 0) throw new Error(`expected a duration >= 0, found "${o.spin}"`);
+      } catch (e) {
+        throw new UserError(`--spin: ${(e as Error).message}`);
+      }
+      const traceEvents = o.traceEvents ? parseTraceWindow(o.traceEvents) : undefined;
+      const out = await runLiveToDirectory(r, outDir, o.force, { progress: !o.quiet, traceEvents, flag, provider: o.provider, threads: o.threads, spin, pin: o.pin });
+      if (o.json) process.stdout.write(jsonText(out.summary));
+      if (!o.quiet) {
+        if (!o.json) process.stdout.write(summaryTable(out.summary));
+        const late = (out.summary.live as { timerLatenessUs: { controller: { p50: number | null; p99: number | null; max: number | null } } }).timerLatenessUs.controller;
+        process.stderr.write(
+          `wrote ${outDir}/ (live: wall ${out.run.wallSeconds} s, setup ${out.run.setupSeconds} s; controller timer lateness p50 ${late.p50} us, p99 ${late.p99} us, max ${late.max} us)\n`,
         );
       }
     });

@@ -61,8 +61,17 @@ export class MeasuredSimulation extends Simulation {
   }
 }
 
-/** Build the simulation of a resolved experiment (async: workloads may read trace files first). */
-export async function buildSimulation(r: ResolvedExperiment, log?: (line: string) => void): Promise<MeasuredSimulation> {
+/** The parts of a run every engine needs: the scheduler, its engine requirements, the metrics collector and the workloads. */
+export interface RunParts {
+  scheduler: Scheduler;
+  execConcurrency: number;
+  sendConcurrency: number;
+  metrics: MetricsCollector;
+  workloads: WorkloadSpec[];
+}
+
+/** Create the scheduler, metrics collector and workloads of a resolved experiment (workloads prepared). */
+export async function buildRunParts(r: ResolvedExperiment, log?: (line: string) => void): Promise<RunParts> {
   const c = r.config;
   const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
   const scheduler = r.scheduler.type.create(r.scheduler.options);
@@ -72,7 +81,7 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
     modelNames: r.models.map((m) => m.name),
     groupNames: r.workloads.map((w) => w.name),
   });
-  const workloads = [];
+  const workloads: WorkloadSpec[] = [];
   for (const w of r.workloads) {
     const workload = w.type.create(w.options, {
       configDir: join(r.file, '..'),
@@ -90,6 +99,13 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
     }
     workloads.push({ workload, group: w.group, name: w.name, targets: w.targets, slo: w.slo, sloFactor: w.sloFactor });
   }
+  return { scheduler, execConcurrency: req.execConcurrency ?? 1, sendConcurrency: req.sendConcurrency ?? 0, metrics, workloads };
+}
+
+/** Build the simulation of a resolved experiment (async: workloads may read trace files first). */
+export async function buildSimulation(r: ResolvedExperiment, log?: (line: string) => void): Promise<MeasuredSimulation> {
+  const c = r.config;
+  const p = await buildRunParts(r, log);
   return new MeasuredSimulation(
     {
       seed: c.seed,
@@ -103,13 +119,13 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
       pagesPerGpu: r.pagesPerGpu,
       network: c.cluster.network,
       inputLead: c.cluster.inputLead,
-      execConcurrency: req.execConcurrency ?? 1,
-      sendConcurrency: req.sendConcurrency ?? 0,
+      execConcurrency: p.execConcurrency,
+      sendConcurrency: p.sendConcurrency,
       measureAt: c.metrics.measureAt,
     },
-    scheduler,
-    workloads,
-    metrics,
+    p.scheduler,
+    p.workloads,
+    p.metrics,
   );
 }
 
@@ -117,7 +133,7 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
  * Trace replays that run out before the run's duration (docs/traces.md, "When a trace ends before
  * the run"): a warning line each, and their end times by workload name for summary.json.
  */
-function traceEndedEarly(sim: Simulation, r: ResolvedExperiment, label: string, warn: (line: string) => void): Record<string, string> {
+export function traceEndedEarly(sim: { readonly workloads: readonly WorkloadSpec[] }, r: ResolvedExperiment, label: string, warn: (line: string) => void): Record<string, string> {
   const ended: Record<string, string> = {};
   const duration = r.config.duration;
   sim.workloads.forEach((spec, i) => {
@@ -131,6 +147,92 @@ function traceEndedEarly(sim: Simulation, r: ResolvedExperiment, label: string, 
     );
   });
   return ended;
+}
+
+/** What describeRun reads of a finished run, simulated or live (src/live/runner.ts). */
+export interface RunFacts {
+  metrics: MetricsCollector;
+  scheduler: Scheduler;
+  workloads: readonly WorkloadSpec[];
+  gpus: number;
+  traceEndedAt: Record<string, string>;
+  trace?: TraceEventRecorder;
+  /** Extra top-level fields of summary.json (live runs: mode and live measurements). */
+  extraSummary?: Record<string, unknown>;
+  /** Extra fields of manifest.json (live runs: mode). */
+  extraManifest?: Record<string, unknown>;
+}
+
+/** The output files of a finished run, from its metrics: one code path for `run` and `live`. */
+export function describeRun(
+  r: ResolvedExperiment,
+  m: RunFacts,
+): { summary: Record<string, unknown>; resolvedConfig: Record<string, unknown>; manifest: Record<string, unknown>; files: Record<string, string> } {
+  const c = r.config;
+  const groupNames = r.workloads.map((w) => w.name);
+  const names = groupNames;
+  const metrics = m.metrics.summary(names);
+  const summary: Record<string, unknown> = {
+    name: c.name,
+    scheduler: r.scheduler.type.name,
+    seed: c.seed,
+    durationSeconds: c.duration / SEC,
+    warmupSeconds: c.warmup / SEC,
+    gpus: m.gpus,
+    models: r.models.length,
+    // Where completions were measured (ok/late, latency): README.md, "Top level".
+    measureAt: c.metrics.measureAt,
+    ...metrics,
+  };
+  const sched = m.scheduler.summary?.();
+  if (sched) summary.schedulerStats = sched;
+  if (m.extraSummary) Object.assign(summary, m.extraSummary);
+  if (Object.keys(m.traceEndedAt).length > 0) summary.traceEndedAt = m.traceEndedAt;
+  const described = m.workloads.map((w, i) => ({ name: names[i], ...(w.workload.describe?.() ?? {}) }));
+
+  const inputText = jsonText(r.input);
+  const resolvedConfig: Record<string, unknown> = {
+    units: { durations: 'ns', sizes: 'bytes', rates: 'per second', bandwidths: 'bytes per second' },
+    ...r.config,
+    derived: {
+      profile: r.profileRef,
+      device: r.profile.device.name,
+      // The interference the executions got: the profile's ("measured" or "assumed") or cluster.interference's ("config").
+      interference: { ...r.profile.device.interference, source: r.profile.device.interferenceSource },
+      pageSize: r.pageSize,
+      pagesPerGpu: r.pagesPerGpu,
+      gpus: m.gpus,
+      modelInstances: r.models.length,
+      schedulerOptions: r.scheduler.options,
+      workloads: r.workloads.map((w, i) => ({
+        name: w.name,
+        type: w.type.name,
+        slo: w.slo,
+        sloFactor: w.sloFactor ?? null,
+        targets: w.targets.length,
+        options: w.options,
+        resolved: described[i],
+      })),
+      // Only with plugins, so built-in runs keep their bytes: each module, its hash and its options' JSON Schema.
+      ...(r.plugins.length > 0 ? { plugins: r.plugins } : {}),
+    },
+  };
+  const manifest = {
+    servesim: VERSION,
+    name: c.name,
+    seed: c.seed,
+    configHash: sha256(inputText),
+    profile: r.profileRef,
+    profileHash: r.profile.hash,
+    ...(r.plugins.length > 0 ? { plugins: r.plugins.map((p) => ({ kind: p.kind, type: p.type, path: p.path, sha256: p.sha256 })) } : {}),
+  };
+  const files: Record<string, string> = {
+    'timeseries.csv': m.metrics.timeseries.toCsv(),
+    'per-model.csv': m.metrics.perModelCsv(),
+    'latency-histogram.json': jsonText(m.metrics.histogramsJson(groupNames, r.workloads.map((w) => w.slo))),
+  };
+  if (m.trace) files['trace-events.json'] = m.trace.toJson();
+  return { summary, resolvedConfig, manifest: { ...manifest, ...(m.extraManifest ?? {}) }, files };
 }
 
 /** Wall-clock milliseconds between two samples of the process's RSS during a run. */
@@ -206,65 +308,14 @@ async function runWith(r: ResolvedExperiment, opts: RunOptions, job: ProgressJob
   const wallS = Number(process.hrtime.bigint() - wallStart) / 1e9;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 
-  const names = r.workloads.map((w) => w.name);
-  const metrics = sim.metrics.summary(names);
-  const summary: Record<string, unknown> = {
-    name: c.name,
-    scheduler: r.scheduler.type.name,
-    seed: c.seed,
-    durationSeconds: c.duration / SEC,
-    warmupSeconds: c.warmup / SEC,
+  const { summary, resolvedConfig, manifest, files } = describeRun(r, {
+    metrics: sim.metrics,
+    scheduler: sim.scheduler,
+    workloads: sim.workloads,
     gpus: sim.gpus.length,
-    models: r.models.length,
-    // Where completions were measured (ok/late, latency): README.md, "Top level".
-    measureAt: c.metrics.measureAt,
-    ...metrics,
-  };
-  const sched = sim.scheduler.summary?.();
-  if (sched) summary.schedulerStats = sched;
-  if (Object.keys(traceEndedAt).length > 0) summary.traceEndedAt = traceEndedAt;
-  const described = sim.workloads.map((w, i) => ({ name: names[i], ...(w.workload.describe?.() ?? {}) }));
-
-  const inputText = jsonText(r.input);
-  const resolvedConfig: Record<string, unknown> = {
-    units: { durations: 'ns', sizes: 'bytes', rates: 'per second', bandwidths: 'bytes per second' },
-    ...r.config,
-    derived: {
-      profile: r.profileRef,
-      device: r.profile.device.name,
-      // The interference the executions got: the profile's ("measured" or "assumed") or cluster.interference's ("config").
-      interference: { ...r.profile.device.interference, source: r.profile.device.interferenceSource },
-      pageSize: r.pageSize,
-      pagesPerGpu: r.pagesPerGpu,
-      gpus: sim.gpus.length,
-      modelInstances: r.models.length,
-      schedulerOptions: r.scheduler.options,
-      workloads: r.workloads.map((w, i) => ({
-        name: w.name,
-        type: w.type.name,
-        slo: w.slo,
-        sloFactor: w.sloFactor ?? null,
-        targets: w.targets.length,
-        options: w.options,
-        resolved: described[i],
-      })),
-      // Only with plugins, so built-in runs keep their bytes: each module, its hash and its options' JSON Schema.
-      ...(r.plugins.length > 0
-        ? {
-            plugins: r.plugins,
-          }
-        : {}),
-    },
-  };
-  const manifest = {
-    servesim: VERSION,
-    name: c.name,
-    seed: c.seed,
-    configHash: sha256(inputText),
-    profile: r.profileRef,
-    profileHash: r.profile.hash,
-    ...(r.plugins.length > 0 ? { plugins: r.plugins.map((p) => ({ kind: p.kind, type: p.type, path: p.path, sha256: p.sha256 })) } : {}),
-  };
+    traceEndedAt,
+    trace,
+  });
   const simulatedRequests = sim.metrics.overall.counts.total;
   const run = {
     wallSeconds: Number(wallS.toFixed(3)),
@@ -277,12 +328,6 @@ async function runWith(r: ResolvedExperiment, opts: RunOptions, job: ProgressJob
     simulatedRequestsPerWallSecond: Math.round(simulatedRequests / wallS),
     node: process.version,
   };
-  const files: Record<string, string> = {
-    'timeseries.csv': sim.metrics.timeseries.toCsv(),
-    'per-model.csv': sim.metrics.perModelCsv(),
-    'latency-histogram.json': jsonText(sim.metrics.histogramsJson(groupNames, r.workloads.map((w) => w.slo))),
-  };
-  if (trace) files['trace-events.json'] = trace.toJson();
   return { summary, resolvedConfig, manifest, run, sim, files };
 }
 
@@ -297,11 +342,25 @@ export async function runToDirectory(
   force: boolean,
   opts: RunOptions & { lock?: boolean; forceHint?: string; flag?: string } = {},
 ): Promise<RunOutcome> {
+  return writeRunDirectory(r, dir, force, opts, runExperiment);
+}
+
+/** The files every run writes, simulated or live (`execute`: src/live/runner.ts for `servesim live`). */
+export type RunOutputs = Omit<RunOutcome, 'sim'>;
+
+/** Run `execute` and write its output directory (see runToDirectory): the one writer of run directories. */
+export async function writeRunDirectory<T extends RunOutputs>(
+  r: ResolvedExperiment,
+  dir: string,
+  force: boolean,
+  opts: RunOptions & { lock?: boolean; forceHint?: string; flag?: string },
+  execute: (r: ResolvedExperiment, opts: RunOptions) => Promise<T>,
+): Promise<T> {
   const pending = beginDir(dir, 'run', { force, lock: opts.lock, forceHint: opts.forceHint, flag: opts.flag });
   try {
     const tmp = pending.tmp;
     const c = r.config;
-    const out = await runExperiment(r, { ...opts, requestsCsv: c.output.requests ? join(tmp, 'requests.csv') : undefined });
+    const out = await execute(r, { ...opts, requestsCsv: c.output.requests ? join(tmp, 'requests.csv') : undefined });
     writeFileAtomic(join(tmp, 'summary.json'), jsonText(out.summary));
     for (const [name, text] of Object.entries(out.files)) writeFileAtomic(join(tmp, name), text);
     writeFileAtomic(join(tmp, 'config.json'), jsonText(r.input));

@@ -11,7 +11,8 @@
  *               "interference": { "speedup": [1, 1.25], "extraCv": 0.05, "source": "measured"|"assumed", "measuredWith"?: {...} } },
  *   "provenance": { "source", "tool"?, "versions"?, "date", "machine"?, "citation"?, "notes"? },
  *   "models": { "<name>": { "weightsBytes", "inputBytes", "outputBytes", "batchSizes": [1,2,4,8,16],
- *       "exec": { "<batch>": Distribution }, "load": Distribution, "provenance"?: {...} } }
+ *       "exec": { "<batch>": Distribution }, "load": Distribution,
+ *       "source"?: { "zoo", "seed", "options"? } | { "onnx", "sha256", "dims"? }, "provenance"?: {...} } }
  * }
  * Distribution = { "percentiles": { "<p in 0..100>": ms, ... }, "samples"?: [ms, ...] }
  */
@@ -125,6 +126,25 @@ export const InterferenceSchema = z
     }
   });
 
+/**
+ * Where a model's ONNX came from, so `servesim live` can build the same model (docs/profiling.md,
+ * "Model source"): a zoo model (name, weight seed, option overrides) or an ONNX file (its path as
+ * given to the profiler, and the sha256 of its bytes; `dims`: sizes given for symbolic dimensions).
+ */
+export const ModelSourceSchema = z.union([
+  z.strictObject({
+    zoo: z.string().min(1),
+    seed: z.string(),
+    options: z.record(z.string(), z.number().int().positive().max(MAX_COUNT)).optional(),
+  }),
+  z.strictObject({
+    onnx: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
+    dims: z.record(z.string(), z.number().int().positive().max(MAX_COUNT)).optional(),
+  }),
+]);
+export type ModelSourceJson = z.output<typeof ModelSourceSchema>;
+
 export const ModelProfileSchema = z
   .strictObject({
     weightsBytes: bytes.positive(),
@@ -135,6 +155,8 @@ export const ModelProfileSchema = z
     load: DistributionSchema,
     /** Device memory a loaded instance takes beyond its weights (e.g. a CUDA session's workspace), bytes. */
     extraMemoryBytes: bytes.nonnegative().optional(),
+    /** Where the model came from (written by `servesim profile`; read by `servesim live`). */
+    source: ModelSourceSchema.optional(),
     provenance: ProvenanceSchema.optional(),
     notes: z.string().optional(),
   })
@@ -190,6 +212,10 @@ export type ProfileJson = z.input<typeof ProfileSchema>;
 export interface ModelProfile extends ModelHardware {
   readonly weightsBytes: number;
   readonly extraMemoryBytes: number;
+  /** Where the model came from, when the profile says (`source`). */
+  readonly source?: ModelSourceJson;
+  /** The model's free-text `provenance.source` (older profiles: "zoo:NAME (seed S)" or a file path). */
+  readonly provenanceSource?: string;
 }
 
 /** The resolved device; the engine reads the part in src/sim/hardware.ts (DeviceHardware). */
@@ -233,6 +259,8 @@ export function resolveProfile(json: unknown, path: string, hash = ''): Hardware
       exec: new Map(batchSizes.map((b) => [b, toEmpirical(m.exec[String(b)])])),
       load: toEmpirical(m.load),
       extraMemoryBytes: m.extraMemoryBytes ?? 0,
+      ...(m.source ? { source: m.source } : {}),
+      ...(m.provenance?.source ? { provenanceSource: m.provenance.source } : {}),
     });
   }
   const d = p.device;

@@ -21,6 +21,7 @@ import { analyzeConstants, opsetVersion } from '../onnx/graph.js';
 import { encodeModel, readModelFile, type Model } from '../onnx/proto.js';
 import { MAX_DURATION, MS } from '../../sim/time.js';
 import { RESERVED_KEYS } from '../../util/json-input.js';
+import { sha256 } from '../../util/hash.js';
 import { PROFILE_FORMAT, PROFILE_VERSION, readProfileJson, resolveProfile, type DistributionJson, type ModelProfileJson, type ProfileJson } from '../profile.js';
 import { buildZooModel, zooEntry } from '../zoo/index.js';
 import { measureInterference, type InterferenceModel } from './interference.js';
@@ -120,6 +121,8 @@ export interface HarnessOptions extends DeviceOptions {
 export interface ModelSource {
   readonly name: string;
   readonly origin: string;
+  /** Where the model came from, recorded in the profile (`source`) so `servesim live` can rebuild it. */
+  readonly spec?: { zoo: string; seed: string } | { onnx: string; sha256: string };
   /** Called once, when the model's turn comes (zoo models are built then, not all up front). */
   readonly load: () => Model;
 }
@@ -139,12 +142,12 @@ export function collectSources(paths: readonly string[], zoo: readonly string[],
     } else files.push(p);
   }
   const sources: ModelSource[] = files.map((f) => {
-    const { model } = readModelFile(f); // decoded now, so a bad file stops the run before any measuring
-    return { name: basename(f, extname(f)), origin: f, load: () => model };
+    const { model, bytes } = readModelFile(f); // decoded now, so a bad file stops the run before any measuring
+    return { name: basename(f, extname(f)), origin: f, spec: { onnx: f, sha256: sha256(bytes) }, load: () => model };
   });
   for (const z of zoo) {
     zooEntry(z);
-    sources.push({ name: z, origin: `zoo:${z} (seed ${seed})`, load: () => buildZooModel(z, {}, { seed }) });
+    sources.push({ name: z, origin: `zoo:${z} (seed ${seed})`, spec: { zoo: z, seed }, load: () => buildZooModel(z, {}, { seed }) });
   }
   if (sources.length === 0) throw new UserError('nothing to profile: give ONNX files or directories, and/or --zoo names');
   if (name !== undefined) {
@@ -362,6 +365,7 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
     exec,
     load,
     ...(extraMemoryBytes !== undefined ? { extraMemoryBytes } : {}),
+    ...(src.spec ? { source: 'onnx' in src.spec && Object.keys(o.dims).length > 0 ? { ...src.spec, dims: { ...o.dims } } : src.spec } : {}),
     provenance: {
       source: src.origin,
       date: new Date().toISOString(),
