@@ -332,6 +332,11 @@ describe('clipper-lru: placement, waiting for room, failed loads (coverage)', ()
     expect(r.responses.map((x) => [x.outcome, x.at])).toEqual([['ok', 6]]);
     expect(r.stats).toMatchObject({ loads: 2 });
   });
+
+  it('with no replica anywhere (no request came), the summary has no finalMaxBatch', () => {
+    const r = run({ scheduler: 'clipper-lru', exec: EXEC, duration: 10 });
+    expect(r.stats).toEqual({ batches: 0, dropped: 0, loads: 0, evictions: 0, unservedModels: 0 });
+  });
 });
 
 describe('clipper-code: LatencyRegression corners (coverage)', () => {
@@ -348,7 +353,7 @@ describe('clipper-code: LatencyRegression corners (coverage)', () => {
     for (let i = 0; i < 5; i++) {
       const b = p.limit(0, head(1000 * MS));
       seq.push(b);
-      p.observe(b, MS, 1000 * MS);
+      p.observe(b, MS);
     }
     expect(seq).toEqual([2, 4, 8, 16, 16]);
     // N = -3: 0.5 + 0.25 x -3 = -0.25, clamped to f = 0: from size 4 (the threshold) it stays at 4
@@ -358,7 +363,7 @@ describe('clipper-code: LatencyRegression corners (coverage)', () => {
     for (let i = 0; i < 5; i++) {
       const b = q.limit(0, head(1000 * MS));
       s2.push(b);
-      q.observe(b, MS, 1000 * MS);
+      q.observe(b, MS);
     }
     // 1 -> 2 -> 3 -> 4 (+1 below the threshold), then x(1 + 0) = 4.
     expect(s2).toEqual([2, 3, 4, 4, 4]);
@@ -369,7 +374,7 @@ describe('clipper-code: LatencyRegression corners (coverage)', () => {
     for (let i = 0; i < 6; i++) {
       const b = r.limit(0, head(1000 * MS));
       s3.push(b);
-      r.observe(b, MS, 1000 * MS);
+      r.observe(b, MS);
     }
     expect(s3).toEqual([2, 3, 4, 7, 12, 16]);
   });

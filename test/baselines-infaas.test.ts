@@ -240,3 +240,26 @@ describe('infaas: paths the first tests left out (coverage)', () => {
     ]);
   });
 });
+
+describe('infaas: autoscaling without room (coverage)', () => {
+  it('a hot model does not scale out where no GPU can make room', () => {
+    // 2 GPUs of one page, 2 models, each sent a request every ms until 200 ms (4 ms batches: both
+    // always have pending work, so neither can be evicted). m0 loads on g0, m1 on g1 (g0 is busier
+    // with m0's pinned request). At 100 and 200 both are hot, but the other GPU's model is pinned:
+    // no scale-out, no eviction.
+    const arrivals: Arr = [];
+    for (let t = 0; t < 200; t++) arrivals.push([t, 0, 1000], [t, 1, 1000]);
+    const r = run({
+      scheduler: 'infaas',
+      options: { batchTimeout: 0, monitorInterval: '100ms' },
+      exec: { 1: 4, 2: 4, 4: 4, 8: 4 },
+      models: 2,
+      gpus: 2,
+      pagesPerGpu: 1,
+      arrivals,
+      duration: 210,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0']);
+    expect(r.stats).toMatchObject({ loads: 2, evictions: 0, scaleOuts: 0, scaleIns: 0 });
+  });
+});

@@ -99,4 +99,45 @@ describe('Simulation: small contracts', () => {
     expect(() => makeSim(new ScriptedScheduler({}), { setup: { network: { ...NET, inferInputs: { compressed: 1.5 } } } })).toThrow('network.inferInputs: compressed ratio 1.5 is not in (0, 1]');
     expect(() => makeSim(new ScriptedScheduler({}), { setup: { network: { ...NET, inferInputs: { compressed: -0.1 } } } })).toThrow('compressed ratio -0.1');
   });
+
+  it('spend of zero or negative time leaves the controller free', () => {
+    const free: number[] = [];
+    const s = new ScriptedScheduler({
+      start: (ctx) => {
+        ctx.spend(0);
+        free.push(ctx.controllerFreeAt());
+        ctx.spend(-5);
+        free.push(ctx.controllerFreeAt());
+        ctx.spend(3);
+        free.push(ctx.controllerFreeAt());
+      },
+    });
+    makeSim(s).run();
+    expect(free).toEqual([0, 0, 3]);
+  });
+
+  it('sloFactor sets the SLO to factor x the batch-1 estimate; deadline = arrival + SLO', () => {
+    // Submitted at 1 ms: arrival = 1 ms + 50 us client latency + 10,000 B at 1 B/ns (10 us) = 1.06 ms.
+    // sloFactor 3 x 1 ms = 3 ms; an explicit slo of 7 ms is taken as is.
+    const w: Workload = {
+      start: (c) =>
+        c.at(MS, () => {
+          c.submit(0, { sloFactor: 3 });
+          c.submit(0, { slo: 7 * MS });
+        }),
+    };
+    const s = new ScriptedScheduler({});
+    makeSim(s, { workload: w }).run();
+    expect(s.requests.map(({ r, at }) => [r.slo, r.arrival, r.deadline, at])).toEqual([
+      [3_000_000, 1_060_000, 4_060_000, 1_060_000],
+      [7_000_000, 1_060_000, 8_060_000, 1_060_000],
+    ]);
+  });
+
+  it('a workload\'s random streams are made once per name; the default is "arrivals"', () => {
+    let same: boolean[] = [];
+    const w: Workload = { start: (c) => (same = [c.rng('x') === c.rng('x'), c.rng() === c.rng('arrivals'), c.rng('x') !== c.rng()]) };
+    makeSim(new ScriptedScheduler({}), { workload: w }).run();
+    expect(same).toEqual([true, true, true]);
+  });
 });
