@@ -74,6 +74,34 @@ describe('fifo: routing over several GPUs (coverage)', () => {
     ]);
   });
 
+  it('a model two GPUs hold gets the shorter of their queues (ties: the lower id)', () => {
+    // As above, 2 GPUs, no preload, b1 1 ms, LOAD 5 ms.
+    // 0: r0 (m0) -> g0 (tie), LOAD m0@g0 0..5. 1: r1 (m1) -> g1 (queues 1/0), LOAD m1@g1 1..6.
+    // 2: r2 (m2) -> g0 (1/1, tie). 3: r3 (m2): nobody holds m2 yet -> g1 (2/1).
+    // 5: r0 runs; r2 at g0's head: LOAD m2@g0 5..10. 6: r1 runs; r3 at g1's head: LOAD m2@g1 6..11.
+    // 7: r4 (m2): both hold it, queues 1/1 -> g0. 8: r5 (m2): queues 2/1 -> g1.
+    // 10: g0 sends r2 and r4 (2 in flight); 11: g1 sends r3 and r5.
+    const r = run({ scheduler: 'fifo', options: { preload: false }, exec: { 1: 1, 2: 2 }, models: 3, gpus: 2, arrivals: [
+        [0, 0, 100],
+        [1, 1, 100],
+        [2, 2, 100],
+        [3, 2, 100],
+        [7, 2, 100],
+        [8, 2, 100],
+      ],
+      duration: 20,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=1', 'LOAD m2@g0 t=5', 'LOAD m2@g1 t=6']);
+    expect(r.infers.map((b) => [b.t, b.gpu, b.ids])).toEqual([
+      [5, 0, [0]],
+      [6, 1, [1]],
+      [10, 0, [2]],
+      [10, 0, [4]],
+      [11, 1, [3]],
+      [11, 1, [5]],
+    ]);
+  });
+
   it('with no GPU at all, fails every request', () => {
     const outcomes: string[] = [];
     const s = new FifoScheduler({ inflight: 2, preload: true });
