@@ -178,3 +178,210 @@ describe('clipper-code: the released code\'s EDF queue and latency regression', 
     expect(p.limit(0, head((5 * MS) / 0.92))).toBe(1);
   });
 });
+
+describe('clipper: paths the first tests left out (coverage)', () => {
+  it('maxBatch caps AIMD\'s growth below the model\'s largest batch', () => {
+    // Same closed loop as the first AIMD test (every size up to 8 fits the 9.2 ms budget), but
+    // maxBatch 3: 1, 2, 3 and then 3 for ever.
+    const r = run({ scheduler: 'clipper', options: { maxBatch: 3 }, exec: EXEC, closedLoop: { clients: 32, slo: 10 }, duration: 40 });
+    expect(r.infers.slice(0, 6).map((b) => b.n)).toEqual([1, 2, 3, 3, 3, 3]);
+    expect(Math.max(...r.infers.map((b) => b.n))).toBe(3);
+  });
+
+  it('sends a partial batch when batchTimeout expires (the timer path)', () => {
+    // Loaded at 5. maxBatch 4; r0 at 20 opens the wait (due 20 + 5 = 25), r1 at 21 joins; nothing
+    // else comes: at 25 the timer sends both (b2: 2 ms), answered at 27.
+    const r = run({
+      scheduler: 'clipper',
+      options: { initialBatch: 4, batchTimeout: '5ms' },
+      exec: EXEC,
+      arrivals: [
+        [20, 0, 100],
+        [21, 0, 100],
+      ],
+      duration: 50,
+    });
+    expect(r.infers.map((b) => [b.t, b.ids])).toEqual([[25, [0, 1]]]);
+    expect(r.responses.map((x) => [x.id, x.outcome, x.at])).toEqual([
+      [0, 'ok', 27],
+      [1, 'ok', 27],
+    ]);
+  });
+
+  it('static: a failed LOAD leaves the model unserved; its queued and later requests fail', () => {
+    // Two models on one GPU. LOAD m0 runs 0..5; LOAD m1 waits for the weights lane and starts at
+    // 5, where the injected fault fails it. r0, r1 (m1, at 1 and 2) wait in m1's queue and fail at
+    // 5; r2 (m0 at 3) runs 5..6; r3 (m1 at 10) fails at once.
+    const r = run({
+      scheduler: 'clipper',
+      exec: EXEC,
+      models: 2,
+      arrivals: [
+        [1, 1, 100],
+        [2, 1, 100],
+        [3, 0, 100],
+        [10, 1, 100],
+      ],
+      duration: 50,
+      fail: (a, i) => a.type === 'LOAD' && i === 1,
+    });
+    expect(r.done.filter((d) => d.type === 'LOAD').map((d) => [d.model, d.error, d.end])).toEqual([
+      [0, null, 5],
+      [1, 'too-late', 5],
+    ]);
+    expect([...r.responses].sort((a, b) => a.id - b.id).map((x) => [x.id, x.outcome, x.at])).toEqual([
+      [0, 'failed', 5],
+      [1, 'failed', 5],
+      [2, 'ok', 6],
+      [3, 'failed', 10],
+    ]);
+    expect(r.stats.unservedModels).toBe(1);
+  });
+
+  it('static: with two replicas, a failed LOAD on one leaves the other serving', () => {
+    // replicas 2 on 2 GPUs: LOAD m0@g0 fails at 0, LOAD m0@g1 runs 0..5. r0 (1) and r1 (2) queue;
+    // at 5 g1 takes r0 (AIMD starts at 1): 5..6; then r1 6..7. Everything runs on g1.
+    const r = run({
+      scheduler: 'clipper',
+      options: { replicas: 2 },
+      exec: EXEC,
+      gpus: 2,
+      arrivals: [
+        [1, 0, 100],
+        [2, 0, 100],
+      ],
+      duration: 50,
+      fail: (a, i) => a.type === 'LOAD' && i === 0,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g1 t=0']);
+    expect(r.infers.map((b) => [b.t, b.gpu, b.ids])).toEqual([
+      [5, 1, [0]],
+      [6, 1, [1]],
+    ]);
+    expect(r.responses.map((x) => [x.id, x.outcome, x.at])).toEqual([
+      [0, 'ok', 6],
+      [1, 'ok', 7],
+    ]);
+    expect(r.stats.unservedModels).toBe(0);
+  });
+});
+
+describe('clipper-lru: placement, waiting for room, failed loads (coverage)', () => {
+  it('loads on the GPU with the least pending work, then the most free pages, then the lowest id', () => {
+    // 2 GPUs, 4 models, exec b1 30 ms, loads 5 ms.
+    // 0: m0 -> loads 0/0, free 100/100: g0 (id). Runs 5..35.
+    // 40: m1 -> loads 0/0, free 99/100: g1 (free pages). Runs 45..75.
+    // 80: m2 -> loads 0/0, free 99/99: g0 (id). Runs 85..115.
+    // 120: m1 again, runs on g1 120..150 (pending 1 on g1).
+    // 121: m3 -> loads g0 0 / g1 1: g0 (load), though g1 has more free pages (99 vs 98).
+    const r = run({
+      scheduler: 'clipper-lru',
+      exec: { 1: 30, 2: 30 },
+      models: 4,
+      gpus: 2,
+      arrivals: [
+        [0, 0, 1000],
+        [40, 1, 1000],
+        [80, 2, 1000],
+        [120, 1, 1000],
+        [121, 3, 1000],
+      ],
+      duration: 200,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=40', 'LOAD m2@g0 t=80', 'LOAD m3@g0 t=121']);
+  });
+
+  it('a model that finds no room waits, and loads when a result frees its victim', () => {
+    // Room for one model. m0 loads 0..5 and runs 5..35 (pinned). r1, r2 (m1 at 10 and 12) find
+    // no room (m0 cannot be evicted): m1 waits (r2 does not try again). At 35 m0's result unpins
+    // it: m1 evicts m0 and loads 35..40, then runs r1 40..70 and r2 70..100.
+    const r = run({
+      scheduler: 'clipper-lru',
+      exec: { 1: 30, 2: 30 },
+      models: 2,
+      pagesPerGpu: 1,
+      arrivals: [
+        [0, 0, 1000],
+        [10, 1, 1000],
+        [12, 1, 1000],
+      ],
+      duration: 200,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'EVICT m0@g0 t=35', 'LOAD m1@g0 t=35']);
+    expect(r.infers.map((b) => [b.t, b.ids])).toEqual([
+      [5, [0]],
+      [40, [1]],
+      [70, [2]],
+    ]);
+    expect(r.responses.map((x) => [x.id, x.outcome, x.at])).toEqual([
+      [0, 'ok', 35],
+      [1, 'ok', 70],
+      [2, 'ok', 100],
+    ]);
+    expect(r.stats).toMatchObject({ loads: 2, evictions: 1 });
+  });
+
+  it('a failed LOAD is retried at once', () => {
+    // The first LOAD fails at 0; the scheduler loads again (0..5) and r0 runs 5..6.
+    const r = run({ scheduler: 'clipper-lru', exec: EXEC, arrivals: [[0, 0, 100]], duration: 50, fail: (a, i) => a.type === 'LOAD' && i === 0 });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g0 t=0']);
+    expect(r.done.filter((d) => d.type === 'LOAD').map((d) => [d.error, d.end])).toEqual([
+      ['too-late', 0],
+      [null, 5],
+    ]);
+    expect(r.responses.map((x) => [x.outcome, x.at])).toEqual([['ok', 6]]);
+    expect(r.stats).toMatchObject({ loads: 2 });
+  });
+
+  it('with no replica anywhere (no request came), the summary has no finalMaxBatch', () => {
+    const r = run({ scheduler: 'clipper-lru', exec: EXEC, duration: 10 });
+    expect(r.stats).toEqual({ batches: 0, dropped: 0, loads: 0, evictions: 0, unservedModels: 0 });
+  });
+});
+
+describe('clipper-code: LatencyRegression corners (coverage)', () => {
+  const head = (deadline: number): Request => ({ id: 0, model: 0, group: 0, sentAt: 0, arrival: 0, slo: deadline, deadline });
+  /** An Rng whose normal() returns `z`. */
+  const fixedNormal = (z: number) => ({ normal: () => z }) as unknown as Rng;
+
+  it('from additiveThreshold on, explores multiplicatively by 1 + max(0, exploreMean + exploreStd x N)', () => {
+    // additiveThreshold 1, minSamples 1: every limit explores from the largest size so far.
+    // N = 2: f = 0.5 + 0.25 x 2 = 1 -> doubling: 2, 4, 8, 16 (the cap).
+    const o = clipperCodeOptions.parse({ additiveThreshold: 1, minSamples: 1, exploreMean: 0.5, exploreStd: 0.25 });
+    const p = new LatencyRegression(o, 16, fixedNormal(2));
+    const seq: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b = p.limit(0, head(1000 * MS));
+      seq.push(b);
+      p.observe(b, MS);
+    }
+    expect(seq).toEqual([2, 4, 8, 16, 16]);
+    // N = -3: 0.5 + 0.25 x -3 = -0.25, clamped to f = 0: from size 4 (the threshold) it stays at 4
+    // (an unclamped factor would give floor(0.75 x 4) = 3).
+    const q = new LatencyRegression(clipperCodeOptions.parse({ additiveThreshold: 4, minSamples: 1, exploreMean: 0.5, exploreStd: 0.25 }), 16, fixedNormal(-3));
+    const s2: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b = q.limit(0, head(1000 * MS));
+      s2.push(b);
+      q.observe(b, MS);
+    }
+    // 1 -> 2 -> 3 -> 4 (+1 below the threshold), then x(1 + 0) = 4.
+    expect(s2).toEqual([2, 3, 4, 4, 4]);
+    // N = 1: f = 0.75, floored: 2, 3, 4 (+1), then floor(1.75 x 4) = 7, floor(1.75 x 7) = 12 (12.25),
+    // floor(1.75 x 12) = 21 -> the cap 16.
+    const r = new LatencyRegression(clipperCodeOptions.parse({ additiveThreshold: 4, minSamples: 1, exploreMean: 0.5, exploreStd: 0.25 }), 16, fixedNormal(1));
+    const s3: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const b = r.limit(0, head(1000 * MS));
+      s3.push(b);
+      r.observe(b, MS);
+    }
+    expect(s3).toEqual([2, 3, 4, 7, 12, 16]);
+  });
+
+  it('with nothing observed and a budget not above 0 (head already due), takes batch 1', () => {
+    const p = new LatencyRegression(clipperCodeOptions.parse({}), 16, fixedNormal(0));
+    expect(p.limit(10 * MS, head(10 * MS))).toBe(1);
+    expect(p.maxBatchSize).toBe(1);
+  });
+});

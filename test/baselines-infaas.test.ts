@@ -131,3 +131,135 @@ describe('infaas: autoscaling', () => {
     expect(r.stats).toMatchObject({ scaleOuts: 1, scaleIns: 1 });
   });
 });
+
+describe('infaas: paths the first tests left out (coverage)', () => {
+  it('a model waiting for room gathers later requests, and retries on every result until room is freed', () => {
+    // Room for one model; exec 30 ms; no batching delay.
+    // 0: r0 (m0) loads m0 0..5; 1: r1 (m0) waits for the load. At 5 r0 runs 5..35; r1 opens a
+    // batch behind it (one batch thread). 10: r2 (m1) finds no room (m0 is pinned): m1 waits.
+    // 12: r3 (m1) joins the waiting list. 35: r0's result; r1 runs 35..65 (m0 still pinned), the
+    // retry fails. 65: r1's result unpins m0: m1 evicts it and loads 65..70; r2 runs 70..100, r3 100..130.
+    const r = run({
+      scheduler: 'infaas',
+      options: { batchTimeout: 0 },
+      exec: { 1: 30, 2: 30, 4: 30, 8: 30 },
+      models: 2,
+      pagesPerGpu: 1,
+      arrivals: [
+        [0, 0, 1000],
+        [1, 0, 1000],
+        [10, 1, 1000],
+        [12, 1, 1000],
+      ],
+      duration: 20,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'EVICT m0@g0 t=65', 'LOAD m1@g0 t=65']);
+    expect(r.infers.map((b) => [b.t, b.ids])).toEqual([
+      [5, [0]],
+      [35, [1]],
+      [70, [2]],
+      [100, [3]],
+    ]);
+    expect(r.responses.map((x) => [x.id, x.outcome, x.at])).toEqual([
+      [0, 'ok', 35],
+      [1, 'ok', 65],
+      [2, 'ok', 100],
+      [3, 'ok', 130],
+    ]);
+  });
+
+  it('a full open batch is closed and the next request opens a new one while the thread is busy', () => {
+    // maxBatch 2 (allowed [2]), no delay, exec 10 ms. r0 (0) loads 0..5, runs 5..15. r1, r2, r3
+    // (6, 7, 8): r1 and r2 fill a batch, r3 opens the next. 15: [r1, r2] runs 15..25; 25: [r3] 25..35.
+    const r = run({
+      scheduler: 'infaas',
+      options: { maxBatch: 2, allowedBatchSizes: [2], batchTimeout: 0 },
+      exec: { 1: 10, 2: 10 },
+      arrivals: [
+        [0, 0, 1000],
+        [6, 0, 1000],
+        [7, 0, 1000],
+        [8, 0, 1000],
+      ],
+      duration: 20,
+    });
+    expect(r.infers.map((b) => [b.t, b.ids])).toEqual([
+      [5, [0]],
+      [15, [1, 2]],
+      [25, [3]],
+    ]);
+    expect(r.responses.map((x) => [x.id, x.at])).toEqual([
+      [0, 15],
+      [1, 25],
+      [2, 25],
+      [3, 35],
+    ]);
+  });
+
+  it('a failed LOAD drops the replica and routes its waiting requests again (a new LOAD)', () => {
+    // 2 GPUs (so the monitor runs, every 10 ms; m1 never has a replica). The first LOAD (m0@g0)
+    // fails at 0: its pins are released, so g0 ties with g1 again (load 0, 100 free pages) and
+    // wins on its id: LOAD m0@g0 again, 0..5; r0 runs 5..6.
+    const r = run({
+      scheduler: 'infaas',
+      options: { batchTimeout: 0, monitorInterval: '10ms' },
+      exec: EXEC,
+      models: 2,
+      gpus: 2,
+      arrivals: [[0, 0, 100]],
+      duration: 30,
+      fail: (a, i) => a.type === 'LOAD' && i === 0,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g0 t=0']);
+    expect(r.done.filter((d) => d.type === 'LOAD').map((d) => [d.error, d.end])).toEqual([
+      ['too-late', 0],
+      [null, 5],
+    ]);
+    expect(r.infers.map((b) => [b.t, b.gpu, b.ids])).toEqual([[5, 0, [0]]]);
+    expect(r.responses.map((x) => [x.outcome, x.at])).toEqual([['ok', 6]]);
+    expect(r.stats).toMatchObject({ loads: 2, scaleOuts: 0, scaleIns: 0 });
+    // The failed replica's pin on m0 is released too: on a GPU with room for one model, r1 (m1 at
+    // 10) can evict m0 (idle since 6) and load 10..15, running 15..16.
+    const one = run({
+      scheduler: 'infaas',
+      options: { batchTimeout: 0 },
+      exec: EXEC,
+      models: 2,
+      pagesPerGpu: 1,
+      arrivals: [
+        [0, 0, 100],
+        [10, 1, 100],
+      ],
+      duration: 30,
+      fail: (a, i) => a.type === 'LOAD' && i === 0,
+    });
+    expect(weightActions(one.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g0 t=0', 'EVICT m0@g0 t=10', 'LOAD m1@g0 t=10']);
+    expect(one.responses.map((x) => [x.id, x.outcome, x.at])).toEqual([
+      [0, 'ok', 6],
+      [1, 'ok', 16],
+    ]);
+  });
+});
+
+describe('infaas: autoscaling without room (coverage)', () => {
+  it('a hot model does not scale out where no GPU can make room', () => {
+    // 2 GPUs of one page, 2 models, each sent a request every ms until 200 ms (4 ms batches: both
+    // always have pending work, so neither can be evicted). m0 loads on g0, m1 on g1 (g0 is busier
+    // with m0's pinned request). At 100 and 200 both are hot, but the other GPU's model is pinned:
+    // no scale-out, no eviction.
+    const arrivals: Arr = [];
+    for (let t = 0; t < 200; t++) arrivals.push([t, 0, 1000], [t, 1, 1000]);
+    const r = run({
+      scheduler: 'infaas',
+      options: { batchTimeout: 0, monitorInterval: '100ms' },
+      exec: { 1: 4, 2: 4, 4: 4, 8: 4 },
+      models: 2,
+      gpus: 2,
+      pagesPerGpu: 1,
+      arrivals,
+      duration: 210,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0']);
+    expect(r.stats).toMatchObject({ loads: 2, evictions: 0, scaleOuts: 0, scaleIns: 0 });
+  });
+});
