@@ -26,6 +26,12 @@ export default mergeConfig(
         'test/fuzz/**',
         'test/output-safety.test.ts',
         'test/shard-auto.test.ts',
+        // These run the built CLI (dist/) in child processes for part of their tests.
+        'test/plugins.test.ts',
+        'test/walkthrough.test.ts',
+        'test/live.test.ts',
+        'test/machine-readable.test.ts',
+        'test/progress.test.ts',
         // Golden hashes fail on any change of output: they guard refactors, and would count as a
         // kill for every mutant without saying which number is wrong.
         'test/golden.test.ts',
