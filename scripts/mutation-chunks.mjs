@@ -14,6 +14,8 @@
  *   --force            rerun chunks whose report is current
  *   --list             print the chunks and whether each is current, run nothing
  *   --concurrency N    passed to Stryker (default 2)
+ *   --ignore-static    Stryker's ignoreStatic: mutants of code that runs when a module is loaded
+ *                      (registrations, schemas) are not tested (each needs the whole suite)
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -25,7 +27,7 @@ const CHUNKS = join(ROOT, 'reports', 'mutation', 'chunks');
 const REPORT = join(ROOT, 'reports', 'mutation', 'mutation.json');
 
 function parseArgs(argv) {
-  const o = { folders: ['src/sim', 'src/schedulers', 'src/metrics'], maxLines: 400, only: undefined, force: false, list: false, concurrency: '2' };
+  const o = { folders: ['src/sim', 'src/schedulers', 'src/metrics'], maxLines: 400, only: undefined, force: false, list: false, concurrency: '2', ignoreStatic: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -41,8 +43,9 @@ function parseArgs(argv) {
     else if (a === '--force') o.force = true;
     else if (a === '--list') o.list = true;
     else if (a === '--concurrency') o.concurrency = val();
+    else if (a === '--ignore-static') o.ignoreStatic = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2, 17).map((l) => l.replace(/^ \*\s?/, '')).join('\n') + '\n');
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2, 19).map((l) => l.replace(/^ \*\s?/, '')).join('\n') + '\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -126,7 +129,7 @@ function main() {
     rmSync(REPORT, { force: true });
     const r = spawnSync(
       process.execPath,
-      [join(ROOT, 'scripts', 'mutation.mjs'), '--mutate', c.files.join(','), '--incrementalFile', relative(ROOT, join(CHUNKS, `${c.id}.incremental.json`)), '--concurrency', o.concurrency, '--reporters', 'json,progress-append-only'],
+      [join(ROOT, 'scripts', 'mutation.mjs'), '--mutate', c.files.join(','), '--incrementalFile', relative(ROOT, join(CHUNKS, `${c.id}.incremental.json`)), '--concurrency', o.concurrency, '--reporters', 'json,progress-append-only', ...(o.ignoreStatic ? ['--ignoreStatic'] : [])],
       { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
     );
     if (r.status !== 0 || !existsSync(REPORT)) {
