@@ -10,6 +10,7 @@ import { Rng } from '../src/sim/random.js';
 import type { Request } from '../src/sim/types.js';
 import { UserError } from '../src/util/errors.js';
 import { MAX_COUNT, MAX_FACTOR } from '../src/util/units-zod.js';
+import { run } from './helpers/baseline-sim.js';
 
 const base = (scheduler: Record<string, unknown>) => ({
   name: 'opts',
@@ -202,5 +203,57 @@ describe('LatencyRegression', () => {
     const r = new LatencyRegression(code({}), 16, new Rng(1));
     r.observe(0, 5);
     expect(r.limit(0, head(5))).toBe(1);
+  });
+});
+
+// ------------------------------------------------------------------ the scheduler's summary and dispatch
+
+describe('clipper summary and dispatch', () => {
+  // Batch 1/2/4/8/16 cost 10/12/14/16/20 ms; LOAD 5 ms; the network takes no time.
+  const EXEC = { 1: 10, 2: 12, 4: 14, 8: 16, 16: 20 };
+
+  it('summary: batches sent and finalMaxBatch min / max / mean over every replica', () => {
+    // Two models, one GPU, one replica each. Model 0: three requests far apart, each a batch of 1
+    // within budget (10 ms <= 100 x 0.92): maxBatch 1 -> 2 -> 3 -> 4. Model 1: no request, stays 1.
+    // finalMaxBatch: min 1, max 4, mean (1 + 4) / 2 = 2.5.
+    const r = run({
+      scheduler: 'clipper',
+      exec: EXEC,
+      models: 2,
+      arrivals: [
+        [10, 0, 100],
+        [50, 0, 100],
+        [90, 0, 100],
+      ],
+      duration: 200,
+    });
+    expect(r.infers.map((b) => [b.t, b.n])).toEqual([
+      [10, 1],
+      [50, 1],
+      [90, 1],
+    ]);
+    expect(r.stats).toEqual({ batches: 3, dropped: 0, loads: 0, evictions: 0, finalMaxBatch: { min: 1, max: 4, mean: 2.5 }, unservedModels: 0 });
+  });
+
+  it('clipper-code drops a request whose deadline is now (deadline <= now) and counts it', () => {
+    // The LOAD is back at 5. A at 6 (SLO 100) is sent at once, alone, and returns at 16. B at 7 with
+    // SLO 9 has its deadline at 16: when the replica is free again at 16 it has expired and is
+    // answered timeout, not sent. C at 8 (SLO 100) is sent at 16, alone.
+    const r = run({
+      scheduler: 'clipper-code',
+      exec: EXEC,
+      arrivals: [
+        [6, 0, 100],
+        [7, 0, 9],
+        [8, 0, 100],
+      ],
+      duration: 200,
+    });
+    expect(r.responses.map((x) => [x.id, x.outcome, x.at])).toContainEqual([1, 'timeout', 16]);
+    expect(r.infers.map((b) => [b.t, b.n])).toEqual([
+      [6, 1],
+      [16, 1],
+    ]);
+    expect(r.stats).toMatchObject({ batches: 2, dropped: 1 });
   });
 });
