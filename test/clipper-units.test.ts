@@ -256,4 +256,53 @@ describe('clipper summary and dispatch', () => {
     ]);
     expect(r.stats).toMatchObject({ batches: 2, dropped: 1 });
   });
+  it('AIMD judges a batch by the tightest SLO in it', () => {
+    // initialBatch 2. A (SLO 10) and B (SLO 100) queue while the LOAD runs; sent together at 5,
+    // they take 12 ms: over A's budget 10 x 0.92 = 9.2 (within B's 92), so maxBatch is cut to
+    // max(1, floor(2 x 0.9)) = 1.
+    const r = run({
+      scheduler: 'clipper',
+      options: { initialBatch: 2 },
+      exec: EXEC,
+      arrivals: [
+        [0, 0, 10],
+        [1, 0, 100],
+      ],
+      duration: 100,
+    });
+    expect(r.infers.map((b) => [b.t, b.n])).toEqual([[5, 2]]);
+    expect(r.stats.finalMaxBatch).toEqual({ min: 1, max: 1, mean: 1 });
+  });
+
+  it('a failed INFER teaches AIMD nothing', () => {
+    // The first INFER (t = 10) fails at its worker; the replica is free again but maxBatch stays 1.
+    const r = run({ scheduler: 'clipper', exec: EXEC, arrivals: [[10, 0, 100]], duration: 100, fail: (a, i) => a.type === 'INFER' && i === 0 });
+    expect(r.responses.map((x) => x.outcome)).toEqual(['failed']);
+    expect(r.stats).toMatchObject({ batches: 1, finalMaxBatch: { min: 1, max: 1, mean: 1 } });
+  });
+
+  it('two replicas on two GPUs: each LOAD and INFER result frees the replica on its own GPU', () => {
+    // replicas 2: the model is loaded on g0 and g1 (back at 5). Two requests at 10 go one to each
+    // GPU (maxBatch 1), back at 20; two more at 30 again go one to each (each replica: 1 -> 2 -> 3).
+    const r = run({
+      scheduler: 'clipper',
+      options: { replicas: 2 },
+      exec: EXEC,
+      gpus: 2,
+      arrivals: [
+        [10, 0, 100],
+        [10, 0, 100],
+        [30, 0, 100],
+        [30, 0, 100],
+      ],
+      duration: 100,
+    });
+    expect(r.infers.map((b) => [b.t, b.gpu, b.n])).toEqual([
+      [10, 0, 1],
+      [10, 1, 1],
+      [30, 0, 1],
+      [30, 1, 1],
+    ]);
+    expect(r.stats.finalMaxBatch).toEqual({ min: 3, max: 3, mean: 3 });
+  });
 });
