@@ -10,7 +10,7 @@ import { Rng } from '../src/sim/random.js';
 import type { Request } from '../src/sim/types.js';
 import { UserError } from '../src/util/errors.js';
 import { MAX_COUNT, MAX_FACTOR } from '../src/util/units-zod.js';
-import { run } from './helpers/baseline-sim.js';
+import { run, weightActions } from './helpers/baseline-sim.js';
 
 const base = (scheduler: Record<string, unknown>) => ({
   name: 'opts',
@@ -304,5 +304,46 @@ describe('clipper summary and dispatch', () => {
       [30, 1, 1],
     ]);
     expect(r.stats.finalMaxBatch).toEqual({ min: 3, max: 3, mean: 3 });
+  });
+});
+
+describe('clipper-lru', () => {
+  const EXEC = { 1: 10, 2: 12, 4: 14, 8: 16, 16: 20 };
+
+  it('serves its queue in arrival order (FIFO, not EDF)', () => {
+    // Request 0 at 0 loads the model (back at 5); 1 (SLO 100) and 2 (SLO 20, the earliest deadline)
+    // queue behind it. Sent in arrival order: 0 alone at 5 (maxBatch 1; EDF would send 2 first),
+    // then 1 and 2 together at 15 (maxBatch 2).
+    const r = run({
+      scheduler: 'clipper-lru',
+      exec: EXEC,
+      arrivals: [
+        [0, 0, 100],
+        [1, 0, 100],
+        [2, 0, 20],
+      ],
+      duration: 100,
+    });
+    expect(r.infers.map((b) => [b.t, ...b.ids])).toEqual([
+      [5, 0],
+      [15, 1, 2],
+    ]);
+  });
+
+  it('loads a model on the GPU with the fewest pending requests, then the lower GPU index', () => {
+    // Two GPUs. Model 0's request at 0: both GPUs idle and empty -> g0. Model 1's at 1: g0 has one
+    // pending request of its model, g1 none -> g1.
+    const r = run({
+      scheduler: 'clipper-lru',
+      exec: EXEC,
+      models: 2,
+      gpus: 2,
+      arrivals: [
+        [0, 0, 100],
+        [1, 1, 100],
+      ],
+      duration: 100,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=1']);
   });
 });
