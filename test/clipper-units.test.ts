@@ -347,3 +347,32 @@ describe('clipper-lru', () => {
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=1']);
   });
 });
+
+describe('clipper-lru: waiting for room', () => {
+  it('a model waiting for room is loaded once, when the GPU frees up', () => {
+    // One GPU with room for one model. Model 0's request at 0 loads it (LOAD back at 5, INFER 5..15).
+    // Model 1's requests at 1 and 2 find no room (model 0 has pending work): model 1 waits, once.
+    // At 15 model 0 is idle: it is evicted and model 1 loaded (back at 20); its new replica starts
+    // at maxBatch 1: one request at 20, the other when that batch is back at 30.
+    const r = run({
+      scheduler: 'clipper-lru',
+      exec: { 1: 10, 2: 12, 4: 14, 8: 16, 16: 20 },
+      models: 2,
+      modelPages: 1,
+      pagesPerGpu: 1,
+      arrivals: [
+        [0, 0, 100],
+        [1, 1, 100],
+        [2, 1, 100],
+      ],
+      duration: 100,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'EVICT m0@g0 t=15', 'LOAD m1@g0 t=15']);
+    expect(r.infers.map((b) => [b.t, b.model, b.n])).toEqual([
+      [5, 0, 1],
+      [20, 1, 1],
+      [30, 1, 1],
+    ]);
+    expect(r.stats).toMatchObject({ batches: 3, loads: 2, evictions: 1 });
+  });
+});
