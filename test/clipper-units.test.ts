@@ -375,4 +375,27 @@ describe('clipper-lru: waiting for room', () => {
     ]);
     expect(r.stats).toMatchObject({ batches: 3, loads: 2, evictions: 1 });
   });
+  it('a model that waits is queued for room once, however many requests arrive meanwhile', () => {
+    // Two GPUs with room for one model each. Model 0 at 0 -> g0 (LOAD 0..5, INFER 5..15); model 1
+    // at 0.5 -> g1, the less loaded (LOAD 0.5..5.5, INFER 5.5..15.5). Model 2's requests at 1 and 2
+    // find no room: it waits (once). At 15 g0 is idle: model 0 is evicted and model 2 loaded there.
+    // At 15.5 g1 is idle too, but model 2 no longer waits: model 1 stays.
+    const r = run({
+      scheduler: 'clipper-lru',
+      exec: { 1: 10, 2: 12, 4: 14, 8: 16, 16: 20 },
+      models: 3,
+      gpus: 2,
+      modelPages: 1,
+      pagesPerGpu: 1,
+      arrivals: [
+        [0, 0, 100],
+        [0.5, 1, 100],
+        [1, 2, 100],
+        [2, 2, 100],
+      ],
+      duration: 100,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0.5', 'EVICT m0@g0 t=15', 'LOAD m2@g0 t=15']);
+    expect(r.stats).toMatchObject({ loads: 3, evictions: 1 });
+  });
 });
