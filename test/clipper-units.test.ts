@@ -398,4 +398,36 @@ describe('clipper-lru: waiting for room', () => {
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0.5', 'EVICT m0@g0 t=15', 'LOAD m2@g0 t=15']);
     expect(r.stats).toMatchObject({ loads: 3, evictions: 1 });
   });
+  it('evicts the model least recently used, where sending it a batch is a use', () => {
+    // One GPU with room for two models. Model 0: LOAD 0..5, INFER 5..15. Model 1: LOAD 20..25,
+    // INFER 25..35. Model 0: request at 40 sent at once (40..50); one at 45 waits for it. Model 1:
+    // request at 47, sent at once (last use 47). Model 0's second request is sent at 50 (last use
+    // 50). execConcurrency 1: the GPU runs them one after another (40..50, 50..60, 60..70). Model 2
+    // at 80 needs room: model 1 is the least recently used.
+    const r = run({
+      scheduler: 'clipper-lru',
+      options: { execConcurrency: 1 },
+      exec: { 1: 10, 2: 12, 4: 14, 8: 16, 16: 20 },
+      models: 3,
+      modelPages: 1,
+      pagesPerGpu: 2,
+      arrivals: [
+        [0, 0, 100],
+        [20, 1, 100],
+        [40, 0, 100],
+        [45, 0, 100],
+        [47, 1, 100],
+        [80, 2, 100],
+      ],
+      duration: 150,
+    });
+    expect(r.infers.slice(0, 5).map((b) => [b.t, b.model])).toEqual([
+      [5, 0],
+      [25, 1],
+      [40, 0],
+      [47, 1],
+      [50, 0],
+    ]);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=20', 'EVICT m1@g0 t=80', 'LOAD m2@g0 t=80']);
+  });
 });
