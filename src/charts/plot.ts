@@ -354,21 +354,27 @@ function latencyXAxis(datasets: LineDataset[], choice: ChartOptions['xScale'], t
   return log ? axis(`${titleBase}, log scale)`, { type: 'logarithmic', ticks: { callback: logTicks, maxRotation: 0 } }) : axis(`${titleBase})`, { type: 'linear', min: 0 });
 }
 
+/** Each run's latency distribution, the SLOs they name, and the runs that answered nothing but missed some. */
+function latencyDists(runs: RunResult[], o: ChartOptions): { dists: LatencyDist[]; slos: Set<number>; unanswered: number[] } {
+  const slos = new Set<number>();
+  const unanswered: number[] = [];
+  const dists = runs.map((r, i) => {
+    const d = latencyDist(r, !!o.excludeMissed);
+    d.slos.forEach((x) => slos.add(x));
+    if (!d.h && d.missed > 0 && !o.excludeMissed) unanswered.push(i);
+    return d;
+  });
+  return { dists, slos, unanswered };
+}
+
 function latencyCdfChart(runs: RunResult[], o: ChartOptions = {}): ChartResult {
   const styles = runStyles(runs);
   const datasets: LineDataset[] = [];
-  const slos = new Set<number>();
-  const dists: LatencyDist[] = [];
-  const unanswered: number[] = [];
+  const { dists, slos, unanswered } = latencyDists(runs, o);
   const logY = o.yScale === 'log';
   runs.forEach((r, i) => {
-    const d = latencyDist(r, !!o.excludeMissed);
-    dists.push(d);
-    d.slos.forEach((x) => slos.add(x));
-    if (!d.h) {
-      if (d.missed > 0 && !o.excludeMissed) unanswered.push(i);
-      return;
-    }
+    const d = dists[i];
+    if (!d.h) return;
     const h = d.h;
     // Percent of all measured requests (or of the answered ones) with latency <= x; missed requests are at +infinity.
     const pts: Pt[] = logY ? [] : [{ x: Math.max(h.min, 1) / 1e6, y: 0 }];
@@ -411,19 +417,12 @@ export function niceCeil(v: number): number {
 function latencyTailChart(runs: RunResult[], o: ChartOptions = {}): ChartResult {
   const styles = runStyles(runs);
   const datasets: LineDataset[] = [];
-  const slos = new Set<number>();
-  const dists: LatencyDist[] = [];
-  const unanswered: number[] = [];
+  const { dists, slos, unanswered } = latencyDists(runs, o);
   let maxCount = 0;
   let xMax = 0;
   runs.forEach((r, i) => {
-    const d = latencyDist(r, !!o.excludeMissed);
-    dists.push(d);
-    d.slos.forEach((x) => slos.add(x));
-    if (!d.h) {
-      if (d.missed > 0 && !o.excludeMissed) unanswered.push(i);
-      return;
-    }
+    const d = dists[i];
+    if (!d.h) return;
     const h = d.h;
     maxCount = Math.max(maxCount, h.count + d.missed);
     xMax = Math.max(xMax, h.max / 1e6);
