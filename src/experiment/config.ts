@@ -80,6 +80,12 @@ export const ClusterSchema = z.strictObject({
   /** How far before its window an INFER's input copy may start (Clockwork's worker: 5 ms; docs/design.md, "Worker and lanes"). */
   inputLead: zDuration({ allowZero: true }).default(5_000_000),
   /**
+   * "lanes" (when absent): a GPU's LOADs, input copies, executions and output copies use separate
+   * lanes that work in parallel (Clockwork's worker); "serial": a GPU does one thing at a time, as
+   * live mode's executors (docs/live.md, "What live mode does not model").
+   */
+  executor: z.enum(['lanes', 'serial'], { error: 'expected "lanes" or "serial"' }).optional(),
+  /**
    * Override the profile's device.interference (each field given replaces the profile's), to run a
    * profile with another speed-up without editing it (README.md, "Hardware profiles").
    */

@@ -184,6 +184,7 @@ export const CONFIG_FIELD_DOCS: Readonly<Record<string, string>> = {
   'cluster.network.inferInputs': 'Bytes an INFER carries to the worker: "raw" (default), "none" (inputs generated on the worker) or { "compressed": ratio }.',
   'cluster.network.nic': 'The controller\'s concurrent sends share one NIC ("shared", default) or each get the full bandwidth ("perSend").',
   'cluster.inputLead': 'How far before its window an INFER\'s input copy may start (default "5ms").',
+  'cluster.executor': '"lanes" (default): a GPU\'s LOADs, input copies, executions and output copies use separate lanes in parallel (Clockwork\'s worker); "serial": a GPU does one thing at a time, as live mode\'s executors (docs/live.md).',
   'cluster.interference': 'Override the profile\'s device.interference: { "speedup": [...], "extraCv": ... }.',
   models: 'Model instances: [{ "profile": NAME or "*", "copies": N }].',
   'models.profile': 'A model name of the hardware profile, or "*" for every model in it.',

@@ -120,6 +120,7 @@ export async function buildSimulation(r: ResolvedExperiment, log?: (line: string
       network: c.cluster.network,
       inputLead: c.cluster.inputLead,
       execConcurrency: p.execConcurrency,
+      executor: c.cluster.executor,
       sendConcurrency: p.sendConcurrency,
       measureAt: c.metrics.measureAt,
     },

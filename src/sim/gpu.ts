@@ -8,6 +8,11 @@
  * the GPU (processor sharing) with the profile's aggregate speed-up g(n) for n running, each
  * progressing at g(n)/n of its standalone speed, and an execution that starts while others run has
  * its work multiplied by a lognormal factor of mean 1 and CV `interference.extraCv`.
+ *
+ * Serial executor (`serial`, the experiment's `cluster.executor: "serial"`): the worker does one
+ * thing at a time, as live mode's executors do (docs/live.md): LOADs, EVICTs and INFERs share one
+ * queue, in order of ready time, and an INFER holds the worker from the start of its input copy,
+ * through the wait for `earliest` and its execution, to the end of its output copy.
  */
 import { EventLoop, Priority } from './event-loop.js';
 import type { DeviceHardware } from './hardware.js';
@@ -56,6 +61,8 @@ export interface GpuConfig {
   /** How far before `earliest` an INFER's input copy may start (README.md, `cluster`: 5 ms by default). */
   inputLead: Nanos;
   maxConcurrentExec: number;
+  /** One queue and one thing at a time for every action (the file comment); needs maxConcurrentExec 1. */
+  serial?: boolean;
 }
 
 export class Gpu implements GpuInfo {
@@ -65,11 +72,13 @@ export class Gpu implements GpuInfo {
   readonly residency: Uint8Array;
   readonly maxConcurrentExec: number;
 
+  /** LOAD and EVICT; with `serial`, every action. */
   private readonly weights: Lane<Task>;
   private readonly input: Lane<Task>;
   private readonly exec: Lane<Task>;
   private readonly output: Lane<Task>;
   private seq = 0;
+  private readonly serial: boolean;
 
   /** Running executions (processor sharing when more than one). */
   private readonly running: Task[] = [];
@@ -105,7 +114,9 @@ export class Gpu implements GpuInfo {
     this.weightsVersion = new Uint32Array(models.length);
     this.maxConcurrentExec = cfg.maxConcurrentExec;
     this.execTimes = models.map((m) => m.profile.batchSizes.map((b) => m.profile.exec.get(b)!));
-    this.weights = new Lane(loop, 1, (t) => this.startWeights(t));
+    this.serial = cfg.serial === true;
+    if (this.serial && cfg.maxConcurrentExec !== 1) throw new Error(`a serial executor runs one execution at a time, found maxConcurrentExec ${cfg.maxConcurrentExec}`);
+    this.weights = new Lane(loop, 1, this.serial ? (t) => (t.action.type === 'INFER' ? this.startInput(t) : this.startWeights(t)) : (t) => this.startWeights(t));
     this.input = new Lane(loop, 1, (t) => this.startInput(t));
     this.exec = new Lane(loop, cfg.maxConcurrentExec, (t) => this.startExec(t));
     this.output = new Lane(loop, 1, (t) => this.startOutput(t));
@@ -116,7 +127,7 @@ export class Gpu implements GpuInfo {
     const t: Task = { readyAt: action.earliest, seq: this.seq++, action, padded: 0, paddedIndex: 0, remaining: 0, execStart: 0, execEnd: 0, version: 0, inStart: 0, outStart: 0 };
     if (action.type === 'INFER') {
       t.readyAt = action.earliest - this.cfg.inputLead;
-      this.input.enqueue(t);
+      (this.serial ? this.weights : this.input).enqueue(t);
     } else {
       this.weights.enqueue(t);
     }
@@ -196,10 +207,22 @@ export class Gpu implements GpuInfo {
   }
 
   private readonly onInputEnd = (t: Task): void => {
-    this.listener.phase?.(this, t.action, 'INPUT', t.inStart, this.loop.now());
+    const now = this.loop.now();
+    this.listener.phase?.(this, t.action, 'INPUT', t.inStart, now);
     t.readyAt = t.action.earliest;
+    if (this.serial) {
+      // The worker waits for the window, holding itself.
+      if (now >= t.readyAt) this.serialExec(t);
+      else this.loop.schedule(t.readyAt, Priority.HARDWARE, this.serialExec, t);
+      return;
+    }
     this.input.release();
     this.exec.enqueue(t);
+  };
+
+  /** Serial executor: the execution of an INFER whose input copy is done, at its `earliest` or later. */
+  private readonly serialExec = (t: Task): void => {
+    if (!this.startExec(t)) this.weights.release();
   };
 
   private startExec(t: Task): boolean {
@@ -241,7 +264,11 @@ export class Gpu implements GpuInfo {
       // Its weights were evicted (and maybe loaded again) while it ran: no output, the INFER fails
       // (reported before the next execution starts, which it precedes).
       this.listener.actionDone(this, t.action, 'weights-changed', t.execStart, t.execEnd, t.padded);
-      this.exec.release();
+      (this.serial ? this.weights : this.exec).release();
+      return;
+    }
+    if (this.serial) {
+      this.startOutput(t);
       return;
     }
     this.exec.release();
@@ -305,8 +332,10 @@ export class Gpu implements GpuInfo {
   }
 
   private readonly onOutputEnd = (t: Task): void => {
-    this.output.release();
+    if (!this.serial) this.output.release();
     this.listener.phase?.(this, t.action, 'OUTPUT', t.outStart, this.loop.now());
     this.listener.actionDone(this, t.action, null, t.execStart, t.execEnd, t.padded);
+    // A serial worker sends the result, then takes its next action.
+    if (this.serial) this.weights.release();
   };
 }

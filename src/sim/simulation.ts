@@ -70,6 +70,12 @@ export interface SimulationSetup {
   /** How far before `earliest` an INFER's input copy may start. */
   inputLead: Nanos;
   execConcurrency: number;
+  /**
+   * "lanes" (default): each GPU's weights, input-copy, exec and output-copy lanes work in parallel,
+   * as Clockwork's worker; "serial": each does one thing at a time, as live mode's executors
+   * (src/sim/gpu.ts); then executions never overlap, whatever execConcurrency says.
+   */
+  executor?: 'lanes' | 'serial';
   /** Controller-wide concurrent sends (0 = unlimited). */
   sendConcurrency: number;
   /**
@@ -162,7 +168,9 @@ export class Simulation {
             setup.profile.device,
             setup.models,
             setup.pagesPerGpu,
-            { inputLead: setup.inputLead, maxConcurrentExec: setup.execConcurrency },
+            setup.executor === 'serial'
+              ? { inputLead: setup.inputLead, maxConcurrentExec: 1, serial: true }
+              : { inputLead: setup.inputLead, maxConcurrentExec: setup.execConcurrency },
             {
               exec: this.streams.stream(`gpu${id}/exec`),
               load: this.streams.stream(`gpu${id}/load`),
