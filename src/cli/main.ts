@@ -309,6 +309,9 @@ export function buildProgram(): Command {
       let report: Awaited<ReturnType<typeof fid.rebuildReport>>;
       if (o.from !== undefined) {
         if (config !== undefined) throw new UserError(`--from ${o.from}: rebuilds an existing directory; give no config (found "${config}")`);
+        // Options of a run would be silently ignored: refuse them.
+        const runOnly: Array<[unknown, string]> = [[o.out, '--out'], [o.profile, '--profile'], [o.seed, '--seed'], [(o.set as string[]).length ? o.set : undefined, '--set'], [o.force || undefined, '--force']];
+        for (const [v, flag] of runOnly) if (v !== undefined) throw new UserError(`--from ${o.from}: ${flag} applies to a new run, not to rebuilding a report (only --goal, --json and --quiet do)`);
         report = await fid.rebuildReport(o.from, { goal: o.goal });
         if (!o.quiet) {
           for (const w of report.comparison.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -224,7 +224,7 @@ export function profileDrift(live: ReadonlyArray<Record<string, any>>): DriftRow
         measuredP50Ms: measured === null ? null : roundTo(measured, 6),
         ratio,
         judged,
-        drift: judged && Math.abs(ratio! - 1) > DRIFT_LIMIT,
+        drift: judged && rel(Math.abs(ratio! - 1)) > DRIFT_LIMIT, // on the ratio as written: 0.85 is 15% off, not 15.000000000000002%
       };
     });
 }
