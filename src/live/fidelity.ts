@@ -449,7 +449,7 @@ export function markdownReport(setup: FidelitySetup, c: FidelityComparison): str
         ['this machine', `${m.machine.cpuModel}, ${m.machine.logicalCores} logical cores${m.machine.gpu ? `, GPU ${m.machine.gpu}` : ''}`],
         ['servesim', setup.servesim],
       ],
-      ['', ''],
+      ['setting', 'value'],
     ),
   );
   out.push(m.differences.length ? `\n**Machine differs from the profile's:** ${m.differences.join('; ')}.\n` : '\nThe machine matches the profile\'s device.\n');
