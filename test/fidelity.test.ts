@@ -263,7 +263,7 @@ describe('servesim fidelity (command line)', () => {
     expect(re.status).toBe(0);
     expect(bytes(out, REPORT_FILES)).toEqual(before);
     // ... and with another goal, another fidelity.json (the goal is applied, not copied).
-    expect(cli('fidelity', '--from', out, '--goal', '50', '--quiet').status).toBe(0);
+    expect(cli('fidelity', '--from', out, '--goal', '50%', '--quiet').status).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'fidelity.json'), 'utf8')).goal).toBe(0.5);
     expect(cli('fidelity', '--from', alone, '--quiet').stderr).toMatch(/--from .*alone: not a directory "servesim fidelity" wrote/);
 

@@ -272,8 +272,9 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'output directory (default: the config\'s output.dir + "-fidelity", else results/<name>-fidelity)')
     .option('--repeat <n>', 'live runs (their spread is the noise floor)', (v) => positiveInt(v, '--repeat'), 3)
     .option('--goal <percent>', 'accepted |relative error| of the sim against the live mean, in percent (headline: goodput and p99)', (v) => {
-      if (!/^\d+(\.\d+)?$/.test(v.trim())) throw new UserError(`--goal expects a percentage >= 0 such as 10, found "${v}"`);
-      return Number(v) / 100;
+      const m = /^(\d+(?:\.\d+)?)%?$/.exec(v.trim());
+      if (!m) throw new UserError(`--goal expects a percentage >= 0 such as 10, found "${v}"`);
+      return Number(m[1]) / 100;
     })
     .option('--profile <file>', 'hardware profile to use instead of the config\'s cluster.profile (one measured on this machine: servesim profile)')
     .option('--from <dir>', 'rebuild the report (fidelity.json, fidelity.md, charts/) of an existing fidelity directory from its run directories; runs nothing')

@@ -603,7 +603,7 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
   try {
     const tmp = pending.tmp;
     if (o.progress) log(`sim: simulating ${c.name} (seed ${c.seed})\n`);
-    await runToDirectory(r, join(tmp, 'sim'), false, { lock: false, label: 'sim' });
+    await runToDirectory(r, join(tmp, 'sim'), false, { lock: false, label: 'sim', progress: o.progress });
     for (let i = 0; i < o.repeat; i++) {
       if (o.progress) log(`live ${i + 1}/${o.repeat}: running ${c.name} in real time\n`);
       await runLiveToDirectory(r, join(tmp, liveDirName(i)), false, {
