@@ -30,6 +30,7 @@ export default mergeConfig(
         'test/plugins.test.ts',
         'test/walkthrough.test.ts',
         'test/live.test.ts',
+        'test/fidelity.test.ts',
         'test/machine-readable.test.ts',
         'test/progress.test.ts',
         // Golden hashes fail on any change of output: they guard refactors, and would count as a

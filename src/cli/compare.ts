@@ -187,7 +187,8 @@ export function compareGroups(groups: RunGroup[], format: CompareFormat, opts: C
   return render(rows, header, format) + (format === 'markdown' ? `\n${note}` : note);
 }
 
-function render(rows: string[][], header: string[], format: CompareFormat): string {
+/** Rows under a header as a terminal table, or a markdown table (first column left-aligned, the others right). */
+export function render(rows: string[][], header: string[], format: CompareFormat): string {
   if (format === 'markdown') {
     const esc = (s: string): string => s.replace(/\|/g, '\\|');
     const lines = [

@@ -1,6 +1,7 @@
 /** The `servesim` command line. */
 import { Command, Option } from 'commander';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { experimentJsonSchema, loadExperimentWithPlugins, parseSetArg } from '../experiment/config.js';
 import { exitCleanlyOnSignals, jsonText, writeOutputFile } from '../util/output.js';
 import { configStats, keyMetrics, runToDirectory } from '../experiment/runner.js';
@@ -259,6 +260,105 @@ export function buildProgram(): Command {
           `wrote ${outDir}/ (live: wall ${out.run.wallSeconds} s, setup ${out.run.setupSeconds} s; controller timer lateness p50 ${late.p50} us, p99 ${late.p99} us, max ${late.max} us)\n`,
         );
       }
+    });
+
+  program
+    .command('fidelity')
+    .description(
+      'Check the simulation against reality on this machine: run a config once simulated and --repeat times live (same seed), ' +
+        'and write a comparison of every key metric, prediction errors, profile drift and charts (docs/fidelity.md)',
+    )
+    .argument('[config]', 'experiment config JSON file (one point: a config with a "sweep" is refused); not with --from')
+    .option('-o, --out <dir>', 'output directory (default: the config\'s output.dir + "-fidelity", else results/<name>-fidelity)')
+    .option('--repeat <n>', 'live runs (their spread is the noise floor)', (v) => positiveInt(v, '--repeat'), 3)
+    .option('--goal <percent>', 'accepted |relative error| of the sim against the live mean, in percent (headline: goodput and p99)', (v) => {
+      const m = /^(\d+(?:\.\d+)?)%?$/.exec(v.trim());
+      if (!m) throw new UserError(`--goal expects a percentage >= 0 such as 10, found "${v}"`);
+      return Number(m[1]) / 100;
+    })
+    .option('--profile <file>', 'hardware profile to use instead of the config\'s cluster.profile (one measured on this machine: servesim profile)')
+    .option('--from <dir>', 'rebuild the report (fidelity.json, fidelity.md, charts/) of an existing fidelity directory from its run directories; runs nothing')
+    .option('--seed <n>', 'override the config\'s seed', (v) => {
+      if (!/^\d+$/.test(v)) throw new UserError(`--seed expects a non-negative integer, found "${v}"`);
+      return Number(v);
+    })
+    .option('--set <path=value>', 'override a config field, e.g. --set duration=5s (repeatable)', collect, [])
+    .option('-f, --force', 'replace an existing fidelity directory servesim wrote (never a directory holding files it did not write)', false)
+    .option('-q, --quiet', 'no progress lines and no summary table (--json output is still printed)', false)
+    .option('--json', 'print fidelity.json instead of the summary table', false)
+    .addOption(new Option('--provider <name>', 'onnxruntime execution provider of the live executors').choices(['cpu', 'cuda']).default('cpu'))
+    .option('--threads <n>', 'intra-op threads per executor', (v) => positiveInt(v, '--threads'), 1)
+    .option('--pin', 'pin each executor to a CPU of its own (as live --pin)', false)
+    .option('--spin <duration>', 'timers poll the clock for this long before they are due (as live --spin)', '2ms')
+    .addHelpText(
+      'after',
+      '\nIt takes real time: --repeat times the config\'s duration (plus drain), plus model set-up. The output directory holds\n' +
+        '  sim/              the simulated run (the same files as "servesim run")\n' +
+        '  live-1/ ...       each live run (the same files as "servesim live")\n' +
+        '  setup.json        the config, seed, options, and the profile\'s device against this machine\n' +
+        '  fidelity.json     the comparison (definitions included)\n' +
+        '  fidelity.md       the same, readable: headline, metrics, per model, prediction errors, profile drift, timer lateness\n' +
+        '  charts/           latency-cdf.png and goodput.png (sim and every live run overlaid), each with its CSV\n' +
+        '\nReading it: relative error = (sim - live mean) / live mean. The noise floor of a metric is the largest relative\n' +
+        'deviation of one live run from the live mean: a difference smaller than the live runs\' own spread is not an error.\n' +
+        'Verdict: "ok" within the goal, "noise" above the goal but within the noise floor, "differs" beyond both.\n' +
+        'Profile drift (measured medians more than 15% from the profile\'s) means the profile was not measured on this machine\n' +
+        'in this state: re-profile it here (servesim profile) and pass it with --profile.',
+    )
+    .action(async (config: string | undefined, o) => {
+      const fid = await import('../live/fidelity.js');
+      let report: Awaited<ReturnType<typeof fid.rebuildReport>>;
+      if (o.from !== undefined) {
+        if (config !== undefined) throw new UserError(`--from ${o.from}: rebuilds an existing directory; give no config (found "${config}")`);
+        // Options of a run would be silently ignored: refuse them.
+        const runOnly: Array<[unknown, string]> = [[o.out, '--out'], [o.profile, '--profile'], [o.seed, '--seed'], [(o.set as string[]).length ? o.set : undefined, '--set'], [o.force || undefined, '--force']];
+        for (const [v, flag] of runOnly) if (v !== undefined) throw new UserError(`--from ${o.from}: ${flag} applies to a new run, not to rebuilding a report (only --goal, --json and --quiet do)`);
+        report = await fid.rebuildReport(o.from, { goal: o.goal });
+        if (!o.quiet) {
+          for (const w of report.comparison.warnings) process.stderr.write(`warning: ${w}\n`);
+          process.stderr.write(`rebuilt the report in ${o.from}/\n`);
+        }
+      } else {
+        if (config === undefined) throw new UserError('fidelity: give a config file (or --from DIR to rebuild a report)');
+        const sets = (o.set as string[]).map(parseSetArg);
+        if (o.profile !== undefined) {
+          const p = resolve(o.profile);
+          if (!existsSync(p)) throw new UserError(`--profile ${o.profile}: no such file`);
+          sets.push(['cluster.profile', p]);
+        }
+        const { input, points } = await loadExperimentWithPlugins(config, { sets, seed: o.seed });
+        const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
+        if (isSweep) {
+          throw new UserError(`${config}: fidelity runs one point, and this config has a "sweep" (${points.length} points); run one point: --set 'sweep={}' and --set the swept field (e.g. --set scheduler.type=fifo)`);
+        }
+        const r = points[0].resolved;
+        const c = r.config;
+        const outDir: string = o.out ?? (c.output.dir !== undefined ? `${c.output.dir}-fidelity` : join('results', `${c.name}-fidelity`));
+        const flag = o.out !== undefined ? '--out' : c.output.dir !== undefined ? `${config}: output.dir (+ "-fidelity")` : `${config}: name (default output results/<name>-fidelity)`;
+        let spin: number;
+        try {
+          spin = parseDuration(o.spin);
+          if (spin < 0) throw new Error(`expected a duration >= 0, found "${o.spin}"`);
+        } catch (e) {
+          throw new UserError(`--spin: ${(e as Error).message}`);
+        }
+        report = await fid.runFidelity(r, {
+          config,
+          outDir,
+          flag,
+          force: o.force,
+          repeat: o.repeat,
+          goal: o.goal ?? fid.DEFAULT_GOAL,
+          provider: o.provider,
+          threads: o.threads,
+          spin,
+          pin: o.pin,
+          progress: !o.quiet,
+        });
+        if (!o.quiet) process.stderr.write(`wrote ${outDir}/ (fidelity.md, fidelity.json, charts/, sim/, live-1/ ... live-${o.repeat}/)\n`);
+      }
+      if (o.json) process.stdout.write(report.json);
+      else if (!o.quiet) process.stdout.write(fid.summaryText(report.comparison));
     });
 
   program

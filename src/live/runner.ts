@@ -252,7 +252,7 @@ export function runLiveToDirectory(
   r: ResolvedExperiment,
   dir: string,
   force: boolean,
-  opts: RunOptions & LiveOptions & { flag?: string } = {},
+  opts: RunOptions & LiveOptions & { flag?: string; lock?: boolean } = {},
 ): Promise<LiveOutcome> {
   return writeRunDirectory(r, dir, force, opts, (rr, o) => runLive(rr, { ...opts, ...o }));
 }

@@ -46,7 +46,7 @@ import { assertSafeSegment } from './paths.js';
 /** The marker file of a directory servesim wrote. */
 export const MARKER = '.servesim.json';
 
-export type OutputKind = 'run' | 'sweep' | 'charts' | 'paper' | 'trace';
+export type OutputKind = 'run' | 'sweep' | 'charts' | 'paper' | 'trace' | 'fidelity';
 
 interface Marker {
   servesim: true;
