@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkMachine, compareFidelity, compareMetric, profileDrift, type FidelityRun } from '../src/live/fidelity.js';
+import { checkMachine, compareFidelity, configDifferences, compareMetric, profileDrift, type FidelityRun } from '../src/live/fidelity.js';
 import { UserError } from '../src/util/errors.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -153,6 +153,15 @@ describe('compareFidelity', () => {
   });
 });
 
+describe('configDifferences', () => {
+  it('a config whose GPUs overlap work gets a warning; a serial executor none', () => {
+    const c = (executor?: 'lanes' | 'serial') => ({ cluster: { executor } }) as unknown as Parameters<typeof configDifferences>[0];
+    expect(configDifferences(c())).toHaveLength(1);
+    expect(configDifferences(c('lanes'))[0]).toMatch(/^cluster.executor is "lanes".*set cluster.executor to "serial"/);
+    expect(configDifferences(c('serial'))).toEqual([]);
+  });
+});
+
 describe('checkMachine', () => {
   const device = { name: 'Some CPU (2 logical cores)', kind: 'cpu', details: { cpuModel: 'Some CPU', logicalCores: 2 } };
   it('no difference on the machine the profile was measured on', () => {
@@ -222,6 +231,9 @@ describe('servesim fidelity (command line)', () => {
     expect(res.stderr).toMatch(/^live 1\/2: /m);
     expect(res.stderr).toMatch(/^live 2\/2: /m);
     expect(res.stderr).toMatch(/warning: the profile does not record its CPU/);
+    // The config leaves cluster.executor at "lanes", which live executors are not.
+    expect(res.stderr).toMatch(/warning: cluster.executor is "lanes"/);
+    expect(readFileSync(join(out, 'fidelity.md'), 'utf8')).toMatch(/config: cluster.executor is "lanes"/);
 
     for (const f of ['setup.json', ...REPORT_FILES]) expect(existsSync(join(out, f)), f).toBe(true);
     for (const d of ['sim', 'live-1', 'live-2']) for (const f of ['summary.json', 'per-model.csv', 'timeseries.csv', 'latency-histogram.json']) expect(existsSync(join(out, d, f)), `${d}/${f}`).toBe(true);

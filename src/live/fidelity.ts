@@ -348,6 +348,20 @@ export interface FidelitySetup {
   goal: number;
   live: { provider: Provider; threads: number; pin: boolean; spinUs: number };
   machine: MachineCheck;
+  /** What in the config makes the simulation describe something else than the live runs (warnings). */
+  configDifferences?: string[];
+}
+
+/**
+ * Config fields whose simulation differs from what live mode does by construction: live executors
+ * do one thing at a time (docs/live.md), which the sim models only with cluster.executor "serial".
+ */
+export function configDifferences(c: ResolvedExperiment['config']): string[] {
+  return c.cluster.executor === 'serial'
+    ? []
+    : [
+        'cluster.executor is "lanes": the simulated GPUs overlap LOADs, copies and executions, and live executors do one thing at a time; set cluster.executor to "serial" to simulate what the live runs do',
+      ];
 }
 
 const SETUP = 'setup.json';
@@ -394,7 +408,7 @@ export function buildReport(dir: string, setup: FidelitySetup, goal = setup.goal
   const sim = load('sim');
   const live = Array.from({ length: setup.repeat }, (_, i) => load(liveDirName(i)));
   const comparison = compareFidelity(sim, live, goal);
-  const warnings = [...setup.machine.differences.map((d) => `machine: ${d}`), ...comparison.warnings];
+  const warnings = [...setup.machine.differences.map((d) => `machine: ${d}`), ...(setup.configDifferences ?? []).map((d) => `config: ${d}`), ...comparison.warnings];
   const json = {
     servesim: setup.servesim,
     name: setup.name,
@@ -589,6 +603,8 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
   const profileJson = JSON.parse(readFileSync(r.profile.path, 'utf8')) as { device?: Record<string, any> };
   const machine = checkMachine(c.cluster.profile, profileJson.device ?? {}, o.provider, thisMachine(o.provider));
   for (const d of machine.differences) log(`${c.name}: warning: ${d}: the sim describes other hardware than the live runs use\n`);
+  const configWarnings = configDifferences(c);
+  for (const d of configWarnings) log(`${c.name}: warning: ${d}\n`);
   const setup: FidelitySetup = {
     servesim: VERSION,
     config: o.config,
@@ -598,6 +614,7 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
     goal: o.goal,
     live: { provider: o.provider, threads: o.threads, pin: o.pin, spinUs: roundTo(o.spin / 1000, 3) },
     machine,
+    ...(configWarnings.length ? { configDifferences: configWarnings } : {}),
   };
   const pending = beginDir(o.outDir, 'fidelity', { force: o.force, flag: o.flag });
   try {
