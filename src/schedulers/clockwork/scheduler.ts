@@ -28,10 +28,10 @@ import type { ActionResult, InferAction, ModelInstance, Request, Scheduler, Sche
 import { Residency } from '../../sim/gpu.js';
 import { WindowEstimator } from './estimator.js';
 import { NEVER } from '../gpu-memory.js';
-import { Heap } from '../../util/heap.js';
 import type { ClockworkOptions } from './options.js';
 import { Timeline } from './timeline.js';
 import { KeyedHeap } from '../../util/keyed-heap.js';
+import { Heap } from '../../util/heap.js';
 import { createLoadPolicy, type LoadPolicy } from './load-policy.js';
 
 const QUEUED = 0;
@@ -191,8 +191,11 @@ class GpuState {
   /** LRU list of loaded models (doubly linked; sentinel = models.length). */
   readonly prev: Int32Array;
   readonly next: Int32Array;
-  execWake: { at: number; h: TimerHandle } | null = null;
-  pcieWake: { at: number; h: TimerHandle } | null = null;
+  /** The lanes' wake-up timers (null: none armed) and when they fire. */
+  execWake: TimerHandle | null = null;
+  execWakeAt = 0;
+  pcieWake: TimerHandle | null = null;
+  pcieWakeAt = 0;
   readonly execToken: { kind: 'exec'; gpu: number };
   readonly pcieToken: { kind: 'pcie'; gpu: number };
 
@@ -250,10 +253,15 @@ export class ClockworkScheduler implements Scheduler {
   /** Which model to load and what to evict (load-policy.ts). */
   private load!: LoadPolicy;
   private readonly deadlines = new Heap<QueuedRequest>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.r.id < b.r.id));
-  private deadlineWake: { at: number; h: TimerHandle } | null = null;
+  private deadlineWake: TimerHandle | null = null;
+  private deadlineWakeAt = 0;
   private readonly deadlineToken: Token = { kind: 'deadline' };
   private dirty: ModelState[] = [];
+  /** The other buffer of `dirty`, swapped in at each flush (no array allocated per event). */
+  private dirtySpare: ModelState[] = [];
   private touched: number[] = [];
+  /** The other buffer of `touched`. */
+  private touchedSpare: number[] = [];
   private touchedFlag: Uint8Array = new Uint8Array(0);
   /**
    * The GPU fill() is filling now (-1: none). touch() ignores it: strategies pushed while it fills
@@ -411,15 +419,19 @@ export class ClockworkScheduler implements Scheduler {
     for (;;) {
       if (this.dirty.length > 0) {
         const d = this.dirty;
-        this.dirty = [];
-        for (const m of d) if (m.dirty) this.refresh(m);
+        this.dirty = this.dirtySpare;
+        for (let i = 0; i < d.length; i++) if (d[i].dirty) this.refresh(d[i]);
+        while (d.length > 0) d.pop(); // not d.length = 0: a runtime call
+        this.dirtySpare = d;
         continue;
       }
       if (this.touched.length > 0) {
         const t = this.touched; // ascending (touch())
-        this.touched = [];
-        for (const g of t) this.touchedFlag[g] = 0;
-        for (const g of t) this.fill(this.gpus[g]);
+        this.touched = this.touchedSpare;
+        for (let i = 0; i < t.length; i++) this.touchedFlag[t[i]] = 0;
+        for (let i = 0; i < t.length; i++) this.fill(this.gpus[t[i]]);
+        while (t.length > 0) t.pop();
+        this.touchedSpare = t;
         continue;
       }
       for (const g of this.gpus) this.tryLoad(g);
@@ -471,14 +483,30 @@ export class ClockworkScheduler implements Scheduler {
       m.sPrio[k] = p;
     }
     m.sCount = c;
-    for (const x of m.loaded) {
-      const g = this.gpus[x];
+    const offer = m.offer;
+    const n = m.sizes.length;
+    const loaded = m.loaded;
+    for (let j = 0; j < loaded.length; j++) {
+      const x = loaded[j];
       // The sizes on offer here: all of them, or the smaller ones after a failed strategy.
       const at = 4 * x;
-      m.offer[at + VERSION] = m.version;
-      m.offer[at + LIMIT] = Math.min(m.sizes.length, m.offer[at + OFFERED]);
-      m.offer[at + TRIED] = 0;
-      if (this.rekey(g, m) >= 0) this.touch(x);
+      const limit = Math.min(n, offer[at + OFFERED]);
+      offer[at + VERSION] = m.version;
+      offer[at + LIMIT] = limit;
+      offer[at + TRIED] = 0;
+      // rekey(): with nothing tried, the best strategy is the first in order below the limit.
+      let k = -1;
+      for (let i = 0; i < c; i++) {
+        if (m.sOrder[i] < limit) {
+          k = m.sOrder[i];
+          break;
+        }
+      }
+      const offers = this.gpus[x].offers;
+      if (k >= 0) {
+        offers.set(m.id, m.sPrio[k], m.sizes[k]);
+        this.touch(x);
+      } else offers.remove(m.id);
     }
   }
 
@@ -530,7 +558,7 @@ export class ClockworkScheduler implements Scheduler {
   private fill(g: GpuState): void {
     const o = this.o;
     this.filling = g.id;
-    const retry: Retry[] = [];
+    let retry: Retry[] | null = null; // allocated at the first failed strategy to retry
     let full = false;
     for (;;) {
       const now = this.clock();
@@ -560,18 +588,20 @@ export class ClockworkScheduler implements Scheduler {
           if (this.o.failedStrategy === 'stepDown') m.offer[4 * g.id + OFFERED] = sizeIndex;
         }
         if (dropped) this.refresh(m);
-        else if (this.o.failedStrategy === 'retry') retry.push({ model: m.id, sizeIndex, version: m.version });
+        else if (this.o.failedStrategy === 'retry') (retry ??= []).push({ model: m.id, sizeIndex, version: m.version });
         continue;
       }
       // 4. Dispatch the k oldest requests of queue k.
       this.dispatch(g, m, k, t);
     }
     this.filling = -1;
-    for (const s of retry) {
-      const m = this.models[s.model];
-      if (s.version === m.version && this.valid(g, m, s.sizeIndex)) {
-        m.offer[4 * g.id + TRIED] &= ~(1 << s.sizeIndex);
-        this.rekey(g, m);
+    if (retry) {
+      for (const s of retry) {
+        const m = this.models[s.model];
+        if (s.version === m.version && this.valid(g, m, s.sizeIndex)) {
+          m.offer[4 * g.id + TRIED] &= ~(1 << s.sizeIndex);
+          this.rekey(g, m);
+        }
       }
     }
     if (full && g.offers.size > 0) {
@@ -701,12 +731,21 @@ export class ClockworkScheduler implements Scheduler {
   // ------------------------------------------------------------------ timers
 
   private armGpu(g: GpuState, lane: 'exec' | 'pcie', at: number): void {
-    const cur = lane === 'exec' ? g.execWake : g.pcieWake;
-    if (cur && cur.at <= at) return;
-    if (cur) this.ctx.cancelTimer(cur.h);
-    const w = { at, h: this.ctx.setTimer(at, lane === 'exec' ? g.execToken : g.pcieToken) };
-    if (lane === 'exec') g.execWake = w;
-    else g.pcieWake = w;
+    if (lane === 'exec') {
+      if (g.execWake) {
+        if (g.execWakeAt <= at) return;
+        this.ctx.cancelTimer(g.execWake);
+      }
+      g.execWake = this.ctx.setTimer(at, g.execToken);
+      g.execWakeAt = at;
+    } else {
+      if (g.pcieWake) {
+        if (g.pcieWakeAt <= at) return;
+        this.ctx.cancelTimer(g.pcieWake);
+      }
+      g.pcieWake = this.ctx.setTimer(at, g.pcieToken);
+      g.pcieWakeAt = at;
+    }
   }
 
   private armDeadline(): void {
@@ -717,9 +756,12 @@ export class ClockworkScheduler implements Scheduler {
     }
     if (!q) return;
     const cur = this.deadlineWake;
-    if (cur && cur.at <= q.deadline) return;
-    if (cur) this.ctx.cancelTimer(cur.h);
-    this.deadlineWake = { at: q.deadline, h: this.ctx.setTimer(q.deadline, this.deadlineToken) };
+    if (cur) {
+      if (this.deadlineWakeAt <= q.deadline) return;
+      this.ctx.cancelTimer(cur);
+    }
+    this.deadlineWake = this.ctx.setTimer(q.deadline, this.deadlineToken);
+    this.deadlineWakeAt = q.deadline;
   }
 
   // ------------------------------------------------------------------ demand, LOAD and EVICT
@@ -771,8 +813,7 @@ export class ClockworkScheduler implements Scheduler {
       g.offers.remove(x);
       g.lruRemove(x);
       g.freePages += m.inst.pages;
-      const i = m.loaded.indexOf(g.id);
-      if (i >= 0) m.loaded.splice(i, 1);
+      removeSorted(m.loaded, g.id);
       this.load.evicted(m, g.id);
       this.ctx.send({ type: 'EVICT', gpu: g.id, model: x, earliest: now, latest: NEVER });
       this.stats.evictions++;
@@ -822,10 +863,20 @@ export class ClockworkScheduler implements Scheduler {
   }
 }
 
+/** Insert x into the ascending list a (a few GPUs: a shift, no splice). */
 function insertSorted(a: number[], x: number): void {
   let i = a.length;
-  while (i > 0 && a[i - 1] > x) i--;
-  a.splice(i, 0, x);
+  a.push(x);
+  for (; i > 0 && a[i - 1] > x; i--) a[i] = a[i - 1];
+  a[i] = x;
+}
+
+/** Remove x, if there, from the list a keeping the order of the rest. */
+function removeSorted(a: number[], x: number): void {
+  const i = a.indexOf(x);
+  if (i < 0) return;
+  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j];
+  a.pop();
 }
 
 function sortKeys(o: Record<string, number>, numeric = false): Record<string, number> {
