@@ -343,6 +343,7 @@ export function buildProgram(): Command {
           throw new UserError(`--spin: ${(e as Error).message}`);
         }
         report = await fid.runFidelity(r, {
+          resolveWithProfile: async (p) => (await loadExperimentWithPlugins(config, { sets: [...sets, ['cluster.profile', p]], seed: o.seed })).points[0].resolved,
           config,
           outDir,
           flag,
@@ -358,7 +359,7 @@ export function buildProgram(): Command {
         if (!o.quiet) process.stderr.write(`wrote ${outDir}/ (fidelity.md, fidelity.json, charts/, sim/, live-1/ ... live-${o.repeat}/)\n`);
       }
       if (o.json) process.stdout.write(report.json);
-      else if (!o.quiet) process.stdout.write(fid.summaryText(report.comparison));
+      else if (!o.quiet) process.stdout.write(fid.summaryText(report.comparison, report.asServed));
     });
 
   program

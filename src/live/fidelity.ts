@@ -26,7 +26,8 @@ import { beginDir, jsonText, OutputDir, outputKind, writeFileAtomic } from '../u
 import { roundMetric, roundTo } from '../util/round.js';
 import { meanCI } from '../util/stats.js';
 import { VERSION } from '../version.js';
-import { runLiveToDirectory } from './runner.js';
+import { poolMeasuredProfiles, type MeasuredProfile } from './measured-profile.js';
+import { MEASURED_PROFILE, runLiveToDirectory } from './runner.js';
 
 /** Default goal: |relative error| of goodput and p99 at most 10%. */
 export const DEFAULT_GOAL = 0.1;
@@ -348,6 +349,11 @@ export interface FidelitySetup {
   goal: number;
   live: { provider: Provider; threads: number; pin: boolean; spinUs: number };
   machine: MachineCheck;
+  /**
+   * The simulation with the durations the live runs measured (sim-measured/, its profile
+   * measured-profile.json), when they measured enough to replace any of the profile's.
+   */
+  asServed?: { directory: string; profile: string; replaced: string[] };
   /** What in the config makes the simulation describe something else than the live runs (warnings). */
   configDifferences?: string[];
 }
@@ -366,6 +372,9 @@ export function configDifferences(c: ResolvedExperiment['config']): string[] {
 
 const SETUP = 'setup.json';
 export const liveDirName = (i: number): string => `live-${i + 1}`;
+/** The simulation with the as-served profile (src/live/measured-profile.ts). */
+export const AS_SERVED_DIR = 'sim-measured';
+const AS_SERVED_LABEL = 'sim, measured durations';
 
 /** per-model.csv rows: the model name a string, every other cell a number (null when empty). */
 function readPerModel(dir: string): Array<Record<string, number | string>> {
@@ -394,6 +403,8 @@ export function readSetup(dir: string): FidelitySetup {
 export interface FidelityReport {
   /** The comparison; its `warnings` are the profile drift ones (the machine's are in setup.machine.differences). */
   comparison: FidelityComparison;
+  /** The as-served simulation against the same live runs (null when there is none). */
+  asServed: FidelityComparison | null;
   json: string;
   markdown: string;
 }
@@ -408,6 +419,8 @@ export function buildReport(dir: string, setup: FidelitySetup, goal = setup.goal
   const sim = load('sim');
   const live = Array.from({ length: setup.repeat }, (_, i) => load(liveDirName(i)));
   const comparison = compareFidelity(sim, live, goal);
+  const asServed = setup.asServed ? compareFidelity(load(setup.asServed.directory), live, goal) : null;
+  const asServedJson = asServed && setup.asServed ? { ...setup.asServed, headline: asServed.headline, metrics: asServed.metrics, perModel: asServed.perModel } : null;
   const warnings = [...setup.machine.differences.map((d) => `machine: ${d}`), ...(setup.configDifferences ?? []).map((d) => `config: ${d}`), ...comparison.warnings];
   const json = {
     servesim: setup.servesim,
@@ -420,9 +433,10 @@ export function buildReport(dir: string, setup: FidelitySetup, goal = setup.goal
     machine: setup.machine,
     definitions: DEFINITIONS,
     ...comparison,
+    ...(asServedJson ? { asServed: asServedJson } : {}),
     warnings,
   };
-  return { comparison, json: jsonText(json), markdown: markdownReport(setup, { ...comparison, warnings }) };
+  return { comparison, asServed, json: jsonText(json), markdown: markdownReport(setup, { ...comparison, warnings }, asServed) };
 }
 
 const cell = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : String(v));
@@ -442,7 +456,7 @@ function metricRows(ms: readonly MetricComparison[], n: number): string[][] {
 }
 
 /** The readable report (fidelity.md). */
-export function markdownReport(setup: FidelitySetup, c: FidelityComparison): string {
+export function markdownReport(setup: FidelitySetup, c: FidelityComparison, asServed: FidelityComparison | null = null): string {
   const n = setup.repeat;
   const out: string[] = [];
   const goal = `${roundTo(c.goal * 100, 6)}%`;
@@ -485,6 +499,18 @@ export function markdownReport(setup: FidelitySetup, c: FidelityComparison): str
     `\nrel. error = (sim − live mean) / live mean (where the live mean is 0: "abs." the difference); noise floor = max over live runs of |live − mean| / mean; ` +
       `verdict: ok ≤ goal (${goal}) < noise ≤ noise floor < differs. Latencies in ms, rates in requests/s, outcome counts in requests.\n`,
   );
+  if (asServed && setup.asServed) {
+    const a = asServed.headline;
+    out.push('\n## The simulation with the durations measured live\n');
+    out.push(
+      `\`${setup.asServed.directory}/\`: the same config simulated with \`${setup.asServed.profile}\`, the profile with the exec and LOAD durations the live runs measured while serving ` +
+        `(${setup.asServed.replaced.join('; ')}), the rest as profiled. What error remains is the simulator's, not the profile's (docs/fidelity.md, "The profile as served").\n`,
+    );
+    out.push(
+      `- goodput: relative error ${pctCell(a.goodput.relativeError)} (${a.goodput.verdict})\n- p99 latency: relative error ${pctCell(a.p99Ms.relativeError)} (${a.p99Ms.verdict})\n`,
+    );
+    out.push(md(metricRows(asServed.metrics, n), header));
+  }
   out.push('\nPer run:\n');
   out.push(md(c.metrics.map((x) => [x.metric, cell(x.sim), ...x.live.map(cell)]), ['metric', ...c.runs]));
   out.push('\n## Per model\n');
@@ -536,7 +562,7 @@ export function markdownReport(setup: FidelitySetup, c: FidelityComparison): str
 }
 
 /** The terminal summary: headline, then the metrics table. */
-export function summaryText(c: FidelityComparison): string {
+export function summaryText(c: FidelityComparison, asServed: FidelityComparison | null = null): string {
   const n = c.runs.length - 1;
   const h = c.headline;
   const goal = `${roundTo(c.goal * 100, 6)}%`;
@@ -544,7 +570,11 @@ export function summaryText(c: FidelityComparison): string {
   return (
     render(metricRows(c.metrics, n), header, 'table') +
     `\ngoodput error ${pctCell(h.goodput.relativeError)} (${h.goodput.verdict}), p99 error ${pctCell(h.p99Ms.relativeError)} (${h.p99Ms.verdict}): ` +
-    `${h.meetsGoal ? 'both within' : 'NOT both within'} the goal of ${goal}\n`
+    `${h.meetsGoal ? 'both within' : 'NOT both within'} the goal of ${goal}\n` +
+    (asServed
+      ? `with the durations measured live (sim-measured/): goodput error ${pctCell(asServed.headline.goodput.relativeError)} (${asServed.headline.goodput.verdict}), ` +
+        `p99 error ${pctCell(asServed.headline.p99Ms.relativeError)} (${asServed.headline.p99Ms.verdict})\n`
+      : '')
   );
 }
 
@@ -557,10 +587,18 @@ async function writeReport(dir: string, setup: FidelitySetup, goal: number, writ
   write('fidelity.json', report.json);
   write('fidelity.md', report.markdown);
   const { plotRunCharts } = await import('../charts/plot.js');
-  await plotRunCharts(['sim', ...Array.from({ length: setup.repeat }, (_, i) => liveDirName(i))].map((d) => join(dir, d)), join(dir, 'charts'), [...FIDELITY_CHARTS], {
-    labels: runLabels(setup.repeat),
-  });
+  const dirs = ['sim', ...(setup.asServed ? [setup.asServed.directory] : []), ...Array.from({ length: setup.repeat }, (_, i) => liveDirName(i))];
+  const labels = runLabels(setup.repeat);
+  if (setup.asServed) labels.splice(1, 0, AS_SERVED_LABEL);
+  await plotRunCharts(dirs.map((d) => join(dir, d)), join(dir, 'charts'), [...FIDELITY_CHARTS], { labels });
   return report;
+}
+
+/** A live run directory's as-served profile, or null when it has none. */
+function readMeasuredProfile(dir: string): MeasuredProfile | null {
+  const json = tryReadJson(join(dir, MEASURED_PROFILE)) as Record<string, any> | undefined;
+  if (!json) return null;
+  return { json, replaced: json.provenance?.measuredWhileServing?.replaced ?? [] };
 }
 
 /** Rebuild the report of an existing fidelity directory from its run directories (nothing is run). */
@@ -589,6 +627,8 @@ export interface FidelityOptions {
   progress: boolean;
   /** Progress and warning lines (default: stderr). */
   log?: (line: string) => void;
+  /** The same config resolved with another hardware profile (for the as-served simulation; none without it). */
+  resolveWithProfile?: (profilePath: string) => Promise<ResolvedExperiment>;
 }
 
 /**
@@ -632,6 +672,21 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
         spin: o.spin,
         pin: o.pin,
       });
+    }
+    const asServed = poolMeasuredProfiles(
+      Array.from({ length: o.repeat }, (_, i) => readMeasuredProfile(join(tmp, liveDirName(i)))).filter((p): p is MeasuredProfile => p !== null),
+      `servesim fidelity of ${c.name} (seed ${c.seed}): ${o.repeat} live run${o.repeat === 1 ? '' : 's'}`,
+    );
+    if (asServed && o.resolveWithProfile) {
+      const file = join(tmp, MEASURED_PROFILE);
+      writeFileAtomic(file, jsonText(asServed.json));
+      const ref = `../${MEASURED_PROFILE}`;
+      const r2 = await o.resolveWithProfile(file);
+      // Outputs name the profile where it will be, beside the run directory, not in the temporary directory.
+      const named = { ...r2, profileRef: ref, config: { ...r2.config, cluster: { ...r2.config.cluster, profile: ref } } };
+      if (o.progress) log(`${AS_SERVED_DIR}: simulating ${c.name} with the durations the live runs measured (${MEASURED_PROFILE})\n`);
+      await runToDirectory(named, join(tmp, AS_SERVED_DIR), false, { lock: false, label: AS_SERVED_DIR, progress: o.progress });
+      setup.asServed = { directory: AS_SERVED_DIR, profile: MEASURED_PROFILE, replaced: asServed.replaced };
     }
     writeFileAtomic(join(tmp, SETUP), jsonText(setup));
     const report = await writeReport(tmp, setup, o.goal, (name, text) => writeFileAtomic(join(tmp, name), text));

@@ -16,7 +16,9 @@ import { VERSION } from '../version.js';
 import { DEFAULT_SPIN, RealClock, latenessSummary } from './clock.js';
 import { LiveEngine } from './engine.js';
 import { ExecutorPool } from './executors.js';
+import { measuredProfile } from './measured-profile.js';
 import { liveModel, type LiveModel } from './models.js';
+import { jsonText } from '../util/output.js';
 
 export interface LiveOptions {
   /** onnxruntime execution provider (default cpu). */
@@ -30,6 +32,9 @@ export interface LiveOptions {
   /** More observers of the run, after the metrics collector and the output's (tests). */
   observers?: readonly SimObserver[];
 }
+
+/** The profile as served, written beside a live run's results. */
+export const MEASURED_PROFILE = 'measured-profile.json';
 
 /** Real runs longer than this get a warning before they start. */
 export const LONG_LIVE_RUN = 60 * SEC;
@@ -213,10 +218,14 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     models: Object.fromEntries(models.map((m) => [m.name, m.origin])),
     // What the executors measured, next to the profile's medians (ms): exec per padded batch, LOAD.
     measured: measuredSummary(engine, r),
+    // measured-profile.json: the profile with these durations where there are enough (src/live/measured-profile.ts).
+    measuredProfile: { file: MEASURED_PROFILE, replaced: [] as string[] },
     setupSeconds: Number(setupSeconds.toFixed(3)),
     endedAtSeconds: Number((endedAt / SEC).toFixed(6)),
     unanswered: engine.unanswered,
   };
+  const asServed = measuredProfile(r.profile.path, engine.measured, `servesim live of ${c.name} (seed ${c.seed})`);
+  live.measuredProfile.replaced = asServed.replaced;
   const { summary, resolvedConfig, manifest, files } = describeRun(r, {
     metrics: parts.metrics,
     scheduler: parts.scheduler,
@@ -244,6 +253,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     servesim: VERSION,
     node: process.version,
   };
+  files[MEASURED_PROFILE] = jsonText(asServed.json);
   return { summary, resolvedConfig, manifest, run, files, engine };
 }
 
