@@ -237,7 +237,6 @@ describe('servesim fidelity (command line)', () => {
 
     for (const f of ['setup.json', ...REPORT_FILES]) expect(existsSync(join(out, f)), f).toBe(true);
     for (const d of ['sim', 'live-1', 'live-2']) for (const f of ['summary.json', 'per-model.csv', 'timeseries.csv', 'latency-histogram.json']) expect(existsSync(join(out, d, f)), `${d}/${f}`).toBe(true);
-    expect(readdirSync(out).filter((e) => !e.startsWith('.')).sort()).toEqual(['charts', 'fidelity.json', 'fidelity.md', 'live-1', 'live-2', 'setup.json', 'sim']);
 
     // --json printed fidelity.json.
     const fj = JSON.parse(readFileSync(join(out, 'fidelity.json'), 'utf8'));
@@ -248,6 +247,20 @@ describe('servesim fidelity (command line)', () => {
     const sim = JSON.parse(readFileSync(join(out, 'sim', 'summary.json'), 'utf8'));
     const live = [1, 2].map((i) => JSON.parse(readFileSync(join(out, `live-${i}`, 'summary.json'), 'utf8')));
     expect(live.map((s) => s.mode)).toEqual(['live', 'live']);
+    // The profile as served: pooled and simulated when a live run measured enough to replace a distribution.
+    const anyReplaced = live.some((s) => s.live.measuredProfile.replaced.length > 0);
+    const asServedFiles = anyReplaced ? ['measured-profile.json', 'sim-measured'] : [];
+    expect(readdirSync(out).filter((e) => !e.startsWith('.')).sort()).toEqual(['charts', 'fidelity.json', 'fidelity.md', 'live-1', 'live-2', 'setup.json', 'sim', ...asServedFiles].sort());
+    if (anyReplaced) {
+      const simMeasured = JSON.parse(readFileSync(join(out, 'sim-measured', 'summary.json'), 'utf8'));
+      expect(fj.asServed.metrics.find((m: { metric: string }) => m.metric === 'goodput').sim).toBe(simMeasured.goodput);
+      expect(fj.asServed.metrics.map((m: { metric: string }) => m.metric)).toEqual(fj.metrics.map((m: { metric: string }) => m.metric));
+      // It names the profile where it is, not the temporary directory it was simulated from.
+      expect(JSON.parse(readFileSync(join(out, 'sim-measured', 'config.resolved.json'), 'utf8')).derived.profile).toBe('../measured-profile.json');
+      const pooled = JSON.parse(readFileSync(join(out, 'measured-profile.json'), 'utf8'));
+      expect(pooled.provenance.measuredWhileServing.replaced).toEqual(fj.asServed.replaced);
+      expect(readFileSync(join(out, 'fidelity.md'), 'utf8')).toContain('## The simulation with the durations measured live');
+    } else expect(fj.asServed).toBeUndefined();
     const goodput = fj.metrics.find((m: { metric: string }) => m.metric === 'goodput');
     expect(goodput.sim).toBe(sim.goodput);
     expect(goodput.live).toEqual(live.map((s) => s.goodput));

@@ -196,6 +196,22 @@ describe('Executor (fake backend)', () => {
     timers.stop();
   });
 
+  it('holds an action until it arrives (arriveAt): a LOAD whose window opened starts then, not when posted', async () => {
+    const { clock, results, ex, wait, timers } = executor(8, [2, 3]);
+    const posted = clock.now();
+    const arriveAt = posted + 30 * MS;
+    // Ready at once (earliest now), but on the link until arriveAt; the next one has no arriveAt.
+    ex.submit({ ...act('LOAD', 0, posted, posted + FAR), arriveAt });
+    ex.submit(act('LOAD', 1, posted, posted + FAR));
+    await wait(2);
+    expect(results.map((r) => r.error)).toEqual([null, null]);
+    // The one without arriveAt ran first; the held one started at its arrival, never before.
+    expect(results[0].id).toBe(results[1].id + 1);
+    expect(results[1].start).toBeGreaterThanOrEqual(arriveAt);
+    expect(results[0].start).toBeLessThan(arriveAt);
+    timers.stop();
+  });
+
   it('runs ready actions in order of ready time (earliest; an INFER inputLead before it), then arrival', async () => {
     const { clock, results, ex, wait, timers } = executor(8, [2, 3]);
     const base = clock.now() + 100 * MS; // far enough that a stall while submitting cannot start one early

@@ -15,7 +15,7 @@ import { loadExperiment } from '../src/experiment/config.js';
 import { runToDirectory } from '../src/experiment/runner.js';
 import { liveModel, modelSource } from '../src/live/models.js';
 import { runLiveToDirectory } from '../src/live/runner.js';
-import { resolveProfile, type ProfileJson } from '../src/models/profile.js';
+import { loadProfile, resolveProfile, type ProfileJson } from '../src/models/profile.js';
 import { getScheduler } from '../src/schedulers/index.js';
 import type { SimObserver } from '../src/sim/observer.js';
 import type { Action, ActionError, Outcome, Request } from '../src/sim/types.js';
@@ -182,7 +182,13 @@ describe('servesim live', () => {
     const live = readdirSync(join(dir, 'out-clockwork')).sort();
     const { points } = loadExperiment(file);
     await runToDirectory(points[0].resolved, join(dir, 'sim-clockwork'), false);
-    expect(live).toEqual(readdirSync(join(dir, 'sim-clockwork')).sort());
+    // ... plus the profile as served: what it replaced is what summary.json says, and it loads.
+    expect(live).toEqual([...readdirSync(join(dir, 'sim-clockwork')), 'measured-profile.json'].sort());
+    const asServed = JSON.parse(readFileSync(join(dir, 'out-clockwork', 'measured-profile.json'), 'utf8'));
+    expect(asServed.provenance.measuredWhileServing.replaced).toEqual(s.live.measuredProfile.replaced);
+    const execs = s.live.measured.tiny.exec['1']?.count ?? 0;
+    expect(s.live.measuredProfile.replaced.some((x: string) => x.startsWith('tiny exec batch 1 '))).toBe(execs >= 20);
+    expect(loadProfile(join(dir, 'out-clockwork', 'measured-profile.json')).models.has('tiny')).toBe(true);
     expect(live).toContain('requests.csv');
     // requests.csv lists every request once, `measured` (last column) for those sent in the window.
     const rows = readFileSync(join(dir, 'out-clockwork', 'requests.csv'), 'utf8').trim().split('\n').slice(1);

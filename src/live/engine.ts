@@ -214,11 +214,12 @@ export class LiveEngine {
     for (const o of this.observers) o.onActionSent?.(action, now);
     this.inflight.set(id, action);
     const net = this.setup.network;
-    this.at(now + this.delay(bytes, net.workerLatency, net.workerBandwidth), this.deliver, action);
+    // Posted now, held by the executor until it arrives (the thread hop hides in the link's delay).
+    this.deliver(action, now + this.delay(bytes, net.workerLatency, net.workerBandwidth));
     return id;
   }
 
-  private readonly deliver = (a: Action): void => {
+  private deliver(a: Action, arriveAt: Nanos): void {
     const msg: ActionMsg = {
       id: a.id!,
       type: a.type,
@@ -227,9 +228,10 @@ export class LiveEngine {
       latest: a.latest,
       n: a.type === 'INFER' ? a.requests.length : 0,
       ...(a.type === 'INFER' && a.padTo !== undefined ? { padTo: a.padTo } : {}),
+      arriveAt,
     };
     this.links.post(a.gpu, msg);
-  };
+  }
 
   private readonly onLocalFailure = this.guard((a: Action) => {
     const now = this.clock.now();
@@ -291,7 +293,9 @@ export class LiveEngine {
     }
     const net = this.setup.network;
     const bytes = action.type === 'INFER' && !error ? action.requests.length * this.setup.models[action.model].profile.outputBytes : 0;
-    const at = now + this.delay(bytes, net.workerLatency, net.workerBandwidth);
+    // The link's delay counts from when the executor was done (its clock is the controller's): the
+    // thread hop hides in it, unless the hop took longer.
+    const at = Math.max(now, r.doneAt + this.delay(bytes, net.workerLatency, net.workerBandwidth));
     const result: ActionResult = error
       ? { action, ok: false, error, start: r.start, end: r.end, receivedAt: at }
       : { action, ok: true, start: r.start, end: r.end, duration: r.end - r.start, paddedBatch: r.padded || undefined, receivedAt: at };

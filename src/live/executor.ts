@@ -33,6 +33,12 @@ export interface ActionMsg {
   /** INFER: requests in the batch, and the optional padTo. */
   readonly n: number;
   readonly padTo?: number;
+  /**
+   * When the action reaches the worker (the controller's send time + the link's delay): the
+   * controller posts it at once and the executor holds it until then, so the thread hop hides in
+   * the link's delay (docs/live.md, "Network"). Absent: it arrives when the message does.
+   */
+  readonly arriveAt?: Nanos;
 }
 
 /** Phases on the executor's clock (ns since the shared origin); absent ones did not run. */
@@ -111,9 +117,18 @@ export class Executor {
   }
 
   submit(a: ActionMsg): void {
+    if (a.arriveAt !== undefined && a.arriveAt > this.now()) {
+      this.timers.set(a.arriveAt, this.arrive, a);
+      return;
+    }
+    this.arrive(a);
+  }
+
+  /** The action is at the worker: into the queue, in order of ready time. */
+  private readonly arrive = (a: ActionMsg): void => {
     this.queue.push({ readyAt: a.type === 'INFER' ? a.earliest - this.inputLead : a.earliest, seq: this.seq++, a });
     this.pump();
-  }
+  };
 
   /** Start the next ready task, or wake at the head's ready time. */
   private pump(): void {
