@@ -3,7 +3,7 @@
  * one that keeps each chart's Chart.js configuration, and the plotted points are checked against
  * the run's requests.csv (time series) or summaries.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -51,6 +51,29 @@ describe('chart data', () => {
       expect(d['offered load'][k].y, `offered window ${k}`).toBeCloseTo(sentIn(k) / 0.5, 6);
     }
     expect(rows.filter((r) => r.outcome === 'late').length).toBeGreaterThan(100);
+  }, 30_000);
+
+  it('goodput over time leaves out a window cut short (the drain): a rate over 2 ms is no point of the curve', async () => {
+    const out = await runTo(tinyConfig({ workload: { type: 'poisson', rate: 200, slo: '50ms' }, metrics: { window: '500ms' } }));
+    const file = join(out, 'timeseries.csv');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const header = lines[0].split(',');
+    const last = lines[lines.length - 1].split(',');
+    const col = (name: string) => header.indexOf(name);
+    // A drain window of 2 ms after the last one, with 1 response: 500 per second.
+    const drain = [...last];
+    drain[col('timeS')] = String(Number(last[col('timeS')]) + Number(last[col('windowS')]));
+    drain[col('windowS')] = '0.002';
+    drain[col('goodput')] = '500';
+    drain[col('offeredLoad')] = '0';
+    writeFileSync(file, [...lines, drain.join(',')].join('\n') + '\n');
+    rendered.length = 0;
+    await plotCharts([out], join(out, 'charts'), ['goodput']);
+    const goodput = rendered[0].data.datasets[0].data as Array<{ x: number; y: number }>;
+    // Every full window is there (the same count as rows of at least half a window), the 2 ms one is not.
+    const full = lines.slice(1).filter((l) => Number(l.split(',')[col('windowS')]) >= 0.25).length;
+    expect(goodput).toHaveLength(full);
+    expect(goodput.some((p) => p.y === 500)).toBe(false);
   }, 30_000);
 
   it('goodput against offered load and attainment against the SLO: one point per run, from its summary', async () => {
