@@ -416,7 +416,7 @@ describe('failures after the temporary directory exists leave nothing behind', (
 
 describe('CLI messages', () => {
   it('help for an unknown command names it (defect 15)', () => {
-    expectUserError(cli(['help', 'bogus']), /^servesim: help: unknown command "bogus" \(commands: run, live, plot,/);
+    expectUserError(cli(['help', 'bogus']), /^servesim: help: unknown command "bogus" \(commands: run, live, fidelity, plot,/);
     expect(cli(['help', 'run']).stdout).toMatch(/^Usage: servesim run/);
   });
 

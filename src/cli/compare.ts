@@ -1,7 +1,8 @@
 /** `servesim compare`: key metrics of several results side by side. */
 import { loadRuns, type RunResult } from '../charts/results.js';
 import { recordsCsv } from '../util/csv.js';
-import { fmt, pct, table } from './format.js';
+import { fmt, pct } from './format.js';
+import { render } from '../util/text-table.js';
 import { groupCI, groupRuns, type RunGroup } from '../charts/run-groups.js';
 import { UserError } from '../util/errors.js';
 import { differ, type MeanCI } from '../util/stats.js';
@@ -187,19 +188,6 @@ export function compareGroups(groups: RunGroup[], format: CompareFormat, opts: C
   return render(rows, header, format) + (format === 'markdown' ? `\n${note}` : note);
 }
 
-/** Rows under a header as a terminal table, or a markdown table (first column left-aligned, the others right). */
-export function render(rows: string[][], header: string[], format: CompareFormat): string {
-  if (format === 'markdown') {
-    const esc = (s: string): string => s.replace(/\|/g, '\\|');
-    const lines = [
-      `| ${header.map(esc).join(' | ')} |`,
-      `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-      ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-    ];
-    return lines.join('\n') + '\n';
-  }
-  return table(rows, header);
-}
 
 /**
  * `servesim compare DIR...`: one column per run, or, where some runs differ only in seed (a sweep

@@ -1,16 +1,7 @@
-/** Plain-text tables for the terminal. */
-/** Columns are left-aligned, except numeric cells of tables with a header (right-aligned). */
-export function table(rows: Array<Array<string | number | null | undefined>>, header?: string[]): string {
-  const all = header ? [header, ...rows] : rows;
-  const cells = all.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))));
-  const widths: number[] = [];
-  for (const r of cells) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (!header || i === 0 || !/^[-+0-9.,%e]+$/.test(c) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  const out = cells.map(line);
-  if (header) out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  return out.join('\n') + '\n';
-}
+/** Plain-text output for the terminal (tables: src/util/text-table.ts). */
+import { table } from '../util/text-table.js';
+
+export { table };
 
 export const fmt = (v: unknown, digits = 2): string => {
   if (v === null || v === undefined) return '-';

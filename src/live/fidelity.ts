@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadRuns, tryReadJson } from '../charts/results.js';
-import { render } from '../cli/compare.js';
+import { render } from '../util/text-table.js';
 import type { ResolvedExperiment } from '../experiment/config.js';
 import { runToDirectory } from '../experiment/runner.js';
 import { cudaDevice } from '../models/harness/device.js';
