@@ -26,6 +26,34 @@ import { registerTraceCommands } from './trace.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerProfileCommands } from './profile.js';
 
+/**
+ * The one point of a config that `live` or `fidelity` runs in real time (a sweep is refused), and its
+ * output directory: --out, else the config's output.dir + "-<command>", else results/<name>-<command>.
+ */
+async function realTimePoint(config: string, command: 'live' | 'fidelity', sets: Array<[string, unknown]>, seed: number | undefined, out: string | undefined) {
+  const { input, points } = await loadExperimentWithPlugins(config, { sets, seed });
+  const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
+  if (isSweep) {
+    throw new UserError(`${config}: ${command} runs one point, and this config has a "sweep" (${points.length} points); run one point: --set 'sweep={}' and --set the swept field (e.g. --set scheduler.type=fifo)`);
+  }
+  const r = points[0].resolved;
+  const c = r.config;
+  const outDir: string = out ?? (c.output.dir !== undefined ? `${c.output.dir}-${command}` : join('results', `${c.name}-${command}`));
+  const flag = out !== undefined ? '--out' : c.output.dir !== undefined ? `${config}: output.dir (+ "-${command}")` : `${config}: name (default output results/<name>-${command})`;
+  return { r, outDir, flag };
+}
+
+/** --spin: a duration >= 0. */
+function parseSpin(v: string): number {
+  try {
+    const spin = parseDuration(v);
+    if (spin < 0) throw new Error(`expected a duration >= 0, found "${v}"`);
+    return spin;
+  } catch (e) {
+    throw new UserError(`--spin: ${(e as Error).message}`);
+  }
+}
+
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
@@ -234,22 +262,8 @@ export function buildProgram(): Command {
     .action(async (config: string, o) => {
       const { runLiveToDirectory } = await import('../live/runner.js');
       const sets = (o.set as string[]).map(parseSetArg);
-      const { input, points } = await loadExperimentWithPlugins(config, { sets, seed: o.seed });
-      const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
-      if (isSweep) {
-        throw new UserError(`${config}: live runs one point, and this config has a "sweep" (${points.length} points); run one point: --set 'sweep={}' and --set the swept field (e.g. --set scheduler.type=fifo)`);
-      }
-      const r = points[0].resolved;
-      const c = r.config;
-      const outDir: string = o.out ?? (c.output.dir !== undefined ? `${c.output.dir}-live` : join('results', `${c.name}-live`));
-      const flag = o.out !== undefined ? '--out' : c.output.dir !== undefined ? `${config}: output.dir (+ "-live")` : `${config}: name (default output results/<name>-live)`;
-      let spin: number;
-      try {
-        spin = parseDuration(o.spin);
-        if (spin < 0) throw new Error(`expected a duration >= 0, found "${o.spin}"`);
-      } catch (e) {
-        throw new UserError(`--spin: ${(e as Error).message}`);
-      }
+      const { r, outDir, flag } = await realTimePoint(config, 'live', sets, o.seed, o.out);
+      const spin = parseSpin(o.spin);
       const traceEvents = o.traceEvents ? parseTraceWindow(o.traceEvents) : undefined;
       const out = await runLiveToDirectory(r, outDir, o.force, { progress: !o.quiet, traceEvents, flag, provider: o.provider, threads: o.threads, spin, pin: o.pin });
       if (o.json) process.stdout.write(jsonText(out.summary));
@@ -326,22 +340,8 @@ export function buildProgram(): Command {
           if (!existsSync(p)) throw new UserError(`--profile ${o.profile}: no such file`);
           sets.push(['cluster.profile', p]);
         }
-        const { input, points } = await loadExperimentWithPlugins(config, { sets, seed: o.seed });
-        const isSweep = points.length > 1 || Object.keys((input.sweep as object | undefined) ?? {}).length > 0;
-        if (isSweep) {
-          throw new UserError(`${config}: fidelity runs one point, and this config has a "sweep" (${points.length} points); run one point: --set 'sweep={}' and --set the swept field (e.g. --set scheduler.type=fifo)`);
-        }
-        const r = points[0].resolved;
-        const c = r.config;
-        const outDir: string = o.out ?? (c.output.dir !== undefined ? `${c.output.dir}-fidelity` : join('results', `${c.name}-fidelity`));
-        const flag = o.out !== undefined ? '--out' : c.output.dir !== undefined ? `${config}: output.dir (+ "-fidelity")` : `${config}: name (default output results/<name>-fidelity)`;
-        let spin: number;
-        try {
-          spin = parseDuration(o.spin);
-          if (spin < 0) throw new Error(`expected a duration >= 0, found "${o.spin}"`);
-        } catch (e) {
-          throw new UserError(`--spin: ${(e as Error).message}`);
-        }
+        const { r, outDir, flag } = await realTimePoint(config, 'fidelity', sets, o.seed, o.out);
+        const spin = parseSpin(o.spin);
         report = await fid.runFidelity(r, {
           resolveWithProfile: async (p) => (await loadExperimentWithPlugins(config, { sets: [...sets, ['cluster.profile', p]], seed: o.seed })).points[0].resolved,
           config,
