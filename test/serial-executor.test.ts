@@ -127,4 +127,46 @@ describe('serial executor', () => {
     const lanes = run('lanes');
     expect(lanes[1][0]).toBeLessThan(lanes[0][1]);
   });
+
+  it('a serial worker whose INFER fails at its execution (model not loaded) takes the next action', () => {
+    // Request for B (never loaded) at 1 ms -> INFER at 1.06 ms, at the worker 1.17 ms: input copy to
+    // 1.181 ms, then not-loaded; its result is back at 1.281 ms, and the scheduler then sends LOAD A:
+    // at the worker 1.381 ms, 5 ms, result 6.481 ms.
+    const s = new ScriptedScheduler({
+      request: (r, ctx) => ctx.send({ type: 'INFER', gpu: 0, model: B, earliest: ctx.now(), latest: MAX, requests: [r] }),
+      result: (res, ctx) => {
+        if (res.action.type === 'INFER') ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: ctx.now(), latest: MAX });
+      },
+    });
+    makeSim(s, { workload: new ScriptedWorkload([[1_000_000, B]]), setup: { network: PER_SEND, executor: 'serial' } }).run();
+    expect(s.results.map((r) => [r.action.type, r.action.model, r.error ?? 'ok', r.start, r.end, r.receivedAt])).toEqual([
+      ['INFER', B, 'not-loaded', 1_181_000, 1_181_000, 1_281_000],
+      ['LOAD', A, 'ok', 1_381_000, 6_381_000, 6_481_000],
+    ]);
+  });
+
+  it('lanes: an INFER that ends during a LOAD does not free the weights lane (an EVICT queued behind the LOAD waits for it)', () => {
+    // LOAD B 0.1 -> 5.1 ms; at its result (5.2 ms) the scheduler sends the held request for B as an
+    // INFER (exec 5.321 -> 6.321 ms, output copy to 6.323 ms), LOAD C and EVICT C: LOAD C 5.3 ->
+    // 10.3 ms, and the EVICT after it at 10.3 ms, not when the INFER ends.
+    const held: Request[] = [];
+    const s = new ScriptedScheduler({
+      start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: B, earliest: 0, latest: MAX }),
+      request: (r) => held.push(r),
+      result: (res, ctx) => {
+        if (res.action.type === 'LOAD' && res.action.model === B) {
+          ctx.send({ type: 'INFER', gpu: 0, model: B, earliest: ctx.now(), latest: MAX, requests: held.splice(0) });
+          ctx.send({ type: 'LOAD', gpu: 0, model: 2, earliest: ctx.now(), latest: MAX });
+          ctx.send({ type: 'EVICT', gpu: 0, model: 2, earliest: ctx.now(), latest: MAX });
+        }
+      },
+    });
+    makeSim(s, { workload: new ScriptedWorkload([[1_000_000, B]]), setup: { network: PER_SEND } }).run();
+    expect(s.results.map((r) => [r.action.type, r.action.model, r.error ?? 'ok', r.start, r.end])).toEqual([
+      ['LOAD', B, 'ok', 100_000, 5_100_000],
+      ['INFER', B, 'ok', 5_321_000, 6_321_000],
+      ['LOAD', 2, 'ok', 5_300_000, 10_300_000],
+      ['EVICT', 2, 'ok', 10_300_000, 10_300_000],
+    ]);
+  });
 });
