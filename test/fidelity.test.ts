@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tinyLiveConfig, tinyLiveProfileJson } from './helpers/live-fixture.js';
 import { checkMachine, compareFidelity, configDifferences, compareMetric, profileDrift, type FidelityRun } from '../src/live/fidelity.js';
 import { UserError } from '../src/util/errors.js';
 
@@ -181,36 +182,10 @@ describe('checkMachine', () => {
 
 // ------------------------------------------------------------------ end to end (built CLI)
 
-const TINY_SOURCE = { zoo: 'resnet18', seed: '1', options: { image: 32, width: 8, classes: 10 } };
-const ms = (x: number) => ({ percentiles: { '0': x * 0.9, '50': x, '100': x * 1.5 } });
 const profilePath = join(dir, 'tiny.json');
-writeFileSync(
-  profilePath,
-  JSON.stringify({
-    format: 'servesim-hw-profile',
-    version: 1,
-    device: { name: 'test cpu', kind: 'cpu', weightsMemory: '64MiB', pageSize: '1MiB', pcie: { bandwidth: '5GB/s', latency: '1us' } },
-    provenance: { source: 'test fixture (made-up figures)' },
-    models: {
-      tiny: { weightsBytes: 2_000_000, inputBytes: 3 * 32 * 32 * 4, outputBytes: 40, batchSizes: [1, 2, 4], exec: { '1': ms(2), '2': ms(3), '4': ms(5) }, load: ms(20), source: TINY_SOURCE },
-    },
-  }),
-);
+writeFileSync(profilePath, JSON.stringify(tinyLiveProfileJson()));
 const configPath = join(dir, 'tiny-fidelity.json');
-writeFileSync(
-  configPath,
-  JSON.stringify({
-    name: 'tiny-fidelity',
-    seed: 3,
-    duration: '1s',
-    warmup: '200ms',
-    drain: '3s',
-    cluster: { profile: profilePath, workers: 1, gpusPerWorker: 1 },
-    models: [{ profile: 'tiny', copies: 2 }],
-    workload: { type: 'poisson', rate: 40, slo: '300ms' },
-    scheduler: { type: 'clockwork' },
-  }),
-);
+writeFileSync(configPath, JSON.stringify(tinyLiveConfig('tiny-fidelity', profilePath, 'clockwork')));
 
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [join(ROOT, 'bin', 'servesim.js'), ...args], { encoding: 'utf8', timeout: 120_000 });

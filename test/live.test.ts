@@ -15,65 +15,22 @@ import { loadExperiment } from '../src/experiment/config.js';
 import { runToDirectory } from '../src/experiment/runner.js';
 import { liveModel, modelSource } from '../src/live/models.js';
 import { runLiveToDirectory } from '../src/live/runner.js';
-import { loadProfile, resolveProfile, type ProfileJson } from '../src/models/profile.js';
+import { loadProfile, resolveProfile } from '../src/models/profile.js';
 import { getScheduler } from '../src/schedulers/index.js';
 import type { SimObserver } from '../src/sim/observer.js';
 import type { Action, ActionError, Outcome, Request } from '../src/sim/types.js';
 import { UserError } from '../src/util/errors.js';
+import { tinyLiveConfig, tinyLiveProfileJson } from './helpers/live-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'servesim-live-'));
 const ROOT = join(import.meta.dirname, '..');
 
-const TINY_SOURCE = { zoo: 'resnet18', seed: '1', options: { image: 32, width: 8, classes: 10 } };
-
-function profileJson(source: unknown = TINY_SOURCE, provenance?: Record<string, unknown>): ProfileJson {
-  const ms = (x: number) => ({ percentiles: { '0': x * 0.9, '50': x, '100': x * 1.5 } });
-  return {
-    format: 'servesim-hw-profile',
-    version: 1,
-    device: {
-      name: 'test cpu',
-      kind: 'cpu',
-      weightsMemory: '64MiB',
-      pageSize: '1MiB',
-      pcie: { bandwidth: '5GB/s', latency: '1us' },
-    },
-    provenance: { source: 'test fixture (made-up figures)' },
-    models: {
-      tiny: {
-        weightsBytes: 2_000_000,
-        inputBytes: 3 * 32 * 32 * 4,
-        outputBytes: 40,
-        batchSizes: [1, 2, 4],
-        exec: { '1': ms(2), '2': ms(3), '4': ms(5) },
-        load: ms(20),
-        ...(source ? { source } : {}),
-        ...(provenance ? { provenance } : {}),
-      } as ProfileJson['models'][string],
-    },
-  } as ProfileJson;
-}
-
 const profilePath = join(dir, 'tiny-live.json');
-writeFileSync(profilePath, JSON.stringify(profileJson()));
+writeFileSync(profilePath, JSON.stringify(tinyLiveProfileJson()));
 
 function writeConfig(name: string, scheduler: string): string {
   const file = join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name,
-      seed: 3,
-      duration: '1s',
-      warmup: '200ms',
-      drain: '3s',
-      cluster: { profile: profilePath, workers: 1, gpusPerWorker: 1 },
-      models: [{ profile: 'tiny', copies: 2 }],
-      workload: { type: 'poisson', rate: 40, slo: '300ms' },
-      scheduler: { type: scheduler },
-      output: { requests: true },
-    }),
-  );
+  writeFileSync(file, JSON.stringify(tinyLiveConfig(name, profilePath, scheduler, { output: { requests: true } })));
   return file;
 }
 
@@ -206,14 +163,14 @@ describe('servesim live', () => {
 
 describe('live models', () => {
   it('builds a zoo model from source, reads old profiles\' "zoo:NAME (seed S)" provenance, and refuses a model with no source', () => {
-    const p = resolveProfile(profileJson(), 'p.json');
+    const p = resolveProfile(tinyLiveProfileJson(), 'p.json');
     const m = liveModel(p, 'tiny');
     expect(m.specs).toHaveLength(1);
     expect(m.specs[0].dims).toEqual(['batch', 3, 32, 32]);
     expect(m.bytes.byteLength).toBeGreaterThan(1000);
-    const old = resolveProfile(profileJson(null, { source: 'zoo:resnet18 (seed 7)' }), 'old.json');
+    const old = resolveProfile(tinyLiveProfileJson(null, { source: 'zoo:resnet18 (seed 7)' }), 'old.json');
     expect(modelSource(old.models.get('tiny')!)).toEqual({ zoo: 'resnet18', seed: '7' });
-    const none = resolveProfile(profileJson(null, { source: '/somewhere/model.onnx' }), 'none.json');
+    const none = resolveProfile(tinyLiveProfileJson(null, { source: '/somewhere/model.onnx' }), 'none.json');
     expect(modelSource(none.models.get('tiny')!)).toBeNull();
     expect(() => liveModel(none, 'tiny')).toThrow(UserError);
     expect(() => liveModel(none, 'tiny')).toThrow(/model "tiny" does not record where it came from.*re-profile/);
@@ -222,12 +179,12 @@ describe('live models', () => {
   it('an ONNX source must exist and have the recorded hash', () => {
     const sub = join(dir, 'onnx');
     mkdirSync(sub, { recursive: true });
-    const bytes = liveModel(resolveProfile(profileJson(), 'p.json'), 'tiny').bytes;
+    const bytes = liveModel(resolveProfile(tinyLiveProfileJson(), 'p.json'), 'tiny').bytes;
     writeFileSync(join(sub, 'tiny.onnx'), bytes);
     const wrong = '0'.repeat(64);
-    const p = resolveProfile(profileJson({ onnx: 'tiny.onnx', sha256: wrong }), join(sub, 'profile.json'));
+    const p = resolveProfile(tinyLiveProfileJson({ onnx: 'tiny.onnx', sha256: wrong }), join(sub, 'profile.json'));
     expect(() => liveModel(p, 'tiny')).toThrow(/has sha256 [0-9a-f]{64}, not the 0{64} it was profiled with/);
-    const missing = resolveProfile(profileJson({ onnx: 'nope.onnx', sha256: wrong }), join(sub, 'profile.json'));
+    const missing = resolveProfile(tinyLiveProfileJson({ onnx: 'nope.onnx', sha256: wrong }), join(sub, 'profile.json'));
     expect(() => liveModel(missing, 'tiny')).toThrow(/nope\.onnx.*not found/);
   });
 });
