@@ -20,6 +20,7 @@ import type { ResolvedExperiment } from '../experiment/config.js';
 import { runToDirectory } from '../experiment/runner.js';
 import { cudaDevice } from '../models/harness/device.js';
 import type { Provider } from '../models/harness/runtime.js';
+import { median } from '../models/harness/stats.js';
 import { parseCsv } from '../util/csv.js';
 import { UserError } from '../util/errors.js';
 import { beginDir, jsonText, OutputDir, outputKind, writeFileAtomic } from '../util/output.js';
@@ -184,12 +185,6 @@ export interface FidelityComparison {
 
 /** Run labels: "sim", "live 1", ... */
 export const runLabels = (n: number): string[] => ['sim', ...Array.from({ length: n }, (_, i) => `live ${i + 1}`)];
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Profile drift: the live runs' measured exec (per padded batch) and LOAD durations against the profile's medians. */
 export function profileDrift(live: ReadonlyArray<Record<string, any>>): DriftRow[] {
