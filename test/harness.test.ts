@@ -85,6 +85,9 @@ describe('profiling tiny generated models', async () => {
     expect(r.inputBytes).toBe(3 * 32 * 32 * 4);
     expect(r.outputBytes).toBe(10 * 4);
     expect(r.exec['2'].samples!.length).toBeLessThanOrEqual(4);
+    // A first run per batch size of each of the loadRuns (2) new sessions.
+    expect(Object.keys(r.firstExec!)).toEqual(['1', '2', '4']);
+    for (const d of Object.values(r.firstExec!)) expect(d.samples).toHaveLength(2);
     expect(profile.models['tiny-bert'].inputBytes).toBe(2 * 8 * 8); // two int64 [seq] inputs
     expect(profile.models['tiny-bert'].outputBytes).toBe(32 * 4);
     expect(profile.provenance.machine).toBe('test machine');

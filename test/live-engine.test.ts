@@ -133,6 +133,42 @@ describe('LiveEngine: the scheduler context on the real clock', () => {
     expect(engine.unanswered).toBe(0);
   });
 
+  it('a session\'s first run at each batch size after each LOAD is measured apart (firstExec), as the simulated GPU draws it', async () => {
+    // The script of first-exec.test.ts: LOAD A; four requests, one INFER each (the third padded to
+    // 2); before the fourth, EVICT A and LOAD A again. First runs: b1, b2, then b1 after the LOAD.
+    let n = 0;
+    const { engine, scheduler } = engineWith(
+      {
+        start: (c) => c.send({ type: 'LOAD', gpu: 0, model: 0, earliest: 0, latest: c.now() + 10_000 * MS }),
+        request: (r, c) => {
+          n++;
+          if (n === 4) {
+            c.send({ type: 'EVICT', gpu: 0, model: 0, earliest: 0, latest: c.now() + 10_000 * MS });
+            c.send({ type: 'LOAD', gpu: 0, model: 0, earliest: 0, latest: c.now() + 10_000 * MS });
+          }
+          const earliest = n === 4 ? c.now() + 10 * MS : c.now();
+          c.send({ type: 'INFER', gpu: 0, model: 0, earliest, latest: c.now() + 10_000 * MS, requests: [r], ...(n === 3 ? { padTo: 2 } : {}) });
+        },
+      },
+      [10, 20, 30, 40].map((t) => [t * MS, 0] as [number, number]),
+    );
+    await engine.run();
+    expect(scheduler.results.filter((r) => r.action.type === 'INFER').map((r) => [r.ok, r.paddedBatch])).toEqual([
+      [true, 1],
+      [true, 1],
+      [true, 2],
+      [true, 1],
+    ]);
+    const m = engine.measured.get('A')!;
+    const counts = (x: ReadonlyMap<number, number[]>) => [...x].map(([b, xs]) => [b, xs.length]).sort((p, q) => p[0] - q[0]);
+    expect(counts(m.firstExec)).toEqual([
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(counts(m.exec)).toEqual([[1, 1]]);
+    expect(m.load).toHaveLength(2);
+  });
+
   it('respond answers without executing; a send whose sendBy has passed fails network-too-late and its requests fail', async () => {
     const { engine, scheduler, metrics } = engineWith(
       {

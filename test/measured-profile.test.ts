@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { measuredProfile, MIN_MEASURED_EXECS, MIN_MEASURED_LOADS, poolMeasuredProfiles, type MeasuredDurations } from '../src/live/measured-profile.js';
+import { measuredProfile, MIN_MEASURED_EXECS, MIN_MEASURED_FIRST, MIN_MEASURED_LOADS, poolMeasuredProfiles, type MeasuredDurations } from '../src/live/measured-profile.js';
 import { loadProfile } from '../src/models/profile.js';
 import { tinyProfileJson } from './helpers.js';
 
@@ -32,11 +32,12 @@ function measured(): MeasuredDurations {
           [2, oneTo(MIN_MEASURED_EXECS - 1)], // too few: kept
           [8, oneTo(30)], // no batch 8 in the profile: ignored
         ]),
+        firstExec: new Map([[1, oneTo(MIN_MEASURED_FIRST)], [2, oneTo(MIN_MEASURED_FIRST - 1)]]), // batch 1 enough, batch 2 too few
         load: oneTo(MIN_MEASURED_LOADS), // enough: replaced
       },
     ],
-    ['B', { exec: new Map([[4, oneTo(MIN_MEASURED_EXECS)]]), load: oneTo(MIN_MEASURED_LOADS - 1) }],
-    ['nope', { exec: new Map([[1, oneTo(50)]]), load: [] }],
+    ['B', { exec: new Map([[4, oneTo(MIN_MEASURED_EXECS)]]), firstExec: new Map(), load: oneTo(MIN_MEASURED_LOADS - 1) }],
+    ['nope', { exec: new Map([[1, oneTo(50)]]), firstExec: new Map(), load: [] }],
   ]);
 }
 
@@ -44,7 +45,11 @@ describe('measuredProfile', () => {
   const m = measuredProfile(profilePath, measured(), 'test run');
 
   it('replaces exactly the distributions with enough measurements, in model and batch order', () => {
-    expect(m.replaced).toEqual(['A exec batch 1 (25)', 'A load (5)', 'B exec batch 4 (20)']);
+    expect(m.replaced).toEqual(['A exec batch 1 (25)', 'A first exec batch 1 (5)', 'A load (5)', 'B exec batch 4 (20)']);
+    expect(Object.keys(m.json.models.A.firstExec)).toEqual(['1']);
+    // 1..5 ms: median 3.
+    expect(m.json.models.A.firstExec['1'].percentiles['50']).toBe(3);
+    expect(m.json.models.B.firstExec).toBeUndefined();
     const orig = profileJson.models as Record<string, any>;
     expect(m.json.models.A.exec['2']).toEqual(orig.A.exec['2']);
     expect(m.json.models.A.exec['8']).toBeUndefined();
@@ -79,20 +84,26 @@ describe('measuredProfile', () => {
     expect(p.models.get('A')!.exec.get(1)!.median()).toBeCloseTo(13 * MS, -3);
     // Untouched: the profile's own batch-2 figure (1.5 ms).
     expect(p.models.get('A')!.exec.get(2)!.median()).toBeCloseTo(1.5 * MS, -3);
+    expect([...p.models.get('A')!.firstExec!.keys()]).toEqual([1]);
+    expect(p.models.get('A')!.firstExec!.get(1)!.median()).toBeCloseTo(3 * MS, -3);
+    expect(p.models.get('B')!.firstExec).toBeUndefined();
   });
 });
 
 describe('poolMeasuredProfiles', () => {
   it('pools the samples of every run that measured a distribution; the rest from the first run', () => {
-    const one = measuredProfile(profilePath, new Map([['A', { exec: new Map([[1, oneTo(20)]]), load: [] }]]), 'run 1');
+    const one = measuredProfile(profilePath, new Map([['A', { exec: new Map([[1, oneTo(20)]]), firstExec: new Map([[2, oneTo(5)]]), load: [] }]]), 'run 1');
     const two = measuredProfile(
       profilePath,
-      new Map([['A', { exec: new Map([[1, oneTo(20).map((x) => x + 20 * MS)]]), load: oneTo(5) }]]),
+      new Map([['A', { exec: new Map([[1, oneTo(20).map((x) => x + 20 * MS)]]), firstExec: new Map([[2, oneTo(5).map((x) => x + 5 * MS)]]), load: oneTo(5) }]]),
       'run 2',
     );
     const none = measuredProfile(profilePath, new Map(), 'run 3');
     const pooled = poolMeasuredProfiles([one, two, none], 'three runs')!;
-    expect(pooled.replaced).toEqual(['A exec batch 1 (40 samples)', 'A load (5 samples)']);
+    expect(pooled.replaced).toEqual(['A exec batch 1 (40 samples)', 'A first exec batch 2 (10 samples)', 'A load (5 samples)']);
+    // First runs 1..10 ms: median 5.5; batch 1 has no first-run figure.
+    expect(pooled.json.models.A.firstExec['2'].samples).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(pooled.json.models.A.firstExec['1']).toBeUndefined();
     const d = pooled.json.models.A.exec['1'];
     // 1..40 ms: median 20.5, the union of both runs' samples.
     expect(d.percentiles['50']).toBe(20.5);

@@ -84,8 +84,11 @@ export class LiveEngine {
   private readonly batch1: Float64Array;
   private readonly measureAtClient: boolean;
   private readonly inferBytes: Float64Array;
-  /** Measured durations (ns) of successful INFERs by profile model and padded batch, and of LOADs by profile model. */
-  readonly measured = new Map<string, { exec: Map<number, number[]>; load: number[] }>();
+  /**
+   * Measured durations (ns) of successful INFERs by profile model and padded batch (a session's
+   * first run at a batch size since its LOAD apart, in firstExec), and of LOADs by profile model.
+   */
+  readonly measured = new Map<string, { exec: Map<number, number[]>; firstExec: Map<number, number[]>; load: number[] }>();
   private started = false;
   private failure: unknown = null;
   private finish: (() => void) | null = null;
@@ -283,11 +286,12 @@ export class LiveEngine {
     if (!error && (action.type === 'INFER' || action.type === 'LOAD')) {
       const name = this.setup.models[action.model].profile.name;
       let m = this.measured.get(name);
-      if (!m) this.measured.set(name, (m = { exec: new Map(), load: [] }));
+      if (!m) this.measured.set(name, (m = { exec: new Map(), firstExec: new Map(), load: [] }));
       if (action.type === 'LOAD') m.load.push(r.end - r.start);
       else {
-        let xs = m.exec.get(r.padded);
-        if (!xs) m.exec.set(r.padded, (xs = []));
+        const by = r.first ? m.firstExec : m.exec;
+        let xs = by.get(r.padded);
+        if (!xs) by.set(r.padded, (xs = []));
         xs.push(r.end - r.start);
       }
     }

@@ -59,6 +59,8 @@ export interface ResultMsg {
   readonly phases: Phases;
   /** When the executor was done with the action (after the output copy). */
   readonly doneAt: Nanos;
+  /** INFER: the session's first run at this batch size since its LOAD (a profile's `firstExec`). */
+  readonly first?: boolean;
 }
 
 /** What runs the models: onnxruntime sessions in the worker thread, or a fake in tests. */
@@ -96,6 +98,8 @@ export class Executor {
   private wakeAt = Infinity;
   private freePages: number;
   private readonly version: Uint32Array;
+  /** Per model, per position in its batch sizes: 1 once its current session ran that batch size. */
+  private readonly ran: Uint8Array[];
 
   constructor(
     private readonly models: readonly ExecutorModel[],
@@ -110,6 +114,7 @@ export class Executor {
   ) {
     this.freePages = totalPages;
     this.version = new Uint32Array(models.length);
+    this.ran = models.map((m) => new Uint8Array(m.batchSizes.length));
   }
 
   private now(): Nanos {
@@ -195,6 +200,7 @@ export class Executor {
       await this.backend.load(m);
       const end = this.now();
       this.residency[m] = LOADED;
+      this.ran[m].fill(0);
       return { id: a.id, error: null, start, end, padded: 0, phases: {}, doneAt: end };
     }
     // INFER: the input copy may not begin after `latest` either.
@@ -214,12 +220,14 @@ export class Executor {
     if (start > a.latest) return this.fail(a, 'too-late', padded, phases);
     if (this.residency[m] !== LOADED) return this.fail(a, 'not-loaded', padded, phases);
     const version = this.version[m];
+    const first = this.ran[m][i] === 0;
+    this.ran[m][i] = 1;
     await this.backend.run(m, padded);
     const end = this.now();
-    if (version !== this.version[m]) return { id: a.id, error: 'weights-changed', start, end, padded, phases, doneAt: end };
+    if (version !== this.version[m]) return { id: a.id, error: 'weights-changed', start, end, padded, phases, doneAt: end, first };
     phases.outStart = this.now();
     this.backend.copyOutput(m, a.n);
     phases.outEnd = this.now();
-    return { id: a.id, error: null, start, end, padded, phases, doneAt: phases.outEnd };
+    return { id: a.id, error: null, start, end, padded, phases, doneAt: phases.outEnd, first };
   }
 }

@@ -188,12 +188,15 @@ export const runLabels = (n: number): string[] => ['sim', ...Array.from({ length
 
 /** Profile drift: the live runs' measured exec (per padded batch) and LOAD durations against the profile's medians. */
 export function profileDrift(live: ReadonlyArray<Record<string, any>>): DriftRow[] {
-  type Stat = { count: number; p50Ms: number; p99Ms: number; profileP50Ms: number };
+  type Stat = { count: number; p50Ms: number; p99Ms: number; profileP50Ms: number | null };
   const rows = new Map<string, { model: string; what: string; order: number; profile: number | null; runs: Array<Stat | null> }>();
   live.forEach((s, i) => {
-    const measured = (s.live?.measured ?? {}) as Record<string, { exec?: Record<string, Stat>; load?: Stat }>;
+    const measured = (s.live?.measured ?? {}) as Record<string, { exec?: Record<string, Stat>; firstExec?: Record<string, Stat>; load?: Stat }>;
     for (const [model, m] of Object.entries(measured)) {
-      const entries: Array<[string, number, Stat]> = Object.entries(m.exec ?? {}).map(([b, st]) => [`exec batch ${b}`, Number(b), st]);
+      const entries: Array<[string, number, Stat]> = [
+        ...Object.entries(m.exec ?? {}).map(([b, st]): [string, number, Stat] => [`exec batch ${b}`, Number(b), st]),
+        ...Object.entries(m.firstExec ?? {}).map(([b, st]): [string, number, Stat] => [`first exec batch ${b}`, Number(b) + 0.5, st]),
+      ];
       if (m.load) entries.push(['load', Infinity, m.load]);
       for (const [what, order, st] of entries) {
         const key = `${model}\u0000${what}`;

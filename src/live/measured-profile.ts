@@ -15,19 +15,51 @@ import { summarize } from '../models/harness/stats.js';
 export const MIN_MEASURED_EXECS = 20;
 /** Fewest measured LOADs of a model that replace the profile's load distribution. */
 export const MIN_MEASURED_LOADS = 5;
+/** Fewest measured first runs of one (model, padded batch) that set the profile's firstExec for it. */
+export const MIN_MEASURED_FIRST = 5;
 
-/** Durations measured per profile model (ns): exec per padded batch, LOAD. */
-export type MeasuredDurations = ReadonlyMap<string, { exec: ReadonlyMap<number, readonly number[]>; load: readonly number[] }>;
+/** Durations measured per profile model (ns): exec and first-run exec per padded batch, LOAD. */
+export type MeasuredDurations = ReadonlyMap<
+  string,
+  { exec: ReadonlyMap<number, readonly number[]>; firstExec: ReadonlyMap<number, readonly number[]>; load: readonly number[] }
+>;
 
 type ProfileJson = Record<string, any>;
 
-/** What was replaced: "model exec batch b (n)" / "model load (n)", in model, batch order. */
+/** One replaced distribution: a model's exec or firstExec at a padded batch, or its load. */
+export interface ReplacedDistribution {
+  readonly model: string;
+  readonly field: 'exec' | 'firstExec' | 'load';
+  readonly batch?: number;
+  /** Measurements (or pooled samples) it was made from. */
+  readonly count: number;
+}
+
+/** What was replaced: "model exec batch b (n)" / "model first exec batch b (n)" / "model load (n)", in model, batch order. */
 export interface MeasuredProfile {
   json: ProfileJson;
   replaced: string[];
 }
 
 const toMs = (ns: readonly number[]): number[] => ns.map((x) => x / 1e6);
+
+const FIELD_WORDS = { exec: 'exec', firstExec: 'first exec', load: 'load' } as const;
+const describe = (d: ReplacedDistribution, unit = ''): string =>
+  `${d.model} ${FIELD_WORDS[d.field]}${d.batch !== undefined ? ` batch ${d.batch}` : ''} (${d.count}${unit})`;
+
+/** Set a replaced distribution in a profile's JSON, and say so in its provenance's list. */
+function replace(json: ProfileJson, d: ReplacedDistribution, dist: unknown, list: ReplacedDistribution[]): void {
+  const model = json.models[d.model];
+  if (d.field === 'load') model.load = dist;
+  else model[d.field] = { ...(model[d.field] ?? {}), [String(d.batch)]: dist };
+  list.push(d);
+}
+
+function stamp(json: ProfileJson, from: string, list: readonly ReplacedDistribution[], rule: string, unit = ''): MeasuredProfile {
+  const replaced = list.map((d) => describe(d, unit));
+  json.provenance = { ...(json.provenance ?? {}), measuredWhileServing: { from, replaced, distributions: list, rule } };
+  return { json, replaced };
+}
 
 /**
  * A copy of the profile file at `profilePath` with the distributions that have enough measurements
@@ -36,32 +68,27 @@ const toMs = (ns: readonly number[]): number[] => ns.map((x) => x / 1e6);
  */
 export function measuredProfile(profilePath: string, measured: MeasuredDurations, from: string): MeasuredProfile {
   const json = JSON.parse(readFileSync(profilePath, 'utf8')) as ProfileJson;
-  const replaced: string[] = [];
+  const list: ReplacedDistribution[] = [];
   for (const name of [...measured.keys()].sort()) {
     const m = measured.get(name)!;
     const model = json.models?.[name];
     if (!model) continue;
-    for (const b of [...m.exec.keys()].sort((x, y) => x - y)) {
-      const xs = m.exec.get(b)!;
-      if (xs.length < MIN_MEASURED_EXECS || model.exec?.[String(b)] === undefined) continue;
-      model.exec[String(b)] = summarize(toMs(xs));
-      replaced.push(`${name} exec batch ${b} (${xs.length})`);
+    for (const [field, by, min] of [['exec', m.exec, MIN_MEASURED_EXECS], ['firstExec', m.firstExec, MIN_MEASURED_FIRST]] as const) {
+      for (const b of [...by.keys()].sort((x, y) => x - y)) {
+        const xs = by.get(b)!;
+        if (xs.length < min || model.exec?.[String(b)] === undefined) continue;
+        replace(json, { model: name, field, batch: b, count: xs.length }, summarize(toMs(xs)), list);
+      }
     }
-    if (m.load.length >= MIN_MEASURED_LOADS) {
-      model.load = summarize(toMs(m.load));
-      replaced.push(`${name} load (${m.load.length})`);
-    }
+    if (m.load.length >= MIN_MEASURED_LOADS) replace(json, { model: name, field: 'load', count: m.load.length }, summarize(toMs(m.load)), list);
   }
   absoluteSources(json, profilePath);
-  json.provenance = {
-    ...(json.provenance ?? {}),
-    measuredWhileServing: {
-      from,
-      replaced,
-      rule: `exec distributions with at least ${MIN_MEASURED_EXECS} measured executions and load distributions with at least ${MIN_MEASURED_LOADS} measured LOADs replaced by the measured durations; the rest as profiled`,
-    },
-  };
-  return { json, replaced };
+  return stamp(
+    json,
+    from,
+    list,
+    `exec distributions with at least ${MIN_MEASURED_EXECS} measured executions (a session's first run at a batch size apart), firstExec distributions with at least ${MIN_MEASURED_FIRST} measured first runs and load distributions with at least ${MIN_MEASURED_LOADS} measured LOADs replaced by the measured durations; the rest as profiled`,
+  );
 }
 
 function absoluteSources(json: ProfileJson, profilePath: string): void {
@@ -84,31 +111,23 @@ function values(d: { samples?: number[]; percentiles?: Record<string, number> })
 export function poolMeasuredProfiles(profiles: readonly MeasuredProfile[], from: string): MeasuredProfile | null {
   if (profiles.length === 0 || profiles.every((p) => p.replaced.length === 0)) return null;
   const json = structuredClone(profiles[0].json);
-  const pooled = new Map<string, number[]>();
-  const key = (model: string, what: string) => `${model}\u0000${what}`;
+  const pooled = new Map<string, { d: ReplacedDistribution; xs: number[] }>();
   for (const p of profiles) {
-    const mp = p.json.provenance?.measuredWhileServing as { replaced?: string[] } | undefined;
-    for (const entry of mp?.replaced ?? []) {
-      const m = /^(.*) (exec batch (\d+)|load) \(\d+\)$/.exec(entry);
-      if (!m) continue;
-      const [, model, what, batch] = m;
-      const d = batch !== undefined ? p.json.models[model].exec[batch] : p.json.models[model].load;
-      const k = key(model, what);
-      pooled.set(k, [...(pooled.get(k) ?? []), ...values(d)]);
+    const list = (p.json.provenance?.measuredWhileServing?.distributions ?? []) as ReplacedDistribution[];
+    for (const d of list) {
+      const model = p.json.models[d.model];
+      const dist = d.field === 'load' ? model.load : model[d.field][String(d.batch)];
+      const k = `${d.model}\u0000${d.field}\u0000${d.batch ?? ''}`;
+      const entry = pooled.get(k) ?? { d, xs: [] };
+      entry.xs.push(...values(dist));
+      pooled.set(k, entry);
     }
   }
-  const replaced: string[] = [];
-  for (const [k, xs] of [...pooled].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const [model, what] = k.split('\u0000');
-    const batch = /^exec batch (\d+)$/.exec(what)?.[1];
-    const d = summarize(xs, 1000);
-    if (batch !== undefined) json.models[model].exec[batch] = d;
-    else json.models[model].load = d;
-    replaced.push(`${model} ${what} (${xs.length} samples)`);
-  }
-  json.provenance = {
-    ...(json.provenance ?? {}),
-    measuredWhileServing: { from, replaced, rule: `pooled from ${profiles.length} live runs: the union of each run's measured sample` },
-  };
-  return { json, replaced };
+  const order = { exec: 0, firstExec: 1, load: 2 } as const;
+  const sorted = [...pooled.values()].sort(
+    (a, b) => (a.d.model < b.d.model ? -1 : a.d.model > b.d.model ? 1 : order[a.d.field] - order[b.d.field] || (a.d.batch ?? 0) - (b.d.batch ?? 0)),
+  );
+  const list: ReplacedDistribution[] = [];
+  for (const { d, xs } of sorted) replace(json, { model: d.model, field: d.field, ...(d.batch !== undefined ? { batch: d.batch } : {}), count: xs.length }, summarize(xs, 1000), list);
+  return stamp(json, from, list, `pooled from ${profiles.length} live runs: the union of each run's measured sample`, ' samples');
 }

@@ -14,6 +14,7 @@ import type { SimObserver } from '../sim/observer.js';
 import { SEC, formatDuration } from '../sim/time.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_SPIN, RealClock, latenessSummary } from './clock.js';
+import type { Empirical } from '../sim/random.js';
 import { LiveEngine } from './engine.js';
 import { ExecutorPool } from './executors.js';
 import { measuredProfile } from './measured-profile.js';
@@ -63,18 +64,24 @@ function quantile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
-/** Per profile model: count, p50, p99 (ms) of the measured exec (per padded batch) and LOAD durations, and the profile's median. */
+/**
+ * Per profile model: count, p50, p99 (ms) of the measured exec and first-run exec (per padded batch)
+ * and LOAD durations, and the profile's median (null: the profile has no first-run figure).
+ */
 export function measuredSummary(engine: LiveEngine, r: ResolvedExperiment): Record<string, unknown> {
   const ms = (ns: number): number => Number((ns / 1e6).toFixed(4));
-  const stats = (xs: number[], profileMedian: number) => {
+  const stats = (xs: number[], profileMedian: number | undefined) => {
     const s = [...xs].sort((a, b) => a - b);
-    return { count: s.length, p50Ms: ms(quantile(s, 0.5)), p99Ms: ms(quantile(s, 0.99)), profileP50Ms: ms(profileMedian) };
+    return { count: s.length, p50Ms: ms(quantile(s, 0.5)), p99Ms: ms(quantile(s, 0.99)), profileP50Ms: profileMedian === undefined ? null : ms(profileMedian) };
   };
+  const byBatch = (m: ReadonlyMap<number, number[]>, profile: ReadonlyMap<number, Empirical> | undefined) =>
+    Object.fromEntries([...m].sort(([a], [b]) => a - b).map(([b, xs]) => [String(b), stats(xs, profile?.get(b)?.median())]));
   const out: Record<string, unknown> = {};
   for (const [name, m] of [...engine.measured].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const p = r.profile.models.get(name)!;
     out[name] = {
-      exec: Object.fromEntries([...m.exec].sort(([a], [b]) => a - b).map(([b, xs]) => [String(b), stats(xs, p.exec.get(b)!.median())])),
+      exec: byBatch(m.exec, p.exec),
+      ...(m.firstExec.size > 0 ? { firstExec: byBatch(m.firstExec, p.firstExec) } : {}),
       ...(m.load.length > 0 ? { load: stats(m.load, p.load.median()) } : {}),
     };
   }

@@ -11,7 +11,7 @@
  *               "interference": { "speedup": [1, 1.25], "extraCv": 0.05, "source": "measured"|"assumed", "measuredWith"?: {...} } },
  *   "provenance": { "source", "tool"?, "versions"?, "date", "machine"?, "citation"?, "notes"? },
  *   "models": { "<name>": { "weightsBytes", "inputBytes", "outputBytes", "batchSizes": [1,2,4,8,16],
- *       "exec": { "<batch>": Distribution }, "load": Distribution,
+ *       "exec": { "<batch>": Distribution }, "firstExec"?: { "<batch>": Distribution }, "load": Distribution,
  *       "source"?: { "zoo", "seed", "options"? } | { "onnx", "sha256", "dims"? }, "provenance"?: {...} } }
  * }
  * Distribution = { "percentiles": { "<p in 0..100>": ms, ... }, "samples"?: [ms, ...] }
@@ -152,6 +152,12 @@ export const ModelProfileSchema = z
     outputBytes: bytes.nonnegative(),
     batchSizes: z.array(z.number().int().positive().max(MAX_COUNT)).min(1),
     exec: z.record(z.string().regex(/^[1-9][0-9]*$/, 'expected a batch size key'), DistributionSchema),
+    /**
+     * The first execution at a batch size after each LOAD (docs/profiling.md, "First runs"): a
+     * fresh onnxruntime session's first run at a shape plans and allocates its memory, and can take
+     * several times a later run. Batch sizes without an entry run as `exec` says every time.
+     */
+    firstExec: z.record(z.string().regex(/^[1-9][0-9]*$/, 'expected a batch size key'), DistributionSchema).optional(),
     load: DistributionSchema,
     /** Device memory a loaded instance takes beyond its weights (e.g. a CUDA session's workspace), bytes. */
     extraMemoryBytes: bytes.nonnegative().optional(),
@@ -168,8 +174,10 @@ export const ModelProfileSchema = z
     for (const b of sizes) {
       if (!m.exec[String(b)]) ctx.addIssue({ code: 'custom', path: ['exec', String(b)], message: `expected a distribution for batch size ${b}` });
     }
-    for (const k of Object.keys(m.exec)) {
-      if (!sizes.includes(Number(k))) ctx.addIssue({ code: 'custom', path: ['exec', k], message: `batch size ${k} is not listed in batchSizes` });
+    for (const [field, d] of [['exec', m.exec], ['firstExec', m.firstExec ?? {}]] as const) {
+      for (const k of Object.keys(d)) {
+        if (!sizes.includes(Number(k))) ctx.addIssue({ code: 'custom', path: [field, k], message: `batch size ${k} is not listed in batchSizes` });
+      }
     }
   });
 export type ModelProfileJson = z.input<typeof ModelProfileSchema>;
@@ -257,6 +265,9 @@ export function resolveProfile(json: unknown, path: string, hash = ''): Hardware
       outputBytes: m.outputBytes,
       batchSizes,
       exec: new Map(batchSizes.map((b) => [b, toEmpirical(m.exec[String(b)])])),
+      ...(m.firstExec && Object.keys(m.firstExec).length > 0
+        ? { firstExec: new Map(batchSizes.filter((b) => m.firstExec![String(b)]).map((b) => [b, toEmpirical(m.firstExec![String(b)])])) }
+        : {}),
       load: toEmpirical(m.load),
       extraMemoryBytes: m.extraMemoryBytes ?? 0,
       ...(m.source ? { source: m.source } : {}),

@@ -13,6 +13,10 @@
  * thing at a time, as live mode's executors do (docs/live.md): LOADs, EVICTs and INFERs share one
  * queue, in order of ready time, and an INFER holds the worker from the start of its input copy,
  * through the wait for `earliest` and its execution, to the end of its output copy.
+ *
+ * First runs: where the profile has `firstExec` for a model and batch size, the first execution at
+ * that batch size after each LOAD of the model here draws from it instead of `exec` (a fresh
+ * onnxruntime session plans its memory on its first run at a shape; docs/profiling.md).
  */
 import { EventLoop, Priority } from './event-loop.js';
 import type { DeviceHardware } from './hardware.js';
@@ -94,6 +98,13 @@ export class Gpu implements GpuInfo {
   private readonly weightsVersion: Uint32Array;
   /** Per model, per position in its batch sizes: the execution-time distribution (profile.exec). */
   private readonly execTimes: ReadonlyArray<ReadonlyArray<Empirical>>;
+  /**
+   * Per model with first-run durations in its profile (profile.firstExec), per position in its batch
+   * sizes: that distribution, or undefined; null for a model without any.
+   */
+  private readonly firstTimes: ReadonlyArray<ReadonlyArray<Empirical | undefined> | null>;
+  /** Per model with firstTimes: 1 where its batch size ran since the model's last LOAD here. */
+  private readonly ranSinceLoad: ReadonlyArray<Uint8Array | null>;
 
   constructor(
     readonly id: number,
@@ -114,6 +125,8 @@ export class Gpu implements GpuInfo {
     this.weightsVersion = new Uint32Array(models.length);
     this.maxConcurrentExec = cfg.maxConcurrentExec;
     this.execTimes = models.map((m) => m.profile.batchSizes.map((b) => m.profile.exec.get(b)!));
+    this.firstTimes = models.map((m) => (m.profile.firstExec ? m.profile.batchSizes.map((b) => m.profile.firstExec!.get(b)) : null));
+    this.ranSinceLoad = this.firstTimes.map((f) => (f ? new Uint8Array(f.length) : null));
     this.serial = cfg.serial === true;
     if (this.serial && cfg.maxConcurrentExec !== 1) throw new Error(`a serial executor runs one execution at a time, found maxConcurrentExec ${cfg.maxConcurrentExec}`);
     this.weights = new Lane(loop, 1, this.serial ? (t) => (t.action.type === 'INFER' ? this.startInput(t) : this.startWeights(t)) : (t) => this.startWeights(t));
@@ -171,6 +184,7 @@ export class Gpu implements GpuInfo {
   private readonly onLoadEnd = (t: Task): void => {
     const m = t.action.model;
     this.residency[m] = Residency.LOADED;
+    this.ranSinceLoad[m]?.fill(0);
     this.listener.laneBusy?.(this, 'pcie', false);
     this.listener.phase?.(this, t.action, 'LOAD', t.execStart, this.loop.now());
     this.listener.actionDone(this, t.action, null, t.execStart, this.loop.now(), 0);
@@ -230,7 +244,7 @@ export class Gpu implements GpuInfo {
     const now = this.loop.now();
     if (now > a.latest) return this.fail(t, 'too-late');
     if (this.residency[a.model] !== Residency.LOADED) return this.fail(t, 'not-loaded');
-    let work = this.execTimes[a.model][t.paddedIndex].sample(this.rng.exec);
+    let work = this.execDistribution(a.model, t.paddedIndex).sample(this.rng.exec);
     t.execStart = now;
     t.version = this.weightsVersion[a.model];
     if (this.cfg.maxConcurrentExec === 1) {
@@ -249,6 +263,17 @@ export class Gpu implements GpuInfo {
     this.running.push(t);
     this.psReschedule(now);
     return true;
+  }
+
+  /** The distribution of model m's execution at batch position i now: its first run since the LOAD, or a later one. */
+  private execDistribution(m: number, i: number): Empirical {
+    const ran = this.ranSinceLoad[m];
+    if (ran !== null && ran[i] === 0) {
+      ran[i] = 1;
+      const first = this.firstTimes[m]![i];
+      if (first) return first;
+    }
+    return this.execTimes[m][i];
   }
 
   private readonly onExecEndSingle = (t: Task): void => {

@@ -16,6 +16,11 @@ export interface ModelHardware {
   readonly batchSizes: readonly number[];
   /** exec.get(b): the batch-b execution duration (sampled per execution; its median is the batch-1 SLO basis). */
   readonly exec: ReadonlyMap<number, Empirical>;
+  /**
+   * firstExec.get(b): the duration of the first batch-b execution after each LOAD (and after the
+   * start, for a model placed there), where the profile measured one; absent: as `exec`.
+   */
+  readonly firstExec?: ReadonlyMap<number, Empirical>;
   /** Weights transfer (LOAD) duration. */
   readonly load: Empirical;
 }

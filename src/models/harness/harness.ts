@@ -7,7 +7,8 @@
  * runs then timed runs until both `minRuns` and `minTimeMs` are reached (or `maxTimeMs` is spent,
  * with at least 3 runs), for every batch size; then time `loadRuns` session creations (CPU: that
  * is the load cost; CUDA: the load cost is the host->device copy of the weights, measured with the
- * transfer probe, and session creation times go to the provenance).
+ * transfer probe, and session creation times go to the provenance), each new session running every
+ * batch size once, timed: the first run at a shape after a LOAD (`firstExec`).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -337,14 +338,21 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
   const { weightsBytes, unknownSize } = analyzeConstants(model.graph!, model.irVersion ?? 0, opsetVersion(model.opsetImport));
   if (unknownSize.length > 0) p.notes.push(`weightsBytes leaves out ${unknownSize.length} folded constant(s) of unknown size`);
 
-  // Load cost: repeated session creations (released at once), then on CUDA the weights transfer.
+  // Load cost: repeated session creations, then on CUDA the weights transfer. Each new session runs
+  // every batch size once, timed: a session's first run at a shape (firstExec).
   const creates: number[] = [p.firstCreateMs];
+  const firsts = new Map<number, number[]>(batchSizes.map((b) => [b, []]));
   const loadStart = performance.now();
   for (let i = 0; i < o.loadRuns; i++) {
     const { session, ms } = await createSession(p.bytes, o, src.origin);
+    for (const b of batchSizes) {
+      const feeds = makeFeeds(p.specs, b, o.seed);
+      const t0 = process.hrtime.bigint();
+      await session.run(feeds);
+      firsts.get(b)!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
     if (i === 0 && o.provider === 'cuda' && gpuBefore !== undefined) {
-      // The session's arena grows while running; measure after one run at the largest batch.
-      await session.run(makeFeeds(p.specs, batchSizes[batchSizes.length - 1], o.seed));
+      // The session's arena grows while running; measured after a run at every batch size.
       const after = gpuMemoryOfThisProcess();
       if (after !== undefined) extraMemoryBytes = Math.max(0, after - gpuBefore - weightsBytes);
     }
@@ -352,6 +360,7 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
     creates.push(ms);
     if (i >= 1 && performance.now() - loadStart > o.maxTimeMs) break;
   }
+  const firstExec = Object.fromEntries(batchSizes.map((b) => [String(b), summarize(firsts.get(b)!, o.sampleSize)]));
   const sessionCreate = summarize(creates.slice(1).length > 0 ? creates.slice(1) : creates, o.sampleSize);
   let load = sessionCreate;
   if (probe) load = summarize(await probe.transferTimes(Math.max(weightsBytes, 4), Math.max(o.loadRuns, 10)), o.sampleSize);
@@ -363,6 +372,7 @@ async function profileModel(src: ModelSource, o: HarnessOptions, probe: Transfer
     outputBytes,
     batchSizes,
     exec,
+    firstExec,
     load,
     ...(extraMemoryBytes !== undefined ? { extraMemoryBytes } : {}),
     ...(src.spec ? { source: 'onnx' in src.spec && Object.keys(o.dims).length > 0 ? { ...src.spec, dims: { ...o.dims } } : src.spec } : {}),
