@@ -5,7 +5,7 @@
  * (latest in the past), and accounting.
  */
 import { describe, expect, it } from 'vitest';
-import { PreciseTimers, RealClock, latenessSummary } from '../src/live/clock.js';
+import { DEFAULT_SPIN, PreciseTimers, RealClock, autoSpin, latenessSummary } from '../src/live/clock.js';
 import { Executor, type ActionMsg, type Backend, type ResultMsg } from '../src/live/executor.js';
 import { MS } from '../src/sim/time.js';
 
@@ -21,6 +21,17 @@ describe('RealClock', () => {
     expect(t1).toBeGreaterThanOrEqual(0);
     expect(t2).toBeGreaterThanOrEqual(t1);
     expect(t3).toBeGreaterThanOrEqual(t2);
+  });
+});
+
+describe('autoSpin (--spin auto)', () => {
+  it('spins DEFAULT_SPIN only when a CPU is left beyond one per executor, for the controller', () => {
+    expect(autoSpin(1, 2).spin).toBe(DEFAULT_SPIN);
+    expect(autoSpin(2, 2).spin).toBe(0);
+    expect(autoSpin(2, 3).spin).toBe(DEFAULT_SPIN);
+    expect(autoSpin(4, 2).spin).toBe(0);
+    expect(autoSpin(2, 2).why).toBe('auto: 2 CPUs for 2 executors leave none for the controller, so no polling');
+    expect(autoSpin(1, 2).why).toBe('auto: 2 CPUs for 1 executor leave one for the controller');
   });
 });
 

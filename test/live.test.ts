@@ -117,6 +117,7 @@ describe('servesim live', () => {
     expect(out.manifest.mode).toBe('live');
     expect(s.live.executors).toBe(1);
     expect(s.live.provider).toBe('cpu');
+    expect([s.live.timerSpinUs, s.live.timerSpinChoice]).toEqual([0, 'option']);
     expect(s.live.models).toEqual({ tiny: 'zoo:resnet18 (seed 1) {"image":32,"width":8,"classes":10}' });
     expect(s.live.actions.actionsSent).toBe(rec.sent.length + s.live.actions.networkDrops);
     expect(s.live.actions.resultsReceived).toBe(rec.sent.length);

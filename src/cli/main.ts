@@ -43,8 +43,9 @@ async function realTimePoint(config: string, command: 'live' | 'fidelity', sets:
   return { r, outDir, flag };
 }
 
-/** --spin: a duration >= 0. */
-function parseSpin(v: string): number {
+/** --spin: a duration >= 0, or "auto" (undefined: the runner chooses, src/live/clock.ts autoSpin). */
+function parseSpin(v: string): number | undefined {
+  if (v === 'auto') return undefined;
   try {
     const spin = parseDuration(v);
     if (spin < 0) throw new Error(`expected a duration >= 0, found "${v}"`);
@@ -252,7 +253,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--provider <name>', 'onnxruntime execution provider of the executors').choices(['cpu', 'cuda']).default('cpu'))
     .option('--threads <n>', 'intra-op threads per executor', (v) => positiveInt(v, '--threads'), 1)
     .option('--pin', 'pin each executor to a CPU of its own and the controller to the others, when there are more CPUs than executors (Linux; off by default: docs/live.md)', false)
-    .option('--spin <duration>', 'timers poll the clock for this long before they are due (precision against CPU; e.g. 2ms, 0 for none)', '2ms')
+    .option('--spin <duration>', 'timers poll the clock for this long before they are due (precision against CPU; e.g. 2ms, 0 for none; auto: 2ms when the machine has a CPU beyond one per executor, else 0)', 'auto')
     .addHelpText(
       'after',
       '\nThe run takes real time: the config\'s duration (plus up to its drain). Every model must be one the profile can rebuild ' +
@@ -303,7 +304,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--provider <name>', 'onnxruntime execution provider of the live executors').choices(['cpu', 'cuda']).default('cpu'))
     .option('--threads <n>', 'intra-op threads per executor', (v) => positiveInt(v, '--threads'), 1)
     .option('--pin', 'pin each executor to a CPU of its own (as live --pin)', false)
-    .option('--spin <duration>', 'timers poll the clock for this long before they are due (as live --spin)', '2ms')
+    .option('--spin <duration>', 'timers poll the clock for this long before they are due (as live --spin)', 'auto')
     .addHelpText(
       'after',
       '\nIt takes real time: --repeat times the config\'s duration (plus drain), plus model set-up. The output directory holds\n' +

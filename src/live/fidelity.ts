@@ -27,6 +27,7 @@ import { beginDir, jsonText, OutputDir, outputKind, writeFileAtomic } from '../u
 import { roundMetric, roundTo } from '../util/round.js';
 import { meanCI } from '../util/stats.js';
 import { VERSION } from '../version.js';
+import { autoSpin } from './clock.js';
 import { poolMeasuredProfiles, type MeasuredProfile } from './measured-profile.js';
 import { MEASURED_PROFILE, runLiveToDirectory } from './runner.js';
 
@@ -345,7 +346,7 @@ export interface FidelitySetup {
   seed: number;
   repeat: number;
   goal: number;
-  live: { provider: Provider; threads: number; pin: boolean; spinUs: number };
+  live: { provider: Provider; threads: number; pin: boolean; spinUs: number; spinChoice?: string };
   machine: MachineCheck;
   /**
    * The simulation with the durations the live runs measured (sim-measured/, its profile
@@ -469,7 +470,7 @@ export function markdownReport(setup: FidelitySetup, c: FidelityComparison, asSe
         ['seed', String(setup.seed)],
         ['live runs', String(n)],
         ['goal', `|relative error| <= ${goal}`],
-        ['executors', `${setup.live.provider}, ${setup.live.threads} intra-op thread${setup.live.threads === 1 ? '' : 's'}, ${setup.live.pin ? 'pinned' : 'not pinned'}, timer spin ${setup.live.spinUs} us`],
+        ['executors', `${setup.live.provider}, ${setup.live.threads} intra-op thread${setup.live.threads === 1 ? '' : 's'}, ${setup.live.pin ? 'pinned' : 'not pinned'}, timer spin ${setup.live.spinUs} us${setup.live.spinChoice ? ` (${setup.live.spinChoice})` : ''}`],
         ['profile', `${m.profile.path}: ${m.profile.device} (${m.profile.kind})`],
         ['profile CPU', m.profile.cpuModel === null ? '-' : `${m.profile.cpuModel}, ${cell(m.profile.logicalCores)} logical cores`],
         ['this machine', `${m.machine.cpuModel}, ${m.machine.logicalCores} logical cores${m.machine.gpu ? `, GPU ${m.machine.gpu}` : ''}`],
@@ -620,7 +621,8 @@ export interface FidelityOptions {
   goal: number;
   provider: Provider;
   threads: number;
-  spin: number;
+  /** Timer spin, ns; undefined: autoSpin's choice (src/live/clock.ts). */
+  spin?: number;
   pin: boolean;
   progress: boolean;
   /** Progress and warning lines (default: stderr). */
@@ -641,6 +643,7 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
   const profileJson = JSON.parse(readFileSync(r.profile.path, 'utf8')) as { device?: Record<string, any> };
   const machine = checkMachine(c.cluster.profile, profileJson.device ?? {}, o.provider, thisMachine(o.provider));
   for (const d of machine.differences) log(`${c.name}: warning: ${d}: the sim describes other hardware than the live runs use\n`);
+  const spin = o.spin !== undefined ? { spin: o.spin, why: 'option' } : autoSpin(c.cluster.workers * c.cluster.gpusPerWorker, availableParallelism());
   const configWarnings = configDifferences(c);
   for (const d of configWarnings) log(`${c.name}: warning: ${d}\n`);
   const setup: FidelitySetup = {
@@ -650,7 +653,7 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
     seed: c.seed,
     repeat: o.repeat,
     goal: o.goal,
-    live: { provider: o.provider, threads: o.threads, pin: o.pin, spinUs: roundTo(o.spin / 1000, 3) },
+    live: { provider: o.provider, threads: o.threads, pin: o.pin, spinUs: roundTo(spin.spin / 1000, 3), spinChoice: spin.why },
     machine,
     ...(configWarnings.length ? { configDifferences: configWarnings } : {}),
   };
@@ -667,7 +670,7 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
         progress: o.progress,
         provider: o.provider,
         threads: o.threads,
-        spin: o.spin,
+        spin: spin.spin,
         pin: o.pin,
       });
     }

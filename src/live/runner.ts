@@ -13,7 +13,7 @@ import { checkProvider, onnxruntimeVersion, type Provider } from '../models/harn
 import type { SimObserver } from '../sim/observer.js';
 import { SEC, formatDuration } from '../sim/time.js';
 import { VERSION } from '../version.js';
-import { DEFAULT_SPIN, RealClock, latenessSummary } from './clock.js';
+import { RealClock, autoSpin, latenessSummary } from './clock.js';
 import type { Empirical } from '../sim/random.js';
 import { LiveEngine } from './engine.js';
 import { ExecutorPool } from './executors.js';
@@ -26,7 +26,7 @@ export interface LiveOptions {
   provider?: Provider;
   /** Intra-op threads per executor (default 1). */
   threads?: number;
-  /** Timer spin window, ns (default DEFAULT_SPIN). */
+  /** Timer spin window, ns (default: autoSpin's choice for this machine and the config's executors). */
   spin?: number;
   /** Pin executors to CPUs of their own when there are enough (default false: docs/live.md). */
   pin?: boolean;
@@ -96,8 +96,8 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
   const log = opts.progress ? (line: string) => process.stderr.write(line) : undefined;
   const provider: Provider = opts.provider ?? 'cpu';
   const threads = opts.threads ?? 1;
-  const spin = opts.spin ?? DEFAULT_SPIN;
   const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
+  const { spin, why: spinWhy } = opts.spin !== undefined ? { spin: opts.spin, why: 'option' } : autoSpin(gpus, availableParallelism());
   if (c.duration + c.drain > LONG_LIVE_RUN) {
     warn(`${label}: warning: a live run takes real time: up to ${formatDuration(c.duration + c.drain)} (duration + drain)\n`);
   }
@@ -220,6 +220,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
     onnxruntime: onnxruntimeVersion(),
     inputs: 'generated on the executor (seeded), copied per request; no input bytes sent',
     timerSpinUs: spin / 1000,
+    timerSpinChoice: spinWhy,
     timerLatenessUs: { controller: engine.timers.summary(), executors: latenessSummary(all, fired) },
     actions: { ...engine.counters },
     models: Object.fromEntries(models.map((m) => [m.name, m.origin])),
