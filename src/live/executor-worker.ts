@@ -64,16 +64,18 @@ class OrtBackend implements Backend {
   constructor(private readonly init: ExecutorInit) {}
 
   /**
-   * Before the run: create, run once and release a session of each model, because a process's
-   * first session creation is several times slower than later ones (the profiler's `load` also
-   * leaves it out: provenance.sessionCreate.first).
+   * Before the run: create a session of each model, run it once at every batch size and release
+   * it, because a process's first session creation, and its first run at each shape, are several
+   * times slower than later ones. The profiler's process has done both before it measures `load`
+   * and `firstExec` (a new session's first run at each batch size), so this puts the executor in
+   * the state the profile describes (docs/profiling.md, "First runs").
    */
   async warmUp(): Promise<void> {
     for (let pm = 0; pm < this.init.profileModels.length; pm++) {
       const inst = this.init.instances.find((i) => i.profileModel === pm);
       if (!inst) continue;
       const { session } = await createSession(this.init.profileModels[pm].bytes, this.init.runtime, this.init.profileModels[pm].origin);
-      await session.run(this.feedsFor(pm, inst.batchSizes[0]).feeds);
+      for (const b of inst.batchSizes) await session.run(this.feedsFor(pm, b).feeds);
       await session.release();
     }
   }

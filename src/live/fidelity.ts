@@ -156,7 +156,7 @@ export interface PredictionErrorRow {
 
 export interface DriftRow {
   model: string;
-  /** "exec batch B" or "load". */
+  /** "exec batch B", "first exec batch B" or "load". */
   what: string;
   profileP50Ms: number | null;
   /** Per live run: samples and measured p50 / p99 (ms); null where that run measured none. */
