@@ -212,3 +212,23 @@ describe('the CSV beside each chart', () => {
     }
   });
 });
+
+describe('the time axis of time-series charts', () => {
+  it('says simulated time for simulations, real time for live runs (summary "mode": "live"), both when mixed', async () => {
+    const sim = await runTo(tinyConfig({ name: 'sim', scheduler: { type: 'fifo' } }));
+    // The same run directory, labelled a live run.
+    const live = join(tmp('servesim-live-label-'), 'live');
+    mkdirSync(live, { recursive: true });
+    for (const f of ['summary.json', 'timeseries.csv', 'latency-histogram.json', 'config.resolved.json']) {
+      let text = readFileSync(join(sim, f), 'utf8');
+      if (f === 'summary.json') text = JSON.stringify({ ...JSON.parse(text), name: 'live', mode: 'live' });
+      writeFileSync(join(live, f), text);
+    }
+    const title = async (dirs: string[], name: string) => (await draw(dirs, [name]))[0].options.scales.x.title.text;
+    for (const name of ['goodput', 'gpu-utilization']) {
+      expect(await title([sim], name)).toBe('simulated time (s)');
+      expect(await title([live], name)).toBe('time since the run started (s)');
+      expect(await title([sim, live], name)).toBe('time (s): simulated, or real for live runs');
+    }
+  });
+});

@@ -161,6 +161,13 @@ function measuredWindowNote(runs: RunResult[]): string {
 
 // ------------------------------------------------------------------ time series
 
+/** The time axis: simulated time, real time for live runs (summary.json's "mode": "live"), or both. */
+function timeAxisTitle(runs: RunResult[]): string {
+  const live = runs.filter((r) => r.summary.mode === 'live').length;
+  if (live === 0) return 'simulated time (s)';
+  return live === runs.length ? 'time since the run started (s)' : 'time (s): simulated, or real for live runs';
+}
+
 function timeseries(r: RunResult): Record<string, number[]> {
   return readCsvColumns(join(r.dir, 'timeseries.csv'));
 }
@@ -206,7 +213,7 @@ function goodputChart(runs: RunResult[]): ChartResult {
       options: markerOptions(
         'Goodput and offered load over time',
         [measuredWindowNote(runs), `goodput: responses within the SLO per second; offered load: requests sent per second (${merged ? 'dashed' : 'thin, dashed, in the colour of its run'})`],
-        axis('simulated time (s)'),
+        axis(timeAxisTitle(runs)),
         axis('requests per second (r/s)', { min: 0 }),
       ),
     },
@@ -305,7 +312,7 @@ function utilizationChart(runs: RunResult[]): ChartResult {
       options: markerOptions(
         `${dev} utilization over time, per ${dev}`,
         [measuredWindowNote(runs), [bandNote, lanesNote].filter(Boolean).join('; '), perDevice].filter(Boolean),
-        axis('simulated time (s)'),
+        axis(timeAxisTitle(runs)),
         axis(`${dev} busy (% of the window)`, { min: 0, max: 100 }),
       ),
     },
