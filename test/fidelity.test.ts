@@ -152,6 +152,17 @@ describe('compareFidelity', () => {
     expect(c.warnings).toHaveLength(1);
     expect(c.warnings[0]).toMatch(/^profile drift: m exec batch 1: measured median 8 ms is 0.8x the profile's 10 ms/);
   });
+
+  it('profile drift of first runs after a LOAD: judged on 10 samples, not 3; none without a profile figure', () => {
+    const first = (count: number, profileP50Ms: number | null) => ({
+      live: { measured: { m: { exec: {}, firstExec: { '2': { count, p50Ms: 40, p99Ms: 60, profileP50Ms } } } } },
+    });
+    // 40 / 10 = 4x the profile's: judged at 10 samples (5 + 5), not at 9 (5 + 4).
+    expect(profileDrift([first(5, 10), first(5, 10)])[0]).toMatchObject({ what: 'first exec batch 2', count: 10, ratio: 4, judged: true, drift: true });
+    expect(profileDrift([first(5, 10), first(4, 10)])[0]).toMatchObject({ count: 9, judged: false, drift: false });
+    // No first-run figure in the profile: never judged, however many samples.
+    expect(profileDrift([first(50, null)])[0]).toMatchObject({ profileP50Ms: null, ratio: null, judged: false, drift: false });
+  });
 });
 
 describe('configDifferences', () => {

@@ -2,7 +2,7 @@
  * First runs (src/sim/gpu.ts, profile `firstExec`): the first execution of a model at a batch size
  * after each LOAD on a GPU draws from `firstExec`, later ones from `exec`. Hand-computed on
  * helpers.ts's one-GPU fixture (exec b1 1 ms, b2 1.5 ms, LOAD 5 ms) with model A's first batch-1
- * run taking 7 ms and no first-run figure for batch 2, on both executors.
+ * run taking 7 ms and its first batch-2 run 9 ms, on both executors.
  */
 import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../src/models/profile.js';
@@ -19,8 +19,9 @@ function profile(firstExec: Record<string, unknown> | undefined) {
 }
 
 /**
- * LOAD A at 0; requests at 10, 20, 30 and 40 ms, each sent as one INFER as it arrives (the third
- * padded to 2). The fourth first sends EVICT A and LOAD A, and its INFER may begin 10 ms later.
+ * LOAD A at 0; requests at 10, 20, 30, 45 and 60 ms, each sent as one INFER as it arrives (the third
+ * and fourth padded to 2). The fifth first sends EVICT A and LOAD A, and its INFER may begin 10 ms
+ * later.
  */
 function run(firstExec: Record<string, unknown> | undefined, executor: 'lanes' | 'serial') {
   let n = 0;
@@ -28,15 +29,15 @@ function run(firstExec: Record<string, unknown> | undefined, executor: 'lanes' |
     start: (ctx) => ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX }),
     request: (r, ctx) => {
       n++;
-      if (n === 4) {
+      if (n === 5) {
         ctx.send({ type: 'EVICT', gpu: 0, model: A, earliest: 0, latest: MAX });
         ctx.send({ type: 'LOAD', gpu: 0, model: A, earliest: 0, latest: MAX });
       }
-      const earliest = n === 4 ? ctx.now() + 10 * MS : ctx.now();
-      ctx.send({ type: 'INFER', gpu: 0, model: A, earliest, latest: MAX, requests: [r], ...(n === 3 ? { padTo: 2 } : {}) });
+      const earliest = n === 5 ? ctx.now() + 10 * MS : ctx.now();
+      ctx.send({ type: 'INFER', gpu: 0, model: A, earliest, latest: MAX, requests: [r], ...(n === 3 || n === 4 ? { padTo: 2 } : {}) });
     },
   });
-  const w = new ScriptedWorkload([10, 20, 30, 40].map((t) => [t * MS, A] as [number, number]));
+  const w = new ScriptedWorkload([10, 20, 30, 45, 60].map((t) => [t * MS, A] as [number, number]));
   const sim = makeSim(s, { workload: w, profile: profile(firstExec), setup: { executor } });
   sim.run();
   const infers = s.results.filter((r) => r.action.type === 'INFER');
@@ -46,18 +47,22 @@ function run(firstExec: Record<string, unknown> | undefined, executor: 'lanes' |
 
 describe('first runs after a LOAD (profile firstExec)', () => {
   for (const executor of ['lanes', 'serial'] as const) {
-    it(`${executor}: the first batch-1 run after each LOAD takes firstExec, the others exec`, () => {
-      const r = run({ '1': constant(7) }, executor);
+    it(`${executor}: the first run at each batch size after each LOAD takes firstExec, the others exec`, () => {
+      const r = run({ '1': constant(7), '2': constant(9) }, executor);
       expect(r.loads).toBe(2);
-      expect(r.padded).toEqual([1, 1, 2, 1]);
-      // After LOAD 1: first b1 7 ms, second b1 1 ms, first b2 1.5 ms (no figure for batch 2);
-      // after the second LOAD: first b1 again, 7 ms.
-      expect(r.durations).toEqual([7, 1, 1.5, 7]);
+      expect(r.padded).toEqual([1, 1, 2, 2, 1]);
+      // After LOAD 1: first b1 7 ms, second b1 1 ms, first b2 9 ms, second b2 1.5 ms; after the
+      // second LOAD: first b1 again, 7 ms.
+      expect(r.durations).toEqual([7, 1, 9, 1.5, 7]);
+    });
+
+    it(`${executor}: a batch size without a first-run figure runs as exec every time`, () => {
+      expect(run({ '1': constant(7) }, executor).durations).toEqual([7, 1, 1.5, 1.5, 7]);
     });
   }
 
   it('without firstExec every run takes exec', () => {
-    expect(run(undefined, 'serial').durations).toEqual([1, 1, 1.5, 1]);
+    expect(run(undefined, 'serial').durations).toEqual([1, 1, 1.5, 1.5, 1]);
   });
 
   it('a firstExec batch size the model does not list is an error naming the field', () => {

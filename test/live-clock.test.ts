@@ -26,12 +26,15 @@ describe('RealClock', () => {
 
 describe('autoSpin (--spin auto)', () => {
   it('spins DEFAULT_SPIN only when a CPU is left beyond one per executor, for the controller', () => {
-    expect(autoSpin(1, 2).spin).toBe(DEFAULT_SPIN);
-    expect(autoSpin(2, 2).spin).toBe(0);
-    expect(autoSpin(2, 3).spin).toBe(DEFAULT_SPIN);
-    expect(autoSpin(4, 2).spin).toBe(0);
-    expect(autoSpin(2, 2).why).toBe('auto: 2 CPUs for 2 executors leave none for the controller, so no polling');
-    expect(autoSpin(1, 2).why).toBe('auto: 2 CPUs for 1 executor leave one for the controller');
+    expect(autoSpin(1, 1, 2).spin).toBe(DEFAULT_SPIN);
+    expect(autoSpin(2, 1, 2).spin).toBe(0);
+    expect(autoSpin(2, 1, 3).spin).toBe(DEFAULT_SPIN);
+    expect(autoSpin(4, 1, 2).spin).toBe(0);
+    // Intra-op threads count: 1 executor x 2 threads fill 2 CPUs; 3 CPUs leave one.
+    expect(autoSpin(1, 2, 2).spin).toBe(0);
+    expect(autoSpin(1, 2, 3).spin).toBe(DEFAULT_SPIN);
+    expect(autoSpin(2, 1, 2).why).toBe('auto: 2 CPUs for 2 executors x 1 thread leave none for the controller, so no polling');
+    expect(autoSpin(1, 2, 4).why).toBe('auto: 4 CPUs for 1 executor x 2 threads leave one for the controller');
   });
 });
 

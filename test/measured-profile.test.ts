@@ -29,7 +29,7 @@ function measured(): MeasuredDurations {
       {
         exec: new Map([
           [1, oneTo(25)], // enough: replaced
-          [2, oneTo(MIN_MEASURED_EXECS - 1)], // too few: kept
+          [2, oneTo(MIN_MEASURED_EXECS - 5)], // too few, even with batch 2's 4 first runs (below): kept
           [8, oneTo(30)], // no batch 8 in the profile: ignored
         ]),
         firstExec: new Map([[1, oneTo(MIN_MEASURED_FIRST)], [2, oneTo(MIN_MEASURED_FIRST - 1)]]), // batch 1 enough, batch 2 too few
@@ -90,6 +90,30 @@ describe('measuredProfile', () => {
   });
 });
 
+describe('measuredProfile: first runs too few to stand for themselves', () => {
+  const runs = (execs: number, firsts: number): MeasuredDurations =>
+    new Map([['A', { exec: new Map([[2, oneTo(execs)]]), firstExec: new Map([[2, oneTo(firsts).map((x) => x + 100 * MS)]]), load: [] }]]);
+
+  it('count as exec where the profile has no first-run figure (the simulation runs them as exec)', () => {
+    // 16 executions (1..16 ms) + 4 first runs (101..104 ms) = 20: enough; the first runs are in it.
+    const m = measuredProfile(profilePath, runs(MIN_MEASURED_EXECS - 4, MIN_MEASURED_FIRST - 1), 'fold');
+    expect(m.replaced).toEqual(['A exec batch 2 (20)']);
+    expect(m.json.models.A.exec['2'].samples).toEqual([...Array.from({ length: 16 }, (_, i) => i + 1), 101, 102, 103, 104]);
+    expect(m.json.models.A.firstExec).toBeUndefined();
+  });
+
+  it('are left out where the profile has one (it stays): 16 executions are too few', () => {
+    const withFirst = structuredClone(profileJson) as Record<string, any>;
+    withFirst.models.A.firstExec = { '2': { percentiles: { '0': 9, '100': 9 } } };
+    const f = join(dir, 'with-first.json');
+    writeFileSync(f, JSON.stringify(withFirst));
+    const m = measuredProfile(f, runs(MIN_MEASURED_EXECS - 4, MIN_MEASURED_FIRST - 1), 'no fold');
+    expect(m.replaced).toEqual([]);
+    expect(m.json.models.A.firstExec['2']).toEqual(withFirst.models.A.firstExec['2']);
+    expect(m.json.models.A.exec['2']).toEqual(withFirst.models.A.exec['2']);
+  });
+});
+
 describe('poolMeasuredProfiles', () => {
   it('pools the samples of every run that measured a distribution; the rest from the first run', () => {
     const one = measuredProfile(profilePath, new Map([['A', { exec: new Map([[1, oneTo(20)]]), firstExec: new Map([[2, oneTo(5)]]), load: [] }]]), 'run 1');
@@ -112,8 +136,12 @@ describe('poolMeasuredProfiles', () => {
     expect(pooled.json.provenance.measuredWhileServing.from).toBe('three runs');
   });
 
-  it('null when no run replaced anything', () => {
+  it('null when no run replaced anything, or the runs predate the structured list of what they replaced', () => {
     expect(poolMeasuredProfiles([measuredProfile(profilePath, new Map(), 'r')], 'x')).toBeNull();
     expect(poolMeasuredProfiles([], 'x')).toBeNull();
+    const old = measuredProfile(profilePath, new Map([['A', { exec: new Map([[1, oneTo(20)]]), firstExec: new Map(), load: [] }]]), 'old');
+    delete old.json.provenance.measuredWhileServing.distributions;
+    expect(old.replaced).toEqual(['A exec batch 1 (20)']);
+    expect(poolMeasuredProfiles([old, old], 'x')).toBeNull();
   });
 });

@@ -51,7 +51,7 @@ function parseSpin(v: string): number | undefined {
     if (spin < 0) throw new Error(`expected a duration >= 0, found "${v}"`);
     return spin;
   } catch (e) {
-    throw new UserError(`--spin: ${(e as Error).message}`);
+    throw new UserError(`--spin: ${(e as Error).message} (or "auto")`);
   }
 }
 

@@ -20,15 +20,16 @@ import type { Nanos } from '../sim/time.js';
 export const DEFAULT_SPIN: Nanos = 2_000_000;
 
 /**
- * The spin of `--spin auto` (the default): DEFAULT_SPIN when the machine has a CPU beyond one per
- * executor, for the controller; else none, because polling would take the CPU time the executors
- * run on (docs/live.md, "Timers": on 2 CPUs with 2 executors, spinning doubled the simulation's
- * p99 error on clockwork-50-2exec).
+ * The spin of `--spin auto` (the default): DEFAULT_SPIN when the machine has a CPU beyond the
+ * executors' intra-op threads, for the controller; else none, because polling would take the CPU
+ * time the executors run on (docs/live.md, "Timers").
  */
-export function autoSpin(executors: number, cpus: number): { spin: Nanos; why: string } {
-  return cpus > executors
-    ? { spin: DEFAULT_SPIN, why: `auto: ${cpus} CPUs for ${executors} executor${executors === 1 ? '' : 's'} leave one for the controller` }
-    : { spin: 0, why: `auto: ${cpus} CPUs for ${executors} executor${executors === 1 ? '' : 's'} leave none for the controller, so no polling` };
+export function autoSpin(executors: number, threadsPerExecutor: number, cpus: number): { spin: Nanos; why: string } {
+  const used = executors * threadsPerExecutor;
+  const what = `${cpus} CPUs for ${executors} executor${executors === 1 ? '' : 's'} x ${threadsPerExecutor} thread${threadsPerExecutor === 1 ? '' : 's'}`;
+  return cpus > used
+    ? { spin: DEFAULT_SPIN, why: `auto: ${what} leave one for the controller` }
+    : { spin: 0, why: `auto: ${what} leave none for the controller, so no polling` };
 }
 
 export class RealClock {

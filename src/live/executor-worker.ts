@@ -67,8 +67,9 @@ class OrtBackend implements Backend {
    * Before the run: create a session of each model, run it once at every batch size and release
    * it, because a process's first session creation, and its first run at each shape, are several
    * times slower than later ones. The profiler's process has done both before it measures `load`
-   * and `firstExec` (a new session's first run at each batch size), so this puts the executor in
-   * the state the profile describes (docs/profiling.md, "First runs").
+   * and `firstExec` (a new session's first run at each batch size); this does the same here
+   * (docs/profiling.md, "First runs"). It does not make first runs while serving as fast as the
+   * profiler's: docs/fidelity.md has what was measured.
    */
   async warmUp(): Promise<void> {
     for (let pm = 0; pm < this.init.profileModels.length; pm++) {

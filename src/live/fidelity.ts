@@ -37,6 +37,8 @@ export const DEFAULT_GOAL = 0.1;
 export const DRIFT_LIMIT = 0.15;
 /** Profile drift is judged only on at least this many measured samples (over all live runs). */
 export const DRIFT_MIN_SAMPLES = 3;
+/** Fewest first runs after a LOAD (over all live runs) on which their drift is judged: they vary several-fold. */
+export const DRIFT_MIN_FIRST_SAMPLES = 10;
 
 export const DEFINITIONS = {
   relativeError: '(sim - live mean) / live mean; null when the live mean is 0 (then absoluteDifference = sim - live mean says it)',
@@ -45,7 +47,7 @@ export const DEFINITIONS = {
   verdict:
     '"ok": |relative error| <= goal; "noise": above the goal but within the noise floor; "differs": beyond both; with a live mean of 0: "ok" if the sim is 0 too, else "differs"; "n/a": a value is missing',
   goal: 'the largest |relative error| accepted; the headline applies it to goodput and p99 latency, every metric shows it',
-  profileDrift: `measured median (the median over live runs of each run's p50) / the profile's median; flagged when it is more than ${DRIFT_LIMIT * 100}% away from 1, on at least ${DRIFT_MIN_SAMPLES} samples`,
+  profileDrift: `measured median (the median over live runs of each run's p50) / the profile's median; flagged when it is more than ${DRIFT_LIMIT * 100}% away from 1, on at least ${DRIFT_MIN_SAMPLES} samples (${DRIFT_MIN_FIRST_SAMPLES} for first runs after a LOAD)`,
 } as const;
 
 export type Verdict = 'ok' | 'noise' | 'differs' | 'n/a';
@@ -214,7 +216,7 @@ export function profileDrift(live: ReadonlyArray<Record<string, any>>): DriftRow
       const count = present.reduce((a, x) => a + x.count, 0);
       const measured = present.length ? median(present.map((x) => x.p50Ms)) : null;
       const ratio = measured !== null && row.profile ? rel(measured / row.profile) : null;
-      const judged = ratio !== null && count >= DRIFT_MIN_SAMPLES;
+      const judged = ratio !== null && count >= (row.what.startsWith('first ') ? DRIFT_MIN_FIRST_SAMPLES : DRIFT_MIN_SAMPLES);
       return {
         model: row.model,
         what: row.what,
@@ -529,7 +531,7 @@ export function markdownReport(setup: FidelitySetup, c: FidelityComparison, asSe
   out.push('\n## Profile drift\n');
   out.push(
     `Executors' measured durations (ms) against the profile's medians; the measured median is the median over live runs of each run's p50. ` +
-      `Flagged when more than ${DRIFT_LIMIT * 100}% away from the profile's, on at least ${DRIFT_MIN_SAMPLES} samples.\n`,
+      `Flagged when more than ${DRIFT_LIMIT * 100}% away from the profile's, on at least ${DRIFT_MIN_SAMPLES} samples (${DRIFT_MIN_FIRST_SAMPLES} for first runs after a LOAD, which vary several-fold).\n`,
   );
   out.push(
     c.profileDrift.length
@@ -541,7 +543,7 @@ export function markdownReport(setup: FidelitySetup, c: FidelityComparison, asSe
             ...d.runs.map((r) => (r ? `${r.p50Ms} / ${r.p99Ms} (n=${r.count})` : '-')),
             cell(d.measuredP50Ms),
             cell(d.ratio),
-            !d.judged ? `too few samples (${d.count})` : d.drift ? 'DRIFT' : 'ok',
+            d.profileP50Ms === null ? 'no profile figure' : !d.judged ? `too few samples (${d.count})` : d.drift ? 'DRIFT' : 'ok',
           ]),
           ['model', 'duration', 'profile p50', ...c.runs.slice(1).map((r) => `${r} p50 / p99`), 'measured median', 'ratio', 'drift'],
         )
@@ -643,7 +645,7 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
   const profileJson = JSON.parse(readFileSync(r.profile.path, 'utf8')) as { device?: Record<string, any> };
   const machine = checkMachine(c.cluster.profile, profileJson.device ?? {}, o.provider, thisMachine(o.provider));
   for (const d of machine.differences) log(`${c.name}: warning: ${d}: the sim describes other hardware than the live runs use\n`);
-  const spin = o.spin !== undefined ? { spin: o.spin, why: 'option' } : autoSpin(c.cluster.workers * c.cluster.gpusPerWorker, availableParallelism());
+  const spin = o.spin !== undefined ? { spin: o.spin, why: 'option' } : autoSpin(c.cluster.workers * c.cluster.gpusPerWorker, o.threads, availableParallelism());
   const configWarnings = configDifferences(c);
   for (const d of configWarnings) log(`${c.name}: warning: ${d}\n`);
   const setup: FidelitySetup = {
@@ -670,7 +672,7 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
         progress: o.progress,
         provider: o.provider,
         threads: o.threads,
-        spin: spin.spin,
+        spin: o.spin, // undefined: the runner makes the same autoSpin choice, and records it as such
         pin: o.pin,
       });
     }

@@ -73,12 +73,17 @@ export function measuredProfile(profilePath: string, measured: MeasuredDurations
     const m = measured.get(name)!;
     const model = json.models?.[name];
     if (!model) continue;
-    for (const [field, by, min] of [['exec', m.exec, MIN_MEASURED_EXECS], ['firstExec', m.firstExec, MIN_MEASURED_FIRST]] as const) {
-      for (const b of [...by.keys()].sort((x, y) => x - y)) {
-        const xs = by.get(b)!;
-        if (xs.length < min || model.exec?.[String(b)] === undefined) continue;
-        replace(json, { model: name, field, batch: b, count: xs.length }, summarize(toMs(xs)), list);
-      }
+    const batches = [...new Set([...m.exec.keys(), ...m.firstExec.keys()])].sort((x, y) => x - y);
+    for (const b of batches) {
+      if (model.exec?.[String(b)] === undefined) continue;
+      const firsts = m.firstExec.get(b) ?? [];
+      let execs = m.exec.get(b) ?? [];
+      // Too few first runs to stand for themselves: where the profile has no first-run figure, the
+      // simulation runs them as `exec`, so they count there (as before first runs were told apart).
+      const firstOwn = firsts.length >= MIN_MEASURED_FIRST;
+      if (!firstOwn && firsts.length > 0 && model.firstExec?.[String(b)] === undefined) execs = [...execs, ...firsts];
+      if (execs.length >= MIN_MEASURED_EXECS) replace(json, { model: name, field: 'exec', batch: b, count: execs.length }, summarize(toMs(execs)), list);
+      if (firstOwn) replace(json, { model: name, field: 'firstExec', batch: b, count: firsts.length }, summarize(toMs(firsts)), list);
     }
     if (m.load.length >= MIN_MEASURED_LOADS) replace(json, { model: name, field: 'load', count: m.load.length }, summarize(toMs(m.load)), list);
   }
@@ -87,7 +92,7 @@ export function measuredProfile(profilePath: string, measured: MeasuredDurations
     json,
     from,
     list,
-    `exec distributions with at least ${MIN_MEASURED_EXECS} measured executions (a session's first run at a batch size apart), firstExec distributions with at least ${MIN_MEASURED_FIRST} measured first runs and load distributions with at least ${MIN_MEASURED_LOADS} measured LOADs replaced by the measured durations; the rest as profiled`,
+    `exec distributions with at least ${MIN_MEASURED_EXECS} measured executions (a session's first run at a batch size after its LOAD apart, unless there are fewer than ${MIN_MEASURED_FIRST} and the profile has no firstExec for it), firstExec distributions with at least ${MIN_MEASURED_FIRST} measured first runs and load distributions with at least ${MIN_MEASURED_LOADS} measured LOADs replaced by the measured durations; the rest as profiled`,
   );
 }
 
@@ -127,6 +132,8 @@ export function poolMeasuredProfiles(profiles: readonly MeasuredProfile[], from:
   const sorted = [...pooled.values()].sort(
     (a, b) => (a.d.model < b.d.model ? -1 : a.d.model > b.d.model ? 1 : order[a.d.field] - order[b.d.field] || (a.d.batch ?? 0) - (b.d.batch ?? 0)),
   );
+  // Profiles written before the structured list existed pool nothing: better none than run 1's alone.
+  if (sorted.length === 0) return null;
   const list: ReplacedDistribution[] = [];
   for (const { d, xs } of sorted) replace(json, { model: d.model, field: d.field, ...(d.batch !== undefined ? { batch: d.batch } : {}), count: xs.length }, summarize(xs, 1000), list);
   return stamp(json, from, list, `pooled from ${profiles.length} live runs: the union of each run's measured sample`, ' samples');

@@ -97,7 +97,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
   const provider: Provider = opts.provider ?? 'cpu';
   const threads = opts.threads ?? 1;
   const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
-  const { spin, why: spinWhy } = opts.spin !== undefined ? { spin: opts.spin, why: 'option' } : autoSpin(gpus, availableParallelism());
+  const { spin, why: spinWhy } = opts.spin !== undefined ? { spin: opts.spin, why: 'option' } : autoSpin(gpus, threads, availableParallelism());
   if (c.duration + c.drain > LONG_LIVE_RUN) {
     warn(`${label}: warning: a live run takes real time: up to ${formatDuration(c.duration + c.drain)} (duration + drain)\n`);
   }
