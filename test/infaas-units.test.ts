@@ -113,6 +113,62 @@ describe('infaas: placement and batching', () => {
     expect(r.responses.map((x) => [x.id, x.outcome, x.at])).toContainEqual([4, 'ok', 170]);
   });
 
+  it('pads a batch of n > 1 to the smallest allowed size >= n, even where the hardware has n itself', () => {
+    // Hardware sizes 1, 2, 3, 4, 8 (exec 1, 2, 7, 3, 5 ms); allowed sizes the default [2, 4, 8],
+    // batchTimeout the default 10 ms. r0 (0) loads 0..5, opens a batch at 5, runs alone at 15 (size
+    // 1, 1 ms). 20, 21: a batch of 2 runs at 30 at size 2 (2 ms). 40, 41, 42: a batch of 3 runs at
+    // 50 padded to 4 (3 ms), not at the hardware's 3.
+    const r = run({
+      scheduler: 'infaas',
+      exec: { 1: 1, 2: 2, 3: 7, 4: 3, 8: 5 },
+      arrivals: [
+        [0, 0, 1000],
+        [20, 0, 1000],
+        [21, 0, 1000],
+        [40, 0, 1000],
+        [41, 0, 1000],
+        [42, 0, 1000],
+      ],
+      duration: 100,
+    });
+    const d = r.done.filter((x) => x.type === 'INFER');
+    expect(d.map((x) => [x.start, x.n, x.padded, x.end - x.start])).toEqual([
+      [15, 1, 1, 1],
+      [30, 2, 2, 2],
+      [50, 3, 4, 3],
+    ]);
+  });
+
+  it('LRU counts a model as used when its batch is sent, not when its request arrived', () => {
+    // One GPU with room for two models; exec 20 ms; two executions share the GPU at full speed
+    // (speedup 2 for 2), so every time below is exact. 0: m0 loads 0..5, r0 runs 5..25. 6: r1 (m0)
+    // waits for m0's only batch thread. 10: m1 loads 10..15, r2 runs 15..35. 25: r1 is sent
+    // (25..45): m0 last used at 25, m1 at 15. 100: m2 needs room: evict the least recently used,
+    // m1 (15), although m0's last request arrived earlier (6) than m1's (10).
+    const r = run({
+      scheduler: 'infaas',
+      options: { batchTimeout: 0 },
+      exec: exec(20),
+      interference: { speedup: [1, 2], extraCv: 0 },
+      models: 3,
+      pagesPerGpu: 2,
+      arrivals: [
+        [0, 0, 1000],
+        [6, 0, 1000],
+        [10, 1, 1000],
+        [100, 2, 1000],
+      ],
+      duration: 150,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=10', 'EVICT m1@g0 t=100', 'LOAD m2@g0 t=100']);
+    expect(r.infers.map((b) => [b.t, b.model, b.ids])).toEqual([
+      [5, 0, [0]],
+      [15, 1, [2]],
+      [25, 0, [1]],
+      [105, 2, [3]],
+    ]);
+  });
+
   it('counts loads, evictions and batches in its summary', () => {
     // The LRU scenario of baselines-infaas.test.ts ("loads a model on its first request ..."):
     // LOADs of m0, m1, m2, m1 (4), EVICTs of m1 and m0 (2), five requests each run alone (5
@@ -196,6 +252,43 @@ describe('infaas: autoscaling boundaries', () => {
     // Request i (0..19) runs alone on g0 at 5 + 10 i.
     expect(r.infers.map((b) => [b.t, b.gpu, b.ids])).toEqual(Array.from({ length: 20 }, (_, i) => [5 + 10 * i, 0, [i]]));
     expect(r.stats).toMatchObject({ scaleOuts: 1, scaleIns: 1 });
+  });
+
+  it('scales in an idle extra replica while the other runs a request older than scaleInDelay', () => {
+    // As the test above, with scaleInDelay 1 ms. 200: g0 runs the request of 195 (arrived 5 ms
+    // ago, more than scaleInDelay, but pending: not idle); g1 is idle since 100: evicted, as above.
+    const r = run({
+      scheduler: 'infaas',
+      options: { batchTimeout: 0, monitorInterval: '100ms', scaleInDelay: '1ms' },
+      exec: exec(9),
+      gpus: 2,
+      arrivals: busyFrom15(195),
+      duration: 310,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g1 t=100', 'EVICT m0@g1 t=200']);
+    expect(r.stats).toMatchObject({ scaleOuts: 1, scaleIns: 1 });
+  });
+
+  it('a failed scale-out LOAD drops only the new replica: the model stays served where it was', () => {
+    // Hot at 100 as above (requests 0, 15..85); the scale-out LOAD m0@g1 (the second LOAD) fails
+    // at 100. 150: the request goes to the replica on g0 (ready, nothing pending) and runs at once;
+    // no new LOAD.
+    const r = run({
+      scheduler: 'infaas',
+      options: { batchTimeout: 0, monitorInterval: '100ms' },
+      exec: exec(9),
+      gpus: 2,
+      arrivals: [...busyFrom15(85), [150, 0, 1000]],
+      duration: 250,
+      fail: (a, i) => a.type === 'LOAD' && i === 1,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g1 t=100']);
+    expect(r.done.filter((d) => d.type === 'LOAD').map((d) => [d.gpu, d.error, d.end])).toEqual([
+      [0, null, 5],
+      [1, 'too-late', 100],
+    ]);
+    expect(r.infers.at(-1)).toMatchObject({ t: 150, gpu: 0, ids: [9] });
+    expect(r.stats).toMatchObject({ loads: 2, scaleOuts: 1 });
   });
 
   it('routes to a ready replica before a loading one with fewer pending requests; a replica idle just under scaleInDelay stays', () => {
