@@ -7,7 +7,9 @@
  * test/helpers/baseline-sim.ts (LOAD 5 ms unless said, zero network; times in ms).
  */
 import { describe, expect, it } from 'vitest';
+import { infaasOptions } from '../src/schedulers/infaas.js';
 import { getScheduler } from '../src/schedulers/index.js';
+import { MAX_COUNT } from '../src/util/units-zod.js';
 import { run, weightActions } from './helpers/baseline-sim.js';
 
 type Arr = Array<[number, number, number]>;
@@ -375,5 +377,38 @@ describe('infaas: autoscaling boundaries', () => {
       [55, 0],
     ]);
     expect(r.stats).toMatchObject({ scaleOuts: 2, scaleIns: 0 });
+  });
+});
+
+describe('infaas options: documented bounds (README "Reactive baselines", infaas)', () => {
+  // These run where the schema is built, when the module loads: Stryker cannot count their kills
+  // (docs/testing.md, the caution on code that runs when a module is loaded); they were checked by
+  // applying each change by hand.
+  const ok = (o: Record<string, unknown>) => infaasOptions.safeParse(o).success;
+  const messages = (o: Record<string, unknown>) => {
+    const r = infaasOptions.safeParse(o);
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it('counts are positive integers up to MAX_COUNT; batchTimeout may be 0; scaleOutUtilization is in (0, 1]', () => {
+    expect(ok({ maxBatch: 1, allowedBatchSizes: [1] })).toBe(true);
+    expect(ok({ maxBatch: MAX_COUNT, allowedBatchSizes: [MAX_COUNT] })).toBe(true);
+    expect(ok({ maxBatch: MAX_COUNT + 1, allowedBatchSizes: [MAX_COUNT + 1] })).toBe(false);
+    expect(ok({ maxBatch: 0, allowedBatchSizes: [0] })).toBe(false);
+    expect(ok({ batchThreads: 1 })).toBe(true);
+    expect(ok({ batchThreads: MAX_COUNT })).toBe(true);
+    expect(ok({ batchThreads: MAX_COUNT + 1 })).toBe(false);
+    expect(ok({ batchTimeout: 0 })).toBe(true);
+    expect(ok({ scaleOutUtilization: 0.5 })).toBe(true);
+    expect(ok({ scaleOutUtilization: 1 })).toBe(true);
+    expect(ok({ scaleOutUtilization: 1.01 })).toBe(false);
+  });
+
+  it('allowedBatchSizes: one or more, strictly ascending, the last equal to maxBatch', () => {
+    expect(ok({ allowedBatchSizes: [8] })).toBe(true);
+    expect(ok({ allowedBatchSizes: [1, 2, 3, 8] })).toBe(true);
+    expect(ok({ allowedBatchSizes: [] })).toBe(false);
+    expect(messages({ allowedBatchSizes: [2, 2, 8] })).toEqual(['allowedBatchSizes: expected strictly ascending sizes']);
+    expect(messages({ allowedBatchSizes: [2, 4] })).toEqual(['allowedBatchSizes: expected the last size to equal maxBatch (8), as TF-Serving requires']);
   });
 });
