@@ -223,6 +223,33 @@ describe('clockwork loadPolicy "intended": coverage by the holders\' spare capac
   });
 });
 
+describe('clockwork loadPolicy "intended": the other models\' demand on a holder is not spare capacity', () => {
+  // 2 GPUs, SLO 100: d = 2 x 100 / 95 ms = 2,105,263 ns of demand a request. At 0: ten m0 requests
+  // (10d = 21.05 ms) load m0 on g0 (on g1 its priority is 10d - 100 ms < 0), one m1 request loads
+  // m1 on g1 (g0's lane is busy). At 2 ms: k m2 requests; both lanes are busy until 8 ms and are
+  // looked at again at 3.000001 ms. g0 loads m2 first (held nowhere: priority kd). On g1, m2's
+  // priority is kd - (100 ms - m0's 10d on g0) = kd - 78.95 ms.
+  const scenario = (k: number) =>
+    cw('intended', {
+      gpus: 2,
+      models: 3,
+      arrivals: [...Array.from({ length: 10 }, (): [number, number, number] => [0, 0, 100]), [0, 1, 100], ...Array.from({ length: k }, (): [number, number, number] => [2, 2, 100])],
+      duration: 100,
+    });
+
+  it('40 m2 requests (84.21 ms) exceed g0\'s spare capacity: m2 is loaded on g1 as well', () => {
+    const r = scenario(40);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0', 'LOAD m2@g0 t=3.000001', 'LOAD m2@g1 t=3.000001']);
+    expect(r.summary.requests).toMatchObject({ total: 51, ok: 51 });
+  });
+
+  it('30 (63.16 ms) do not: m2 stays on g0', () => {
+    const r = scenario(30);
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0', 'LOAD m2@g0 t=3.000001']);
+    expect(r.summary.requests).toMatchObject({ total: 41, ok: 41 });
+  });
+});
+
 describe('clockwork loadPolicy "released": served demand and the choice on 2 GPUs', () => {
   // LOAD 20 ms. m0 at 0 with SLO 15 ms (exec_slo 10, internal deadline 10 ms): both lanes load it
   // at 0 (eager replication) and are looked at again at 15.000001 ms; its request times out at
