@@ -250,6 +250,26 @@ describe('clockwork loadPolicy "intended": the other models\' demand on a holder
   });
 });
 
+describe('clockwork loadPolicy "intended": a model held by two GPUs is shared in proportion to their spare capacity', () => {
+  it('the GPU with less spare capacity gets the smaller share, and the model on it stays covered', () => {
+    // 2 GPUs, SLO 100: d = 2,105,263 ns a request. At 0: 30 W (m0) requests (63.16 ms) load W on
+    // g0; 50 X (m1) requests (105.26 ms) load X on g1 (g0's lane is busy; held nowhere). Both
+    // lanes are looked at again at 3.000001 ms. g0: X's priority = 105.26 - g1's spare 100 ms > 0:
+    // LOAD X on g0. X's demand is now split by spare capacity, g0 100 - 63.16 = 36.84 ms, g1
+    // 100 ms: g0 gets 105.26 x 36.84 / 136.84 = 28.34 ms. g1 then: W's priority = 63.16 - (100 -
+    // 28.34) = -8.5 ms: not loaded (an equal split, 52.63 ms on g0, would make it +15.8 ms). Later
+    // the requests are dispatched and W's priority only falls.
+    const r = cw('intended', {
+      gpus: 2,
+      models: 2,
+      arrivals: [...Array.from({ length: 30 }, (): [number, number, number] => [0, 0, 100]), ...Array.from({ length: 50 }, (): [number, number, number] => [0, 1, 100])],
+      duration: 100,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0', 'LOAD m1@g0 t=3.000001']);
+    expect(r.summary.requests).toMatchObject({ total: 80, ok: 80 });
+  });
+});
+
 describe('clockwork loadPolicy "released": served demand and the choice on 2 GPUs', () => {
   // LOAD 20 ms. m0 at 0 with SLO 15 ms (exec_slo 10, internal deadline 10 ms): both lanes load it
   // at 0 (eager replication) and are looked at again at 15.000001 ms; its request times out at
