@@ -270,6 +270,28 @@ describe('clockwork loadPolicy "intended": a model held by two GPUs is shared in
   });
 });
 
+describe('clockwork loadPolicy "intended": a model evicted with queued requests gives up its GPU', () => {
+  it('it is held nowhere then, so the other GPU loads it at once', () => {
+    // 2 GPUs, one page each; d = 2,105,263 ns a request (SLO 100). 0: m0 loads on g0 [0, 8], its
+    // INFER [8, 10] (on g1 its priority d - 100 ms < 0). 20: 27 m0 requests: the first three are
+    // sent at once (g0 free at 22, 24, 26: the fourth finds 26 >= 20 + 5) and 24 wait (24d =
+    // 50.5 ms, covered by g0). Then m1: g0's lane is idle and m1 held nowhere, so g0 loads it,
+    // evicting m0 (it has queued requests, but it is the only loaded model: second pass; its
+    // INFERs in flight fail). m0 then is held nowhere: g1 loads it at once (priority 24d > 0), and
+    // serves the 24 requests from 28 (LOAD [20, 28]); m1 runs on g0 [28, 30].
+    const r = cw('intended', {
+      gpus: 2,
+      models: 2,
+      modelPages: 1,
+      pagesPerGpu: 1,
+      arrivals: [[0, 0, 100], ...Array.from({ length: 27 }, (): [number, number, number] => [20, 0, 100]), [20, 1, 100]],
+      duration: 100,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'EVICT m0@g0 t=20', 'LOAD m1@g0 t=20', 'LOAD m0@g1 t=20']);
+    expect(r.summary.requests).toMatchObject({ total: 29, ok: 26, failed: 3 });
+  });
+});
+
 describe('clockwork loadPolicy "released": served demand and the choice on 2 GPUs', () => {
   // LOAD 20 ms. m0 at 0 with SLO 15 ms (exec_slo 10, internal deadline 10 ms): both lanes load it
   // at 0 (eager replication) and are looked at again at 15.000001 ms; its request times out at
@@ -279,12 +301,12 @@ describe('clockwork loadPolicy "released": served demand and the choice on 2 GPU
   // (B): n requests at `bAt` ms, n x 20 ms. At 15.000001 g0 chooses first: A (200 ms, held
   // nowhere). Then g1: A is held by g0, alone there, so g0 "serves" capacity x required /
   // outstanding = 100 x 1 = 100 ms of it: priority 200 - 100 = 100 ms; B's is n x 20 ms.
-  const scenario = (n: number, bAt: number) =>
+  const scenario = (n: number, bAt: number, a = 1, b = 2) =>
     cw('released', {
       gpus: 2,
       models: 3,
       load: 20,
-      arrivals: [[0, 0, 15], ...Array.from({ length: 10 }, (): [number, number, number] => [11, 1, 42]), ...Array.from({ length: n }, (): [number, number, number] => [bAt, 2, 42])],
+      arrivals: [[0, 0, 15], ...Array.from({ length: 10 }, (): [number, number, number] => [11, a, 42]), ...Array.from({ length: n }, (): [number, number, number] => [bAt, b, 42])],
       duration: 100,
     });
   const decisions = (r: ReturnType<typeof run>) => weightActions(r.sent).slice(0, 4);
@@ -306,6 +328,32 @@ describe('clockwork loadPolicy "released": served demand and the choice on 2 GPU
 
   it('equal priorities and equal last arrivals (both at 11 ms) go to the lower model id, A', () => {
     expect(decisions(scenario(5, 11))).toEqual([...first, 'LOAD m1@g1 t=15.000001']);
+  });
+
+  it('... and to B when B has the lower id (A is m2, B m1), although A comes first in the scan', () => {
+    expect(decisions(scenario(5, 11, 2, 1))).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g1 t=0', 'LOAD m2@g0 t=15.000001', 'LOAD m1@g1 t=15.000001']);
+  });
+
+  it('a model held nowhere whose requests all timed out is no candidate, even where the only candidate has a negative priority', () => {
+    // m1 (Z) at 1 ms with SLO 15 (internal deadline 11 ms) times out before any lane is free: no
+    // demand left. m2 (A) at 12 ms (SLO 100: 8 ms of load demand, d = 2.105 ms of execution
+    // demand). At 15.000001 g0 loads A (held nowhere). On g1, A's priority is 8 ms - g0's served
+    // 100 x d / (d + m0's d/2 on g0) = 8 - 66.7 ms < 0, but released loads it anyway.
+    const r = cw('released', { gpus: 2, models: 3, load: 20, arrivals: [[0, 0, 100], [1, 1, 15], [12, 2, 100]], duration: 100 });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g1 t=0', 'LOAD m2@g0 t=15.000001', 'LOAD m2@g1 t=15.000001']);
+    expect(outcomes(r)[0]).toBe('1 timeout 11');
+  });
+});
+
+describe('clockwork loadPolicy "released": ties on one GPU', () => {
+  it('equal load demand goes to the most recently requested model, even when the other comes later in the scan', () => {
+    // LOAD 20 ms, SLO 100 (weights_slo 25 ms: 8 ms of load demand a request). m2 at 0: LOAD
+    // [0, 20], the lane is looked at again at 15.000001. m1 at 1 ms, m0 at 2 ms: equal demand, m0
+    // more recent: LOAD m0 at 15.000001 ([20, 40]), then m1 at 40 - 5 ms + 1 ns ([40, 60]).
+    // INFERs: m2 [20, 22], m0 [40, 42], m1 [60, 62].
+    const r = cw('released', { load: 20, models: 3, arrivals: [[0, 2, 100], [1, 1, 100], [2, 0, 100]], duration: 100 });
+    expect(weightActions(r.sent)).toEqual(['LOAD m2@g0 t=0', 'LOAD m0@g0 t=15.000001', 'LOAD m1@g0 t=35.000001']);
+    expect(outcomes(r)).toEqual(['0 ok 22', '2 ok 42', '1 ok 62']);
   });
 });
 
