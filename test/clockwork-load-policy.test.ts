@@ -268,6 +268,21 @@ describe('clockwork loadPolicy "intended": a model held by two GPUs is shared in
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0', 'LOAD m1@g0 t=3.000001']);
     expect(r.summary.requests).toMatchObject({ total: 80, ok: 80 });
   });
+
+  it('with 40 W and 60 X requests W is not covered any more: loaded on g1 as well', () => {
+    // W 40d = 84.21 ms, X 60d = 126.32 ms. 3.000001: X's priority on g0 = 126.32 - 100 > 0, LOAD X
+    // on g0; g0's spare capacity without X is 100 - 84.21 = 15.79 ms, g1's 100 ms: X's share on g0
+    // is 126.32 x 15.79 / 115.79 = 17.22 ms, and W's priority on g1 is 84.21 - (100 - 17.22) =
+    // +1.44 ms: LOAD W on g1 at 3.000001.
+    const r = cw('intended', {
+      gpus: 2,
+      models: 2,
+      arrivals: [...Array.from({ length: 40 }, (): [number, number, number] => [0, 0, 100]), ...Array.from({ length: 60 }, (): [number, number, number] => [0, 1, 100])],
+      duration: 100,
+    });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g1 t=0', 'LOAD m1@g0 t=3.000001', 'LOAD m0@g1 t=3.000001']);
+    expect(r.summary.requests).toMatchObject({ total: 100, ok: 100 });
+  });
 });
 
 describe('clockwork loadPolicy "intended": a model evicted with queued requests gives up its GPU', () => {
