@@ -27,7 +27,7 @@ import { beginDir, jsonText, OutputDir, outputKind, writeFileAtomic } from '../u
 import { roundMetric, roundTo } from '../util/round.js';
 import { meanCI } from '../util/stats.js';
 import { VERSION } from '../version.js';
-import { autoSpin } from './clock.js';
+import { chooseSpin } from './clock.js';
 import { poolMeasuredProfiles, type MeasuredProfile } from './measured-profile.js';
 import { MEASURED_PROFILE, runLiveToDirectory } from './runner.js';
 
@@ -645,7 +645,7 @@ export async function runFidelity(r: ResolvedExperiment, o: FidelityOptions): Pr
   const profileJson = JSON.parse(readFileSync(r.profile.path, 'utf8')) as { device?: Record<string, any> };
   const machine = checkMachine(c.cluster.profile, profileJson.device ?? {}, o.provider, thisMachine(o.provider));
   for (const d of machine.differences) log(`${c.name}: warning: ${d}: the sim describes other hardware than the live runs use\n`);
-  const spin = o.spin !== undefined ? { spin: o.spin, why: 'option' } : autoSpin(c.cluster.workers * c.cluster.gpusPerWorker, o.threads, availableParallelism());
+  const spin = chooseSpin(o.spin, c.cluster.workers * c.cluster.gpusPerWorker, o.threads, availableParallelism());
   const configWarnings = configDifferences(c);
   for (const d of configWarnings) log(`${c.name}: warning: ${d}\n`);
   const setup: FidelitySetup = {

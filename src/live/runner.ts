@@ -13,7 +13,7 @@ import { checkProvider, onnxruntimeVersion, type Provider } from '../models/harn
 import type { SimObserver } from '../sim/observer.js';
 import { SEC, formatDuration } from '../sim/time.js';
 import { VERSION } from '../version.js';
-import { RealClock, autoSpin, latenessSummary } from './clock.js';
+import { RealClock, chooseSpin, latenessSummary } from './clock.js';
 import type { Empirical } from '../sim/random.js';
 import { LiveEngine } from './engine.js';
 import { ExecutorPool } from './executors.js';
@@ -97,7 +97,7 @@ export async function runLive(r: ResolvedExperiment, opts: RunOptions & LiveOpti
   const provider: Provider = opts.provider ?? 'cpu';
   const threads = opts.threads ?? 1;
   const gpus = c.cluster.workers * c.cluster.gpusPerWorker;
-  const { spin, why: spinWhy } = opts.spin !== undefined ? { spin: opts.spin, why: 'option' } : autoSpin(gpus, threads, availableParallelism());
+  const { spin, why: spinWhy } = chooseSpin(opts.spin, gpus, threads, availableParallelism());
   if (c.duration + c.drain > LONG_LIVE_RUN) {
     warn(`${label}: warning: a live run takes real time: up to ${formatDuration(c.duration + c.drain)} (duration + drain)\n`);
   }
