@@ -17,6 +17,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../src/models/profile.js';
 import { ClockworkScheduler, clockworkOptions } from '../src/schedulers/clockwork/index.js';
+import { createLoadPolicy } from '../src/schedulers/clockwork/load-policy.js';
 import { MS } from '../src/sim/time.js';
 import { run, weightActions, type Scenario } from './helpers/baseline-sim.js';
 import { makeSim, ScriptedWorkload, testProfileJson } from './helpers.js';
@@ -455,5 +456,154 @@ describe('clockwork LOAD and EVICT with models of different sizes', () => {
     const r = sized({ s0: 1, s1: 1, BIG: 2 }, 2, [[0, 0], [0, 1], [30, 1], [30, 1], [30, 1], [30, 1], [30, 2]], { evictInFlight: 'never' });
     expect(r.sent).toEqual(['LOAD m0@g0 t=0', 'LOAD m1@g0 t=3.000001', 'EVICT m0@g0 t=38', 'EVICT m1@g0 t=38', 'LOAD m2@g0 t=38']);
     expect(r.responses).toEqual(['0 ok 10', '1 ok 18', '2 ok 32', '3 ok 34', '4 ok 36', '5 ok 38', '6 ok 48']);
+  });
+});
+
+/**
+ * The policy's accounting on its own (createLoadPolicy with hand-made models and GPUs), for the
+ * cases the engine scenarios above do not reach. Units are arbitrary; capacity = defaultSlo = 100.
+ * A GPU's execution demand is shared among the holders of a model in proportion to their spare
+ * capacity (capacity - what the other models hold there), or evenly when none has any spare.
+ * released: priority on a GPU not holding m = load demand - sum over holders h of
+ * capacity x alloc_h / allocated_h; every candidate is accepted, the highest priority wins.
+ */
+describe('clockwork load policy accounting (unit)', () => {
+  const NONE = 0; // Residency.NONE
+  const LOADING = 1; // Residency.LOADING
+  function setup(name: 'released' | 'intended', models: number, gpus = 3) {
+    const ms = Array.from({ length: models }, (_, id) => ({ id, inst: { pages: 1 }, lastArrival: 0, live: 0 }));
+    const changed: number[] = [];
+    const policy = createLoadPolicy(name, ms, gpus, { defaultSlo: 100 }, (m) => changed.push(m));
+    let nextId = 0;
+    /** Queue one request of model m with this execution and load demand. */
+    const add = (m: number, demand: number, loadDemand: number, loadUntil = Infinity, now = 0) => {
+      const q = { r: { id: nextId++, model: m }, demand, loadDemand, loadUntil, loadCounted: false };
+      policy.queued(q, now);
+      policy.update(ms[m]);
+      return q;
+    };
+    const gpu = (id: number, state: Record<number, number> = {}) => {
+      const st = new Uint8Array(models).fill(NONE);
+      for (const [m, s] of Object.entries(state)) st[Number(m)] = s;
+      const next = new Int32Array(models + 1).fill(models);
+      return { id, totalPages: 100, freePages: 100, state: st, inflight: new Uint16Array(models), prev: next.slice(), next, sentinel: models };
+    };
+    return { ms, policy, add, gpu, changed };
+  }
+
+  describe('every holder at or over capacity: the demand is shared evenly', () => {
+    // Fillers F0 (m2) on g0 and F1 (m3) on g1, 150 of demand each (no load demand): both GPUs are
+    // over capacity. A (m0) on g0 and g1 with demand 20: no spare anywhere, so 10 each, and
+    // allocated = 160 on both. A's served = 2 x 100 x 10 / 160 = 12.5. B (m1) is held nowhere.
+    const build = (loadA: number, loadB: number) => {
+      const s = setup('released', 4);
+      s.policy.loadSent(s.ms[2], 0);
+      s.add(2, 150, 0);
+      s.policy.loadSent(s.ms[3], 1);
+      s.add(3, 150, 0);
+      s.policy.loadSent(s.ms[0], 0);
+      s.policy.loadSent(s.ms[0], 1);
+      s.add(0, 20, loadA);
+      s.add(1, 0, loadB);
+      return s.policy.choose(s.gpu(2));
+    };
+    it('A (30 - 12.5 = 17.5) beats B (15); with demand x n (40 each) A would be at -12.1', () => {
+      expect(build(30, 15)).toBe(0);
+    });
+    it('B (20) beats A (17.5); with 0 / 0 spare (NaN) A would be kept as the first popped', () => {
+      expect(build(30, 20)).toBe(1);
+    });
+  });
+
+  describe('a model leaving one of its two GPUs', () => {
+    // A (m0) on g0 and g1, demand 20: 10 on each (equal spare). Then C (m2) joins g1 (demand 10:
+    // spare 90 there, so all 10 on g1, allocated 20) or D (m3) joins g0 likewise. A is evicted from
+    // g1: g1 keeps only C's 10; A's 20 move to g0 (spare 90 - ... : all of it), allocated[g0] =
+    // 20 + D's 10 = 30 when D is there. B (m1) is held nowhere.
+    const build = () => {
+      const s = setup('released', 4);
+      s.policy.loadSent(s.ms[0], 0);
+      s.policy.loadSent(s.ms[0], 1);
+      s.add(0, 20, 0);
+      return s;
+    };
+    it("the GPU it left no longer counts its demand: C's served 100 x 10 / 10 = 100, priority 120 - 100 = 20 < B's 40", () => {
+      // Left counted (allocated[g1] 20 or 30), C's served would be 50 or 33 and C (70 or 87) would win.
+      const s = build();
+      s.policy.loadSent(s.ms[2], 1);
+      s.add(2, 10, 120);
+      s.policy.evicted(s.ms[0], 1);
+      s.add(1, 0, 40);
+      expect(s.policy.choose(s.gpu(2))).toBe(1);
+    });
+    it("its demand is re-shared to the GPU it stays on: D's served 100 x 10 / 30 = 33.3, priority 80 - 33.3 = 46.7 > B's 40", () => {
+      // Without the re-share, allocated[g0] would stay 20 (A's old 10 + D's 10): D's served 50,
+      // priority 30, and B would win.
+      const s = build();
+      s.policy.loadSent(s.ms[3], 0);
+      s.add(3, 10, 80);
+      s.policy.evicted(s.ms[0], 1);
+      s.add(1, 0, 40);
+      expect(s.policy.choose(s.gpu(2))).toBe(3);
+    });
+    it('a later holder starts from a clean allocation: A back on two GPUs is served 100 + 100', () => {
+      // A leaves g1 (all 20 on g0), then is loaded on g2: 10 on g0 and 10 on g2, each the GPU's
+      // whole allocation, so A's served = 200 and its priority 300 - 200 = 100 > B's 50. Had g1's
+      // allocation stayed in the list, g2 would start at -10 and A's served would be ~2,280.
+      const s = build();
+      s.add(0, 0, 300);
+      s.policy.evicted(s.ms[0], 1);
+      s.policy.loadSent(s.ms[0], 2);
+      s.policy.update(s.ms[0]);
+      s.add(1, 0, 50);
+      expect(s.policy.choose(s.gpu(1))).toBe(0);
+    });
+    it('the count of candidates the GPU holds goes down with it, so that GPU still looks for one', () => {
+      // A (m0, load demand 50) and B (m1, 10) are candidates; A is on g0 and g1. After A leaves g1,
+      // g1 holds none of the 2 candidates: it scans and picks B (10 > A's 50 - 100 served by g0,
+      // where A is alone). Counted up instead of down (2 of 2), it would return nothing at once.
+      // Then B is loaded on g1: g1 holds 1 of 2 and still finds A (with the count left at 1 it
+      // would hold "2 of 2").
+      const s = build();
+      s.add(0, 0, 50);
+      s.add(1, 0, 10);
+      s.policy.evicted(s.ms[0], 1);
+      expect(s.policy.choose(s.gpu(1))).toBe(1);
+      s.policy.loadSent(s.ms[1], 1);
+      expect(s.policy.choose(s.gpu(1, { 1: LOADING }))).toBe(0);
+    });
+  });
+
+  it('a lower priority does not win on a more recent arrival', () => {
+    // intended: priority = load demand - the holders' spare capacity excluding the model. A (m0) on g0 with
+    // filler F (m2, demand 70) there: spare 30, A's priority 50 - 30 = 20. B (m1) on g1 with filler
+    // G (m3, demand 65): spare 35, B's priority 40 - 35 = 5, and B arrived later. B is scanned
+    // (its load demand 40 >= the best priority 20) but loses: A.
+    const s = setup('intended', 4);
+    s.policy.loadSent(s.ms[2], 0);
+    s.add(2, 70, 0);
+    s.policy.loadSent(s.ms[3], 1);
+    s.add(3, 65, 0);
+    s.policy.loadSent(s.ms[0], 0);
+    s.add(0, 0, 50);
+    s.policy.loadSent(s.ms[1], 1);
+    (s.ms[1] as { lastArrival: number }).lastArrival = 5;
+    s.add(1, 0, 40);
+    expect(s.policy.choose(s.gpu(2))).toBe(0);
+  });
+
+  it('intended: load demand expires in loadUntil order, whatever the order the requests came in', () => {
+    // Requests X (m0, until 30), Y (m1, until 10), Z (m2, until 20), queued in that order (ids 0,
+    // 1, 2). At 15 only Y has expired; at 25 Z too; at 30 X.
+    const s = setup('intended', 3);
+    s.add(0, 1, 5, 30);
+    s.add(1, 1, 5, 10);
+    s.add(2, 1, 5, 20);
+    s.policy.expire(15);
+    expect(s.changed).toEqual([1]);
+    s.policy.expire(25);
+    expect(s.changed).toEqual([1, 2]);
+    s.policy.expire(30);
+    expect(s.changed).toEqual([1, 2, 0]);
   });
 });
