@@ -403,6 +403,13 @@ describe('clockwork options', () => {
     expect(err({ scheduleAhead: -5 })).toBe('exp.json: scheduler.scheduleAhead: expected a positive duration, found -5');
     expect(err({ percentile: 1.5 })).toBe('exp.json: scheduler.percentile: expected a percentile between 0 and 1 (e.g. 0.99), found 1.5');
     expect(err({ percentile: -0.1 })).toBe('exp.json: scheduler.percentile: expected a percentile between 0 and 1 (e.g. 0.99), found -0.1');
+    expect(err({ window: 1.5 })).toBe('exp.json: scheduler.window: expected a whole number of measurements, found 1.5');
+    expect(err({ sendConcurrency: -1 })).toBe('exp.json: scheduler.sendConcurrency: expected a number >= 0, found -1');
+    expect(err({ estimatorSeed: 'x' })).toBe('exp.json: scheduler.estimatorSeed: expected one of "fallback", "inWindow", found "x"');
+    // Zero is a valid buffer, lag, controller cost, start delay and network slack.
+    expect(err({ buffer: 0, lag: 0, decisionLatency: 0, startDelay: 0, networkSlack: 0 })).toBe('accepted');
+    // The ends are percentiles too: 0 is the window's minimum, 1 its maximum.
+    for (const percentile of [0, 0.5, 1]) expect(err({ percentile })).toBe('accepted');
     expect(err({ maxBatch: 6 })).toBe('exp.json: scheduler.maxBatch: expected one of 1, 2, 4, 8, 16, found 6');
     expect(err({ clockwork: { maxBatch: 3 } })).toBe('exp.json: scheduler.clockwork.maxBatch: expected one of 1, 2, 4, 8, 16, found 3');
     expect(err({ window: 0 })).toBe('exp.json: scheduler.window: expected a number >= 1, found 0');
