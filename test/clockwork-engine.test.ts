@@ -77,6 +77,8 @@ describe('clockwork: estimates per (model, batch size)', () => {
     expect(outcomes(r)).toEqual(Array.from({ length: 8 }, (_, i) => `${i} ok 14`));
     const s = r.sim.scheduler as ClockworkScheduler;
     expect([1, 2, 4, 8].map((b) => s.estimate(0, b))).toEqual([2, 3, 4, 6].map((x) => x * MS));
+    // No estimate for a size the model has no queue for (3: not a batch size; 16: above maxBatch 8).
+    expect([3, 16].map((b) => s.estimate(0, b))).toEqual([undefined, undefined]);
   });
 });
 

@@ -114,6 +114,16 @@ describe('clockwork: GPU memory', () => {
     expect(outcomes(r)).toEqual(['0 ok 10', '1 ok 30']);
   });
 
+  it('a replica that never served a request is still evicted for a model with demand (eager replication)', () => {
+    // 2 GPUs of 1 page, models of 1 page, released. m0 at 0: LOADs on g0 and g1 [0, 8] (the
+    // second GPU replicates it); its request runs on g0 [8, 10]. m1 at 20: each GPU evicts m0
+    // (least recently used, nothing queued) and loads m1, g0 first; the request runs on g0 [28, 30].
+    const r = cw({}, { exec: { 1: 2 }, models: 2, gpus: 2, pagesPerGpu: 1, arrivals: [[0, 0, 100], [20, 1, 100]], duration: 60 });
+    expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m0@g1 t=0', 'EVICT m0@g0 t=20', 'LOAD m1@g0 t=20', 'EVICT m0@g1 t=20', 'LOAD m1@g1 t=20']);
+    expect(r.infers.map((x) => `${x.t} m${x.model}@g${x.gpu}`)).toEqual(['8 m0@g0', '28 m1@g0']);
+    expect(outcomes(r)).toEqual(['0 ok 10', '1 ok 30']);
+  });
+
   it('requests of a model that can never be loaded time out at their internal deadline, in arrival order', () => {
     // The model needs 3 pages of 2: never loaded. Three requests at 0 (SLO 100): all due at 95.
     const r = cw({}, { exec: { 1: 2 }, modelPages: 3, pagesPerGpu: 2, arrivals: [[0, 0, 100], [0, 0, 100], [0, 0, 100]], duration: 200 });
