@@ -124,6 +124,13 @@ describe('clockwork: GPU memory', () => {
     expect(outcomes(r)).toEqual(['0 ok 10', '1 ok 30']);
   });
 
+  it('an SLO factor is scaled by the batch-1 estimate: factor 10 x 2 ms = 20 ms, due at 15 ms', () => {
+    // The model needs 3 pages of 2: never loaded; the request (factor 10) times out at its
+    // internal deadline, 0 + (20 - 5) ms.
+    const r = cw({}, { exec: { 1: 2 }, modelPages: 3, pagesPerGpu: 2, arrivals: [[0, 0, 0, 10]], duration: 100 });
+    expect(outcomes(r)).toEqual(['0 timeout 15']);
+  });
+
   it('requests of a model that can never be loaded time out at their internal deadline, in arrival order', () => {
     // The model needs 3 pages of 2: never loaded. Three requests at 0 (SLO 100): all due at 95.
     const r = cw({}, { exec: { 1: 2 }, modelPages: 3, pagesPerGpu: 2, arrivals: [[0, 0, 100], [0, 0, 100], [0, 0, 100]], duration: 200 });
@@ -150,3 +157,26 @@ describe('clockwork released load policy: demand of requests that left the queue
     expect(weightActions(r.sent)).toEqual(['LOAD m0@g0 t=0', 'LOAD m2@g0 t=3.000001', 'LOAD m1@g0 t=11.000001']);
   });
 });
+
+describe('clockwork: long queues', () => {
+  it('200 requests of one model at once are all served, in batches of 8, in arrival order', () => {
+    // SLO 1 s. LOAD [0, 8]; from 8 the GPU runs batches of 8 back to back, 6 ms each: batch i
+    // [8 + 6i, 14 + 6i], request j in batch floor(j / 8). The queue sheds its dispatched head
+    // twice on the way (after 104 and after 160 requests), which must keep every later entry.
+    const r = cw({ maxBatch: 8 }, { exec: { 1: 2, 2: 3, 4: 4, 8: 6 }, arrivals: Array.from({ length: 200 }, () => [0, 0, 1000] as [number, number, number]), duration: 400 });
+    expect(r.infers.map((x) => x.ids.join(','))).toEqual(Array.from({ length: 25 }, (_, i) => Array.from({ length: 8 }, (_, k) => 8 * i + k).join(',')));
+    expect(outcomes(r)).toEqual(Array.from({ length: 200 }, (_, j) => `${j} ok ${14 + 6 * Math.floor(j / 8)}`));
+  });
+});
+
+describe('clockwork: batch sizes of a profile without batch 1', () => {
+  it('maxBatch below the smallest size the profile has: that size is used, padded', () => {
+    // Profile sizes 2 and 4 only, maxBatch 1: the model keeps its smallest size, 2. One request
+    // at 0: LOAD [0, 8], an INFER of 1 request padded to 2 runs [8, 11].
+    const r = cw({ maxBatch: 1 }, { exec: { 2: 3, 4: 4 }, arrivals: [[0, 0, 100]], duration: 40 });
+    expect(r.done.filter((d) => d.type === 'INFER').map((d) => [d.start, d.end, d.padded, d.n])).toEqual([[8, 11, 2, 1]]);
+    expect(outcomes(r)).toEqual(['0 ok 11']);
+    expect(r.stats.batchSizes).toEqual({ 2: 1 });
+  });
+});
+

@@ -25,8 +25,8 @@ export interface Scenario {
   modelPages?: number;
   pagesPerGpu?: number;
   interference?: { speedup: number[]; extraCv: number };
-  /** Open-loop arrivals: [time ms, model, slo ms]. */
-  arrivals?: Array<[number, number, number]>;
+  /** Open-loop arrivals: [time ms, model, slo ms], or [time ms, model, 0, SLO factor] (SubmitOptions.sloFactor). */
+  arrivals?: Array<[number, number, number] | [number, number, number, number]>;
   /** Closed loop: clients per model (all models), SLO ms. */
   closedLoop?: { clients: number; slo: number };
   /** ms */
@@ -94,7 +94,7 @@ export function run(s: Scenario) {
     start(c) {
       ctx = c;
       if (s.closedLoop) for (const m of c.targets) for (let i = 0; i < s.closedLoop.clients; i++) c.submit(m, { slo: s.closedLoop.slo * MS });
-      for (const [t, m, slo] of s.arrivals ?? []) c.at(Math.round(t * MS), () => c.submit(m, { slo: Math.round(slo * MS) }));
+      for (const [t, m, slo, factor] of s.arrivals ?? []) c.at(Math.round(t * MS), () => c.submit(m, factor === undefined ? { slo: Math.round(slo * MS) } : { sloFactor: factor }));
     },
     onResponse(r: Request) {
       if (s.closedLoop && ctx.now() < ctx.end) ctx.submit(r.model, { slo: s.closedLoop.slo * MS });
