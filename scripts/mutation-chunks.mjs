@@ -3,8 +3,9 @@
  * `npm run mutation:chunks [-- options]`: mutation testing of whole folders in chunks of a few files,
  * one Stryker run per chunk, each chunk's report kept in reports/mutation/chunks/ (docs/testing.md,
  * "Mutation testing"). A folder takes hours on two cores; chunks let that work stop and resume: a
- * chunk whose report was made from the current text of its files is skipped (unless --force), so
- * rerunning the command continues where it stopped. `npm run mutation:score` adds the chunks up per
+ * chunk whose report was made from the current text of its files, and of the tests that ran, is
+ * skipped (unless --force), so rerunning the command continues where it stopped, and reruns
+ * (incrementally) the chunks whose tests changed. `npm run mutation:score` adds the chunks up per
  * folder and per file.
  *
  * Options:
@@ -12,13 +13,14 @@
  *   --max-lines N      files of one folder are grouped up to N lines per chunk (default 400)
  *   --only TEXT        only chunks with a file whose path contains TEXT
  *   --force            rerun chunks whose report is current
- *   --list             print the chunks and whether each is current, run nothing
+ *   --list             print the chunks and whether each is current, to run, or has tests changed, run nothing
  *   --concurrency N    passed to Stryker (default 2)
  *   --ignore-static    Stryker's ignoreStatic: mutants of code that runs when a module is loaded
  *                      (registrations, schemas) are not tested (each needs the whole suite)
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -89,17 +91,51 @@ export function makeChunks(folders, maxLines) {
   return chunks.map((files) => ({ files, id: files.map((f) => f.replace(/^src\//, '').replace(/\.ts$/, '').replace(/[/]/g, '-')).join('+') }));
 }
 
-/** A chunk's report is current if it holds every file of the chunk with its present text. */
-function isCurrent(chunk) {
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+/** Test files (vitest's default pattern), relative to the root. */
+function testFiles(dir = 'test') {
+  const out = [];
+  for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...testFiles(p));
+    else if (/\.test\.[cm]?[jt]s$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * A chunk's state: 'to run' (no report, or a file of the chunk changed since it), 'tests changed'
+ * (a test file the report ran changed, or a test file is newer than the report: it may kill more
+ * now; the rerun is incremental) or 'current'.
+ */
+function chunkState(chunk) {
   const p = join(CHUNKS, `${chunk.id}.json`);
-  if (!existsSync(p)) return false;
+  if (!existsSync(p)) return 'to run';
   let r;
   try {
     r = JSON.parse(readFileSync(p, 'utf8'));
   } catch {
-    return false;
+    return 'to run';
   }
-  return chunk.files.every((f) => r.files?.[f]?.source === readFileSync(join(ROOT, f), 'utf8'));
+  // Files without mutants (types only) are not in the report: their text is in the sidecar written
+  // when the chunk ran.
+  let ran = {};
+  try {
+    ran = JSON.parse(readFileSync(join(CHUNKS, `${chunk.id}.sources.json`), 'utf8'));
+  } catch {}
+  const same = (f) => {
+    const text = readFileSync(join(ROOT, f), 'utf8');
+    return r.files?.[f] ? r.files[f].source === text : ran[f] === sha256(text);
+  };
+  if (!chunk.files.every(same)) return 'to run';
+  for (const [f, t] of Object.entries(r.testFiles ?? {})) {
+    const abs = join(ROOT, relative(ROOT, f));
+    if (!existsSync(abs) || (t.source !== undefined && readFileSync(abs, 'utf8') !== t.source)) return 'tests changed';
+  }
+  const made = statSync(p).mtimeMs;
+  if (testFiles().some((f) => statSync(join(ROOT, f)).mtimeMs > made)) return 'tests changed';
+  return 'current';
 }
 
 function main() {
@@ -113,19 +149,20 @@ function main() {
   let chunks = makeChunks(o.folders, o.maxLines);
   if (o.only) chunks = chunks.filter((c) => c.files.some((f) => f.includes(o.only)));
   if (o.list) {
-    for (const c of chunks) process.stdout.write(`${isCurrent(c) ? 'current' : 'to run '}  ${c.files.join(' ')}\n`);
+    for (const c of chunks) process.stdout.write(`${chunkState(c).padEnd(13)}  ${c.files.join(' ')}\n`);
     return;
   }
   mkdirSync(CHUNKS, { recursive: true });
   let i = 0;
   for (const c of chunks) {
     i++;
-    if (!o.force && isCurrent(c)) {
+    if (!o.force && chunkState(c) === 'current') {
       process.stderr.write(`[${i}/${chunks.length}] ${c.id}: current, skipped\n`);
       continue;
     }
     process.stderr.write(`[${i}/${chunks.length}] ${c.id}: ${c.files.join(', ')}\n`);
     const t0 = Date.now();
+    const sources = Object.fromEntries(c.files.map((f) => [f, sha256(readFileSync(join(ROOT, f), 'utf8'))]));
     rmSync(REPORT, { force: true });
     const r = spawnSync(
       process.execPath,
@@ -137,6 +174,7 @@ function main() {
       process.exit(1);
     }
     copyFileSync(REPORT, join(CHUNKS, `${c.id}.json`));
+    writeFileSync(join(CHUNKS, `${c.id}.sources.json`), JSON.stringify(sources, null, 1) + '\n');
     process.stderr.write(`[${i}/${chunks.length}] ${c.id}: done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
   }
   spawnSync(process.execPath, [join(ROOT, 'scripts', 'mutation-score.mjs')], { cwd: ROOT, stdio: 'inherit' });
