@@ -29,15 +29,17 @@ describe('clockwork: the summary counts', () => {
   // So 4 requests, 2 dispatched, timeouts: 0 at the deadline, 1 cannot finish, 1 at arrival (2);
   // 2 INFERs of batch 1; 5 strategies tried, 2 failed (the drop's failure is no batch failure);
   // 1 LOAD; 3 decisions (2 INFERs, 1 LOAD).
-  const r = cw({ maxBatch: 8, answerDrops: 'immediately' }, { exec: { 1: 12, 2: 13 }, arrivals: [[0, 0, 100], [1, 0, 14], [30, 0, 100], [30, 0, 20]], duration: 60 });
+  // Run inside each test, not in the describe body: Stryker activates a mutant only once tests start.
+  const scenario = () => cw({ maxBatch: 8, answerDrops: 'immediately' }, { exec: { 1: 12, 2: 13 }, arrivals: [[0, 0, 100], [1, 0, 14], [30, 0, 100], [30, 0, 20]], duration: 60 });
 
   it('the timeline', () => {
+    const r = scenario();
     expect(outcomes(r)).toEqual(['1 timeout 1', '0 ok 20', '3 timeout 37.000001', '2 ok 42']);
     expect(sentInfers(r)).toEqual(['8: 0', '30: 2']);
   });
 
   it('summary(): every figure', () => {
-    expect(r.stats).toEqual({
+    expect(scenario().stats).toEqual({
       requests: 4,
       dispatchedRequests: 2,
       timeouts: { deadline: 0, cannotFinish: 1, cannotFinishAtArrival: 1, total: 2 },
