@@ -87,5 +87,8 @@ describe('units', () => {
     expect(formatDuration(5_000_000)).toBe('5ms');
     expect(formatDuration(900e9)).toBe('15m');
     expect(formatDuration(250)).toBe('250ns');
+    // Each unit from exactly one of it, negative values by their size, up to 3 decimals.
+    expect([3_600e9, 60e9, 1e9, 1e6, 1e3, 999].map(formatDuration)).toEqual(['1h', '1m', '1s', '1ms', '1us', '999ns']);
+    expect([-2_500, 1_234_567, -7_200e9].map(formatDuration)).toEqual(['-2.5us', '1.235ms', '-2h']);
   });
 });
