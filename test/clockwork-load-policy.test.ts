@@ -518,7 +518,7 @@ describe('clockwork load policy accounting (unit)', () => {
   describe('a model leaving one of its two GPUs', () => {
     // A (m0) on g0 and g1, demand 20: 10 on each (equal spare). Then C (m2) joins g1 (demand 10:
     // spare 90 there, so all 10 on g1, allocated 20) or D (m3) joins g0 likewise. A is evicted from
-    // g1: g1 keeps only C's 10; A's 20 move to g0 (spare 90 - ... : all of it), allocated[g0] =
+    // g1: g1 keeps only C's 10; A's whole 20 moves to g0 (its only holder now), so allocated[g0] =
     // 20 + D's 10 = 30 when D is there. B (m1) is held nowhere.
     const build = () => {
       const s = setup('released', 4);
