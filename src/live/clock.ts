@@ -24,17 +24,17 @@ export const DEFAULT_SPIN: Nanos = 2_000_000;
  * executors' intra-op threads, for the controller; else none, because polling would take the CPU
  * time the executors run on (docs/live.md, "Timers").
  */
-/** The spin a live run uses: `spin` as given (ns), else autoSpin's choice; `why` says which. */
-export function chooseSpin(spin: Nanos | undefined, executors: number, threadsPerExecutor: number, cpus: number): { spin: Nanos; why: string } {
-  return spin !== undefined ? { spin, why: 'option' } : autoSpin(executors, threadsPerExecutor, cpus);
-}
-
 export function autoSpin(executors: number, threadsPerExecutor: number, cpus: number): { spin: Nanos; why: string } {
   const used = executors * threadsPerExecutor;
   const what = `${cpus} CPUs for ${executors} executor${executors === 1 ? '' : 's'} x ${threadsPerExecutor} thread${threadsPerExecutor === 1 ? '' : 's'}`;
   return cpus > used
     ? { spin: DEFAULT_SPIN, why: `auto: ${what} leave one for the controller` }
     : { spin: 0, why: `auto: ${what} leave none for the controller, so no polling` };
+}
+
+/** The spin a live run uses: `spin` as given (ns), else autoSpin's choice; `why` says which. */
+export function chooseSpin(spin: Nanos | undefined, executors: number, threadsPerExecutor: number, cpus: number): { spin: Nanos; why: string } {
+  return spin !== undefined ? { spin, why: 'option' } : autoSpin(executors, threadsPerExecutor, cpus);
 }
 
 export class RealClock {

@@ -192,18 +192,19 @@ export const runLabels = (n: number): string[] => ['sim', ...Array.from({ length
 /** Profile drift: the live runs' measured exec (per padded batch) and LOAD durations against the profile's medians. */
 export function profileDrift(live: ReadonlyArray<Record<string, any>>): DriftRow[] {
   type Stat = { count: number; p50Ms: number; p99Ms: number; profileP50Ms: number | null };
-  const rows = new Map<string, { model: string; what: string; order: number; profile: number | null; runs: Array<Stat | null> }>();
+  const rows = new Map<string, { model: string; what: string; order: number; minSamples: number; profile: number | null; runs: Array<Stat | null> }>();
   live.forEach((s, i) => {
     const measured = (s.live?.measured ?? {}) as Record<string, { exec?: Record<string, Stat>; firstExec?: Record<string, Stat>; load?: Stat }>;
     for (const [model, m] of Object.entries(measured)) {
-      const entries: Array<[string, number, Stat]> = [
-        ...Object.entries(m.exec ?? {}).map(([b, st]): [string, number, Stat] => [`exec batch ${b}`, Number(b), st]),
-        ...Object.entries(m.firstExec ?? {}).map(([b, st]): [string, number, Stat] => [`first exec batch ${b}`, Number(b) + 0.5, st]),
+      // [what, order, samples needed to judge drift, stat]
+      const entries: Array<[string, number, number, Stat]> = [
+        ...Object.entries(m.exec ?? {}).map(([b, st]): [string, number, number, Stat] => [`exec batch ${b}`, Number(b), DRIFT_MIN_SAMPLES, st]),
+        ...Object.entries(m.firstExec ?? {}).map(([b, st]): [string, number, number, Stat] => [`first exec batch ${b}`, Number(b) + 0.5, DRIFT_MIN_FIRST_SAMPLES, st]),
       ];
-      if (m.load) entries.push(['load', Infinity, m.load]);
-      for (const [what, order, st] of entries) {
+      if (m.load) entries.push(['load', Infinity, DRIFT_MIN_SAMPLES, m.load]);
+      for (const [what, order, minSamples, st] of entries) {
         const key = `${model}\u0000${what}`;
-        const row = rows.get(key) ?? { model, what, order, profile: num(st.profileP50Ms), runs: live.map(() => null) };
+        const row = rows.get(key) ?? { model, what, order, minSamples, profile: num(st.profileP50Ms), runs: live.map(() => null) };
         row.runs[i] = st;
         rows.set(key, row);
       }
@@ -216,7 +217,7 @@ export function profileDrift(live: ReadonlyArray<Record<string, any>>): DriftRow
       const count = present.reduce((a, x) => a + x.count, 0);
       const measured = present.length ? median(present.map((x) => x.p50Ms)) : null;
       const ratio = measured !== null && row.profile ? rel(measured / row.profile) : null;
-      const judged = ratio !== null && count >= (row.what.startsWith('first ') ? DRIFT_MIN_FIRST_SAMPLES : DRIFT_MIN_SAMPLES);
+      const judged = ratio !== null && count >= row.minSamples;
       return {
         model: row.model,
         what: row.what,

@@ -105,8 +105,6 @@ export class Gpu implements GpuInfo {
   private readonly firstTimes: ReadonlyArray<ReadonlyArray<Empirical | undefined> | null>;
   /** Per model with firstTimes: 1 where its batch size ran since the model's last LOAD here. */
   private readonly ranSinceLoad: ReadonlyArray<Uint8Array | null>;
-  /** Whether any model has first-run durations (else the hot path skips the check). */
-  private readonly anyFirst: boolean;
 
   constructor(
     readonly id: number,
@@ -129,7 +127,6 @@ export class Gpu implements GpuInfo {
     this.execTimes = models.map((m) => m.profile.batchSizes.map((b) => m.profile.exec.get(b)!));
     this.firstTimes = models.map((m) => (m.profile.firstExec ? m.profile.batchSizes.map((b) => m.profile.firstExec!.get(b)) : null));
     this.ranSinceLoad = this.firstTimes.map((f) => (f ? new Uint8Array(f.length) : null));
-    this.anyFirst = this.firstTimes.some((f) => f !== null);
     this.serial = cfg.serial === true;
     if (this.serial && cfg.maxConcurrentExec !== 1) throw new Error(`a serial executor runs one execution at a time, found maxConcurrentExec ${cfg.maxConcurrentExec}`);
     this.weights = new Lane(loop, 1, this.serial ? (t) => (t.action.type === 'INFER' ? this.startInput(t) : this.startWeights(t)) : (t) => this.startWeights(t));
@@ -247,7 +244,7 @@ export class Gpu implements GpuInfo {
     const now = this.loop.now();
     if (now > a.latest) return this.fail(t, 'too-late');
     if (this.residency[a.model] !== Residency.LOADED) return this.fail(t, 'not-loaded');
-    let work = (this.anyFirst ? this.execDistribution(a.model, t.paddedIndex) : this.execTimes[a.model][t.paddedIndex]).sample(this.rng.exec);
+    let work = this.execDistribution(a.model, t.paddedIndex).sample(this.rng.exec);
     t.execStart = now;
     t.version = this.weightsVersion[a.model];
     if (this.cfg.maxConcurrentExec === 1) {
