@@ -58,6 +58,53 @@ describe('EventLoop ordering: (time, priority, insertion sequence)', () => {
     expect(seen).toEqual([2, 3]);
   });
 
+  it('a handle whose event ran does not cancel the event that reuses its slot', () => {
+    const loop = new EventLoop();
+    const seen: string[] = [];
+    const old = loop.schedule(1, 0, () => seen.push('old'));
+    loop.run(); // the only slot is freed, with a new generation
+    loop.schedule(2, 0, () => seen.push('new')); // takes that slot again
+    expect(loop.cancel(old)).toBe(false);
+    loop.run();
+    expect(seen).toEqual(['old', 'new']);
+  });
+
+  it('cancel refuses handles of slots that never held an event', () => {
+    const loop = new EventLoop();
+    expect(loop.cancel(0)).toBe(false); // slot 0, generation 0, before any event
+    loop.schedule(3, 0, () => {});
+    expect(loop.cancel(1 * 2097152)).toBe(false); // slot 1 = the first slot past the pool
+    expect(loop.cancel(999 * 2097152)).toBe(false); // a slot far past the pool
+    expect(loop.pending).toBe(1);
+  });
+
+  it('stop() ends run() after the current event, leaves the clock there, and a later run() goes on', () => {
+    const loop = new EventLoop();
+    const seen: number[] = [];
+    loop.schedule(1, 0, () => seen.push(1));
+    loop.schedule(2, 0, () => {
+      seen.push(2);
+      loop.stop();
+    });
+    loop.schedule(3, 0, () => seen.push(3));
+    loop.run(100);
+    expect(seen).toEqual([1, 2]);
+    expect(loop.now()).toBe(2); // not advanced to `until`: the run was stopped
+    expect(loop.pending).toBe(1);
+    loop.run(100);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(loop.now()).toBe(100);
+  });
+
+  it('run(until) with `until` before now leaves the clock where it is', () => {
+    const loop = new EventLoop();
+    loop.schedule(100, 0, () => {});
+    loop.run();
+    expect(loop.now()).toBe(100);
+    loop.run(50);
+    expect(loop.now()).toBe(100);
+  });
+
   it('run(until) stops after events at exactly `until` and advances the clock to it', () => {
     const loop = new EventLoop();
     const seen: number[] = [];
@@ -194,6 +241,14 @@ describe('EventLoop livelock guard', () => {
     loop.schedule(42, 0, pingPong);
     expect(() => loop.run()).toThrow(/^simulation stuck at t = 42 ns: more than 50,000 events at the same instant .*the last handler was pingPong\)$/);
     expect(n).toBe(50_001); // the limit exactly: the event past it is the one that stops the loop
+  });
+
+  it('names the handler "anonymous" when the event past the limit is a cancelled one', () => {
+    const loop = new EventLoop(3);
+    loop.schedule(9, 0, () => {}); // runs, and the clock is at 9
+    const handles = [0, 1, 2, 3, 4].map(() => loop.schedule(9, 0, () => {}));
+    for (const h of handles) loop.cancel(h); // each still counts at the instant when reached
+    expect(() => loop.run()).toThrow(/^simulation stuck at t = 9 ns: more than 3 events at the same instant .*the last handler was anonymous\)$/);
   });
 
   it('allows many events at one instant below the limit, and the default limit is 20 million', () => {

@@ -30,4 +30,38 @@ describe('Fifo', () => {
     q.removeAt(0);
     expect([q.peek(), q.length]).toEqual(['d', 1]);
   });
+  it('a shift on an empty queue changes nothing: a later push is the next shift', () => {
+    const q = new Fifo<string>();
+    expect(q.shift()).toBeUndefined();
+    expect(q.shift()).toBeUndefined();
+    q.push('x');
+    expect(q.length).toBe(1);
+    expect(q.shift()).toBe('x');
+    expect(q.length).toBe(0);
+  });
+
+  // The backing array (a private field) is what the compaction rule is about: the consumed prefix
+  // is dropped once the head is past 1,024 items and past half of the array, and not before.
+  it('drops its consumed prefix once it is past 1,024 items and half the array, and not earlier', () => {
+    const q = new Fifo<number>();
+    const backing = (): number => (q as unknown as { items: number[] }).items.length;
+    for (let i = 0; i < 5000; i++) q.push(i);
+    for (let i = 0; i < 2500; i++) q.shift();
+    expect(backing()).toBe(5000); // head 2,500 is not past half of 5,000
+    q.shift(); // head 2,501: compacted to the 2,499 left
+    expect(backing()).toBe(2499);
+    for (let i = 0; i < 1249; i++) q.shift();
+    expect(backing()).toBe(2499); // head 1,249: 2 x 1,249 is not past 2,499
+    q.shift(); // head 1,250 > 1,024 and 2 x 1,250 > 2,499
+    expect(backing()).toBe(1249);
+    expect([q.length, q.peek()]).toEqual([1249, 3751]);
+
+    const small = new Fifo<number>();
+    for (let i = 0; i < 1100; i++) small.push(i);
+    for (let i = 0; i < 1024; i++) small.shift(); // head 1,024: not past 1,024
+    expect((small as unknown as { items: number[] }).items.length).toBe(1100);
+    small.shift();
+    expect((small as unknown as { items: number[] }).items.length).toBe(75);
+    expect(small.peek()).toBe(1025);
+  });
 });
