@@ -132,7 +132,7 @@ export class ScriptedWorkload implements Workload {
 
 export function makeSim(
   scheduler: Scheduler,
-  opts: { workload?: Workload; slo?: number; setup?: Partial<SimulationSetup>; profile?: HardwareProfile; models?: string[] } = {},
+  opts: { workload?: Workload; slo?: number; sloFactor?: number; setup?: Partial<SimulationSetup>; profile?: HardwareProfile; models?: string[] } = {},
 ): MeasuredSimulation {
   const profile = opts.profile ?? tinyProfile();
   const models = instances(profile, opts.models);
@@ -154,7 +154,7 @@ export function makeSim(
   };
   const workload = opts.workload ?? new ScriptedWorkload([]);
   const metrics = new MetricsCollector(setup.warmup, setup.duration, 1, setup.workers * setup.gpusPerWorker);
-  return new MeasuredSimulation(setup, scheduler, [{ workload, group: 0, name: 'w', targets: models.map((m) => m.id), slo: opts.slo ?? 100e6 }], metrics);
+  return new MeasuredSimulation(setup, scheduler, [{ workload, group: 0, name: 'w', targets: models.map((m) => m.id), slo: opts.slo ?? 100e6, sloFactor: opts.sloFactor }], metrics);
 }
 
 /** A result without the action object, for compact assertions. */

@@ -18,7 +18,7 @@ import type { Hardware } from './hardware.js';
 import { SharedNic } from './network.js';
 import type { SimObserver } from './observer.js';
 import { OutstandingRequests, type PendingRequest } from './outstanding.js';
-import { RandomStreams, type Rng } from './random.js';
+import { RandomStreams } from './random.js';
 import type { Nanos } from './time.js';
 import type {
   Action,
@@ -115,7 +115,6 @@ export class Simulation {
   /** Bytes an INFER carries per request, per model (inferInputs applied). */
   private readonly inferBytes: Float64Array;
   private readonly measureAtClient: boolean;
-  private readonly schedulerRngs = new Map<string, Rng>();
   private readonly batch1: Float64Array;
   private readonly observers: SimObserver[] = [];
   private readonly gpuListener: GpuListener;
@@ -247,14 +246,8 @@ export class Simulation {
     cancelTimer: (h: TimerHandle) => {
       this.loop.cancel(h.id);
     },
-    rng: (name = 'main') => {
-      let r = this.schedulerRngs.get(name);
-      if (!r) {
-        r = this.streams.stream(`scheduler/${name}`);
-        this.schedulerRngs.set(name, r);
-      }
-      return r;
-    },
+    // RandomStreams makes each named stream once.
+    rng: (name = 'main') => this.streams.stream(`scheduler/${name}`),
     recordPrediction: (kind, predicted, actual) => {
       for (const o of this.observers) o.onPrediction?.(kind, predicted, actual);
     },
@@ -439,7 +432,6 @@ export class Simulation {
   private readonly requestToScheduler = (r: Request): void => this.scheduler.onRequest(r);
 
   private workloadContext(spec: WorkloadSpec): WorkloadContext {
-    const rngs = new Map<string, Rng>();
     return {
       now: () => this.loop.now(),
       models: this.setup.models,
@@ -450,14 +442,7 @@ export class Simulation {
       at: (time, handler, arg) => {
         this.loop.schedule(Math.round(time), Priority.ARRIVAL, handler, arg);
       },
-      rng: (name = 'arrivals') => {
-        let r = rngs.get(name);
-        if (!r) {
-          r = this.streams.stream(`workload${spec.group}/${name}`);
-          rngs.set(name, r);
-        }
-        return r;
-      },
+      rng: (name = 'arrivals') => this.streams.stream(`workload${spec.group}/${name}`),
       batch1Estimate: (model) => this.batch1[model],
     };
   }
