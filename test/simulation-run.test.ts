@@ -7,21 +7,23 @@ import { describe, expect, it } from 'vitest';
 import { makeSim, ScriptedScheduler } from './helpers.js';
 import type { Request, Scheduler, SchedulerContext } from '../src/sim/types.js';
 import type { Workload } from '../src/sim/workload.js';
-import type { SimObserver } from '../src/sim/observer.js';
 import { NEVER } from '../src/schedulers/gpu-memory.js';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;
 
-/** Records when the run finished, the progress calls and the requests left unanswered. */
-function endWatch(): SimObserver & { finish: number[]; unfinished: number[] } {
-  const w = {
-    finish: [] as number[],
-    unfinished: [] as number[],
-    onFinish: (now: number) => w.finish.push(now),
-    onUnfinished: (r: Request) => w.unfinished.push(r.id),
-  };
-  return w;
+/**
+ * Runs `scheduler` on `workload` with that duration and drain; returns when the run finished
+ * (onFinish), the progress calls and the requests left unanswered (onUnfinished).
+ */
+function runEnd(scheduler: ScriptedScheduler, workload: Workload, duration: number, drain: number) {
+  const sim = makeSim(scheduler, { workload, setup: { duration, drain } });
+  const finish: number[] = [];
+  const unfinished: number[] = [];
+  const progress: number[] = [];
+  sim.addObserver({ onFinish: (now) => finish.push(now), onUnfinished: (r: Request) => unfinished.push(r.id) });
+  sim.run((t) => progress.push(t));
+  return { finish, unfinished, progress };
 }
 
 /** Submits one request of model 0 at each time. */
@@ -47,42 +49,28 @@ function answering(after: number, tick: boolean): ScriptedScheduler {
 describe('Simulation.run: when a run ends', () => {
   it('stops at the first step with nothing left to do, long before duration + drain', () => {
     // One request at 0, answered on arrival (60 us): after the first 1 s step no event is pending.
-    const sim = makeSim(answering(0, false), { workload: submitsAt(0), setup: { duration: 10 * S, drain: 5 * S } });
-    const w = endWatch();
-    sim.addObserver(w);
-    const progress: number[] = [];
-    sim.run((t) => progress.push(t));
-    expect(progress).toEqual([1 * S]);
+    const w = runEnd(answering(0, false), submitsAt(0), 10 * S, 5 * S);
+    expect(w.progress).toEqual([1 * S]);
     expect(w.finish).toEqual([1 * S]);
     expect(w.unfinished).toEqual([]);
   });
 
   it('with events still pending (a timer forever), stops at the duration once every request is answered', () => {
-    const sim = makeSim(answering(0, true), { workload: submitsAt(0), setup: { duration: 3 * S, drain: 5 * S } });
-    const w = endWatch();
-    sim.addObserver(w);
-    const progress: number[] = [];
-    sim.run((t) => progress.push(t));
-    expect(progress).toEqual([1 * S, 2 * S]); // the step that reaches the duration breaks before its progress call
+    const w = runEnd(answering(0, true), submitsAt(0), 3 * S, 5 * S);
+    expect(w.progress).toEqual([1 * S, 2 * S]); // the step that reaches the duration breaks before its progress call
     expect(w.finish).toEqual([3 * S]);
   });
 
   it('drains a request still in flight at the duration, and stops at the first step after its answer', () => {
     // Submitted at 1.9 s, arrives 1.90006 s, answered 1.5 s later (3.40006 s): unanswered at the
     // 2 s duration, so the run goes on through the drain to the 4 s step.
-    const sim = makeSim(answering(1.5 * S, true), { workload: submitsAt(1.9 * S), setup: { duration: 2 * S, drain: 5 * S } });
-    const w = endWatch();
-    sim.addObserver(w);
-    sim.run();
+    const w = runEnd(answering(1.5 * S, true), submitsAt(1.9 * S), 2 * S, 5 * S);
     expect(w.finish).toEqual([4 * S]);
     expect(w.unfinished).toEqual([]);
   });
 
   it('at the end of the drain, what is still unanswered is reported unfinished, at duration + drain', () => {
-    const sim = makeSim(answering(10 * S, true), { workload: submitsAt(1.9 * S), setup: { duration: 2 * S, drain: 1 * S } });
-    const w = endWatch();
-    sim.addObserver(w);
-    sim.run();
+    const w = runEnd(answering(10 * S, true), submitsAt(1.9 * S), 2 * S, 1 * S);
     expect(w.finish).toEqual([3 * S]);
     expect(w.unfinished).toEqual([0]);
   });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Request } from '../sim/types.js';
+import type { Rng } from '../sim/random.js';
 import { UserError } from '../util/errors.js';
 import { MAX_COUNT, zDuration } from '../util/units-zod.js';
 import { registerWorkload } from './registry.js';
@@ -20,6 +21,8 @@ const options = z.strictObject({
 
 class ClosedLoop implements Workload {
   private ctx!: WorkloadContext;
+  /** The think-time stream, taken once (a name lookup per response otherwise). */
+  private think!: Rng;
   constructor(private readonly o: z.output<typeof options>) {}
 
   start(ctx: WorkloadContext): void {
@@ -28,6 +31,7 @@ class ClosedLoop implements Workload {
     if (clients > MAX_COUNT) {
       throw new UserError(`workload closed-loop: concurrency ${this.o.concurrency} x ${ctx.targets.length} target models is ${clients} clients, more than ${MAX_COUNT}`);
     }
+    this.think = ctx.rng('think');
     for (const m of ctx.targets) for (let i = 0; i < this.o.concurrency; i++) ctx.submit(m);
   }
 
@@ -43,7 +47,7 @@ class ClosedLoop implements Workload {
       ctx.submit(r.model);
       return;
     }
-    const think = o.thinkDistribution === 'constant' ? o.thinkTime : Math.round(ctx.rng('think').exponential(o.thinkTime));
+    const think = o.thinkDistribution === 'constant' ? o.thinkTime : Math.round(this.think.exponential(o.thinkTime));
     ctx.at(ctx.now() + think, this.send, r.model);
   }
 
